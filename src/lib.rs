@@ -1,0 +1,6 @@
+//! subsidy-audit: scan subsidy disbursement ledgers and refer cases of interception and misappropriation.
+
+pub mod error;
+pub mod money;
+pub mod period;
+pub mod scheme;
