@@ -1,6 +1,361 @@
-//! subsidy-audit: scan subsidy disbursement ledgers and refer cases of interception and misappropriation.
+//! subsidy-audit: scan subsidy disbursement ledgers (Parquet) in one parallel pass and refer cases of
+//! interception and misappropriation to investigators.
+//!
+//! ```text
+//! files -> Ledger::open (footers, column mapping, type checks)
+//!       -> pipeline::scan: row groups in parallel (rayon), projected columns only -> typed Batch
+//!            -> every enabled rule's update -> merge
+//!       -> pipeline::finish: finish -> drafts -> evidence rows read back -> findings (sorted)
+//!       -> case::build_cases: connected components over payees/accounts, scored, ranked
+//!       -> report::write_all (temporary names, renamed at the end) -> exit code
+//! ```
+//!
+//! The library never prints; `main.rs` does.
 
+pub mod case;
+pub mod config;
 pub mod error;
+pub mod finding;
+pub mod ledger;
 pub mod money;
 pub mod period;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
 pub mod scheme;
+
+use crate::case::Case;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::ledger::batch::BatchContext;
+use crate::ledger::column::{Col, ColSet};
+use crate::ledger::source::{Ledger, LedgerFile};
+use crate::report::summary::{DqProblem, InputFile, Skipped, Summary, Timing};
+use crate::rules::{DynRule, Params, RuleEnv};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a scan is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub inputs: Vec<PathBuf>,
+    pub registry: Option<PathBuf>,
+    pub deaths: Option<PathBuf>,
+    pub officials: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Overrides the config's `scan.batch_size`.
+    pub batch_size: Option<usize>,
+    /// A file holding case ids already reviewed (any earlier `cases.*`, or one id a line).
+    pub baseline: Option<PathBuf>,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub cases: Vec<Case>,
+}
+
+impl Outcome {
+    /// 0 when nothing is referred, 1 when a case is referred.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.summary.referrals > 0)
+    }
+}
+
+/// The inputs after recognising a generated folder (`ledger/`, `registry.parquet`, `deaths.parquet`,
+/// `officials.parquet`, `schemes.toml`): its reference tables and scheme rules are used unless given.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub ledger: Vec<PathBuf>,
+    pub registry: Option<PathBuf>,
+    pub deaths: Option<PathBuf>,
+    pub officials: Option<PathBuf>,
+    pub schemes: Option<PathBuf>,
+}
+
+pub fn layout(opts: &ScanOptions) -> Layout {
+    let mut l = Layout { ledger: opts.inputs.clone(), ..Layout::default() };
+    if let [dir] = opts.inputs.as_slice() {
+        if dir.join("ledger").is_dir() {
+            let some = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
+            l.ledger = vec![dir.join("ledger")];
+            l.registry = some("registry.parquet");
+            l.deaths = some("deaths.parquet");
+            l.officials = some("officials.parquet");
+            l.schemes = some("schemes.toml");
+        } else if dir.join("schemes.toml").is_file() {
+            l.schemes = Some(dir.join("schemes.toml"));
+        }
+    }
+    l.registry = opts.registry.clone().or(l.registry);
+    l.deaths = opts.deaths.clone().or(l.deaths);
+    l.officials = opts.officials.clone().or(l.officials);
+    l
+}
+
+/// The rules a scan will run and the ones it skips (with why), after config and column checks.
+pub struct Plan {
+    pub config: Config,
+    pub ledger: Ledger,
+    pub layout: Layout,
+    pub rules: Vec<Box<dyn DynRule>>,
+    pub skipped: Vec<Skipped>,
+    pub columns: ColSet,
+}
+
+/// Reads config and ledger footers and decides which rules run: everything short of reading the data.
+pub fn plan(opts: &ScanOptions) -> Result<Plan> {
+    if opts.inputs.is_empty() {
+        return Err(Error::Usage("no ledger given".into()));
+    }
+    let layout = layout(opts);
+    let mut config = Config::load(opts.config.as_deref(), layout.schemes.as_deref())?;
+    if let Some(b) = opts.batch_size {
+        config.batch_size = b.max(1);
+    }
+    let config_path = config.path.clone().unwrap_or_else(|| PathBuf::from("<no config>"));
+    rules::check_rule_tables(&config.rules, &config_path)?;
+    for e in rules::registry() {
+        Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
+    }
+    let selected = rules::select(&opts.select, &opts.ignore)?;
+    for (name, p) in [("registry", &layout.registry), ("deaths", &layout.deaths), ("officials", &layout.officials)] {
+        if let Some(p) = p {
+            if !p.exists() {
+                return Err(Error::Reference { table: name.into(), path: p.clone(), message: "no such file".into() });
+            }
+        }
+    }
+    let ledger = Ledger::open(&layout.ledger, &config)?;
+    if !ledger.available.contains(Col::Amount) {
+        let f = &ledger.files[0];
+        return Err(Error::MissingColumn {
+            path: f.path.clone(),
+            column: config.column_name(Col::Amount).to_string(),
+            canonical: "amount".into(),
+            found: f.meta.schema().fields().iter().map(|x| x.name().as_str()).collect::<Vec<_>>().join(", "),
+        });
+    }
+    let env = RuleEnv { batch: BatchContext::new(&config.schemes) };
+    let mut rules = Vec::new();
+    let mut skipped = Vec::new();
+    let mut columns = ColSet::of(&[Col::Amount]);
+    for e in selected {
+        if let Some(reason) = rules::missing_columns(e.meta, ledger.available) {
+            skipped.push(Skipped { code: e.meta.code.into(), reason });
+            continue;
+        }
+        let params = Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
+        columns = columns.union(ColSet::of(e.meta.columns));
+        for c in e.meta.optional_columns {
+            if ledger.available.contains(*c) {
+                columns = columns.with(*c);
+            }
+        }
+        rules.push((e.build)(&params, &env));
+    }
+    Ok(Plan { config, ledger, layout, rules, skipped, columns })
+}
+
+/// Runs a scan: plan, one parallel pass, findings, cases, summary. Writes nothing.
+pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome> {
+    let start = Instant::now();
+    let threads = opts.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+    let n_threads = pool.current_num_threads();
+    pool.install(|| {
+        let plan = plan(opts)?;
+        let baseline = read_baseline(opts.baseline.as_deref())?;
+        let ctx = BatchContext::new(&plan.config.schemes);
+        let sp = pipeline::ScanPlan {
+            ledger: &plan.ledger,
+            rules: &plan.rules,
+            columns: plan.columns,
+            ctx: &ctx,
+            batch_size: plan.config.batch_size,
+        };
+        let total = plan.ledger.total_rows();
+        let (state, hashes) = rayon::join(|| pipeline::scan(&sp, &|done| progress(done, total)), || file_hashes(&plan.ledger.files));
+        let state = state?;
+        let hashes = hashes?;
+        let dq = state.files.clone();
+        let (mut findings, dropped) = pipeline::finish(&sp, state)?;
+        let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
+        let inputs: Vec<InputFile> = plan
+            .ledger
+            .files
+            .iter()
+            .zip(dq)
+            .zip(hashes)
+            .map(|((f, d), sha)| InputFile {
+                path: f.path.display().to_string(),
+                size: f.size,
+                sha256: sha,
+                row_groups: f.num_row_groups(),
+                rows_read: d.rows_read,
+                rows_scanned: d.rows_scanned,
+                rows_with_problems: d.rows_with_problems,
+                problems: d
+                    .problems
+                    .into_iter()
+                    .map(|((column, problem), (rows, sample_rows))| DqProblem { column, problem, rows, sample_rows })
+                    .collect(),
+            })
+            .collect();
+        let mut per_rule: BTreeMap<String, usize> = plan.rules.iter().map(|r| (r.meta().code.to_string(), 0)).collect();
+        for f in &findings {
+            *per_rule.entry(f.rule.to_string()).or_default() += 1;
+        }
+        let rows_read: u64 = inputs.iter().map(|i| i.rows_read).sum();
+        let wall = start.elapsed().as_secs_f64();
+        let mut reference_tables = BTreeMap::new();
+        for (k, v) in [("registry", &plan.layout.registry), ("deaths", &plan.layout.deaths), ("officials", &plan.layout.officials)] {
+            if let Some(p) = v {
+                reference_tables.insert(k.to_string(), p.display().to_string());
+            }
+        }
+        let summary = Summary {
+            version: env!("CARGO_PKG_VERSION"),
+            config_hash: plan.config.hash.clone(),
+            rows_read,
+            rows_scanned: inputs.iter().map(|i| i.rows_scanned).sum(),
+            rows_with_problems: inputs.iter().map(|i| i.rows_with_problems).sum(),
+            inputs,
+            reference_tables,
+            rules_run: plan.rules.iter().map(|r| r.meta().code.to_string()).collect(),
+            rules_skipped: plan.skipped.clone(),
+            findings_per_rule: per_rule,
+            findings: findings.len(),
+            cases: cases.len(),
+            referrals: cases.iter().filter(|c| c.referral).count(),
+            reviewed_in_baseline: cases.iter().filter(|c| c.reviewed).count(),
+            amount_at_risk_fen: cases.iter().map(|c| c.amount_at_risk_fen).sum(),
+            referred_amount_at_risk_fen: cases.iter().filter(|c| c.referral).map(|c| c.amount_at_risk_fen).sum(),
+            key_collisions_dropped: dropped,
+            timing: Timing {
+                threads: n_threads,
+                wall_seconds: (wall * 1000.0).round() / 1000.0,
+                rows_per_second: if wall > 0.0 { (rows_read as f64 / wall).round() } else { 0.0 },
+            },
+        };
+        Ok(Outcome { summary, findings, cases })
+    })
+}
+
+/// SHA-256 of every input file, in parallel.
+fn file_hashes(files: &[LedgerFile]) -> Result<Vec<String>> {
+    files
+        .par_iter()
+        .map(|f| {
+            let mut h = Sha256::new();
+            let mut file = std::fs::File::open(&f.path).map_err(|e| Error::io(&f.path, e))?;
+            std::io::copy(&mut file, &mut h).map_err(|e| Error::io(&f.path, e))?;
+            Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        })
+        .collect()
+}
+
+/// Case ids found anywhere in the baseline file (`C` + 16 hex digits), so an earlier `cases.csv`,
+/// `cases.jsonl` or a hand-kept list all work.
+pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
+    let Some(p) = path else { return Ok(BTreeSet::new()) };
+    let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+    let b = text.as_bytes();
+    let mut ids = BTreeSet::new();
+    let mut i = 0;
+    while i + 17 <= b.len() {
+        let is_start = b[i] == b'C' && (i == 0 || !b[i - 1].is_ascii_alphanumeric());
+        let is_hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+        if is_start && b[i + 1..i + 17].iter().all(|c| is_hex(*c)) && b.get(i + 17).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+            ids.insert(text[i..i + 17].to_string());
+            i += 17;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(ids)
+}
+
+/// One line per canonical column for `subsidy-audit check`: how it maps, its types, and per rule whether it
+/// can run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    pub files: usize,
+    pub rows: u64,
+    pub row_groups: usize,
+    pub columns: Vec<CheckColumn>,
+    pub rules: Vec<CheckRule>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckColumn {
+    pub canonical: &'static str,
+    pub mapped_to: String,
+    pub present: bool,
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckRule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub runs: bool,
+    pub reason: Option<String>,
+}
+
+/// Schema check only: column mapping, types, which rules can run and why not.
+pub fn check(opts: &ScanOptions) -> Result<CheckReport> {
+    let mut o = opts.clone();
+    o.select.clear();
+    o.ignore.clear();
+    let plan = plan(&o)?;
+    let columns = Col::ALL
+        .iter()
+        .map(|&c| {
+            let mut types: Vec<String> = plan
+                .ledger
+                .files
+                .iter()
+                .filter_map(|f| match f.source(c) {
+                    Some(ledger::source::Source::Column(_, dt)) => Some(dt.to_string()),
+                    Some(ledger::source::Source::Constant(_)) => Some("hive partition".into()),
+                    None => None,
+                })
+                .collect();
+            types.sort();
+            types.dedup();
+            CheckColumn {
+                canonical: c.name(),
+                mapped_to: plan.config.column_name(c).to_string(),
+                present: plan.ledger.available.contains(c),
+                types,
+            }
+        })
+        .collect();
+    let rules = rules::registry()
+        .iter()
+        .map(|e| {
+            let reason = plan.skipped.iter().find(|s| s.code == e.meta.code).map(|s| s.reason.clone());
+            CheckRule { code: e.meta.code, name: e.meta.name, runs: reason.is_none(), reason }
+        })
+        .collect();
+    Ok(CheckReport {
+        files: plan.ledger.files.len(),
+        rows: plan.ledger.total_rows(),
+        row_groups: plan.ledger.files.iter().map(LedgerFile::num_row_groups).sum(),
+        columns,
+        rules,
+    })
+}

@@ -1,1 +1,175 @@
-fn main() {}
+//! The thin binary: parse flags, call the library, print, exit. The one place that prints errors.
+//! Exit codes: 0 no referral, 1 referrals, 2 error (usage, config, unreadable input).
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, Command, Format, ListFormat};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use subsidy_audit::error::{Error, Result};
+use subsidy_audit::rules;
+use subsidy_audit::ScanOptions;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn options(input: cli::InputArgs) -> ScanOptions {
+    ScanOptions {
+        inputs: input.ledger,
+        registry: input.registry,
+        deaths: input.deaths,
+        officials: input.officials,
+        config: input.config,
+        ..ScanOptions::default()
+    }
+}
+
+fn out(text: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    // a closed pipe (`| head`) is not an error worth exit code 2
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v).map(|s| s + "\n").map_err(|e| Error::Usage(e.to_string()))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Rules { format } => {
+            let all = rules::registry();
+            match format {
+                ListFormat::Json => out(&json(&all.iter().map(|e| e.meta).collect::<Vec<_>>())?)?,
+                ListFormat::Table => {
+                    let mut s = String::new();
+                    for e in &all {
+                        let m = e.meta;
+                        s += &format!("{}  {:<26} {:<8} {}\n", m.code, m.name, m.severity.as_str(), m.summary);
+                        s += &format!("        columns: {}", m.columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(", "));
+                        if !m.optional_columns.is_empty() {
+                            s += &format!(" (optional: {})", m.optional_columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(", "));
+                        }
+                        s += "\n";
+                        for p in m.params {
+                            s += &format!("        [rules.{}] {} = {} ({})\n", m.code, p.name, serde_json::to_string(&p.default).unwrap_or_default(), p.doc);
+                        }
+                    }
+                    out(&s)?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Explain { code } => {
+            let all = rules::registry();
+            let e = all.iter().find(|e| e.meta.code.eq_ignore_ascii_case(&code)).ok_or(Error::UnknownRule { code })?;
+            let m = e.meta;
+            out(&format!("{} {}: {}\nseverity: {}\n\n{}\n", m.code, m.name, m.summary, m.severity.as_str(), m.doc))?;
+            Ok(0)
+        }
+        Command::Check(a) => {
+            let r = subsidy_audit::check(&options(a.input))?;
+            match a.format {
+                ListFormat::Json => out(&json(&r)?)?,
+                ListFormat::Table => {
+                    let mut s = format!("{} files, {} row groups, {} rows\n\ncolumns:\n", r.files, r.row_groups, r.rows);
+                    for c in &r.columns {
+                        let map = if c.mapped_to == c.canonical { String::new() } else { format!(" <- {}", c.mapped_to) };
+                        let state = if c.present { c.types.join(" | ") } else { "absent".into() };
+                        s += &format!("  {:<13}{map:<16} {state}\n", c.canonical);
+                    }
+                    s += "\nrules:\n";
+                    for k in &r.rules {
+                        s += &format!("  {} {:<26} {}\n", k.code, k.name, k.reason.as_deref().map_or("runs".to_string(), |w| format!("skipped: {w}")));
+                    }
+                    out(&s)?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Generate(a) => generate(a),
+        Command::Evaluate(a) => evaluate(a),
+    }
+}
+
+fn scan(a: cli::ScanArgs) -> Result<u8> {
+    let mut opts = options(a.input);
+    opts.threads = a.threads;
+    opts.select = a.select;
+    opts.ignore = a.ignore;
+    opts.batch_size = a.batch_size;
+    opts.baseline = a.baseline;
+    let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} rows {per_sec} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let outcome = subsidy_audit::scan(&opts, &progress)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    subsidy_audit::report::write_all(&a.out, &outcome)?;
+    if a.verbose {
+        for f in &outcome.summary.inputs {
+            for p in &f.problems {
+                eprintln!("{}: {} rows with {:?} in `{}` (first rows {:?})", f.path, p.rows, p.problem, p.column, p.sample_rows);
+            }
+        }
+    }
+    if !a.quiet {
+        match a.format {
+            Format::Table => {
+                out(&subsidy_audit::report::table::render(&outcome))?;
+                out(&format!("outputs in {}\n", a.out.display()))?;
+            }
+            Format::Json => {
+                #[derive(serde::Serialize)]
+                struct Both<'a> {
+                    summary: &'a subsidy_audit::report::summary::Summary,
+                    cases: &'a [subsidy_audit::case::Case],
+                }
+                out(&json(&Both { summary: &outcome.summary, cases: &outcome.cases })?)?;
+            }
+            Format::Csv => {
+                let mut buf = Vec::new();
+                subsidy_audit::report::csv::write_to(&mut buf, &outcome.cases).map_err(|e| Error::Usage(e.to_string()))?;
+                out(&String::from_utf8_lossy(&buf))?;
+            }
+        }
+    }
+    Ok(if a.exit_zero { 0 } else { outcome.exit_code() })
+}
+
+fn generate(_a: cli::GenerateArgs) -> Result<u8> {
+    Err(Error::Usage("generate: not wired yet".into()))
+}
+
+fn evaluate(_a: cli::EvaluateArgs) -> Result<u8> {
+    Err(Error::Usage("evaluate: not wired yet".into()))
+}

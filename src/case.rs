@@ -1,0 +1,164 @@
+//! Cases: findings that share a payee or an account (connected components), scored and ranked.
+//!
+//! Score of a case (documented in the README):
+//!
+//! ```text
+//! score = sum over the distinct rules in the case of the points of the highest severity that rule raised
+//!         (low 1, medium 3, high 6, critical 10)
+//!       + 2 x log10(1 + amount at risk in yuan)
+//! ```
+//!
+//! The amount at risk counts each payment once, at the largest amount any finding puts at risk on it. A case is
+//! referred when its score reaches the referral threshold (default 10) and it is not in the baseline of
+//! already-reviewed cases. The case id is a hash of the case's sorted subject keys, so the same case keeps its
+//! id across runs while its subjects stay the same.
+
+use crate::finding::{Finding, Severity};
+use crate::ledger::batch::RowRef;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// One case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub case_id: String,
+    pub rank: usize,
+    pub score: f64,
+    pub referral: bool,
+    /// In the baseline of cases already reviewed: shown, never referred again.
+    pub reviewed: bool,
+    /// `kind:key` of every finding's subject, sorted.
+    pub subjects: Vec<String>,
+    pub rules: Vec<String>,
+    pub severity: Severity,
+    pub amount_at_risk_fen: i64,
+    pub payments: usize,
+    pub findings: usize,
+    pub explanation: String,
+    #[serde(skip)]
+    pub finding_indices: Vec<usize>,
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.0[x] != x {
+            self.0[x] = self.0[self.0[x]];
+            x = self.0[x];
+        }
+        x
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            self.0[hi] = lo;
+        }
+    }
+}
+
+/// The stable id of a case with these sorted subject keys.
+pub fn case_id(subjects: &[String]) -> String {
+    format!("C{:016x}", xxh3_64(subjects.join("\n").as_bytes()))
+}
+
+/// Groups findings into cases, fills each finding's `case_id`, and returns the cases ranked by score.
+pub fn build_cases(findings: &mut [Finding], referral_threshold: f64, baseline: &BTreeSet<String>) -> Vec<Case> {
+    let mut uf = UnionFind((0..findings.len()).collect());
+    let mut owner: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        for l in &f.links {
+            match owner.get(l.as_str()) {
+                Some(&j) => uf.union(i, j),
+                None => {
+                    owner.insert(l, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..findings.len() {
+        let root = uf.find(i);
+        groups.entry(root).or_default().push(i);
+    }
+    let mut cases: Vec<Case> = groups.into_values().map(|idx| make_case(findings, idx, referral_threshold, baseline)).collect();
+    cases.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.case_id.cmp(&b.case_id)));
+    for (rank, c) in cases.iter_mut().enumerate() {
+        c.rank = rank + 1;
+        for &i in &c.finding_indices {
+            findings[i].case_id.clone_from(&c.case_id);
+        }
+    }
+    cases
+}
+
+fn make_case(findings: &[Finding], idx: Vec<usize>, threshold: f64, baseline: &BTreeSet<String>) -> Case {
+    let mut subjects: Vec<String> = idx.iter().map(|&i| format!("{}:{}", findings[i].subject_kind.as_str(), findings[i].subject)).collect();
+    subjects.sort();
+    subjects.dedup();
+    let mut rules: BTreeMap<&str, Severity> = BTreeMap::new();
+    let mut risk: HashMap<RowRef, i64> = HashMap::new();
+    let mut rows: BTreeSet<RowRef> = BTreeSet::new();
+    for &i in &idx {
+        let f = &findings[i];
+        let e = rules.entry(f.rule).or_insert(f.severity);
+        *e = (*e).max(f.severity);
+        rows.extend(f.evidence.iter().copied());
+        for &(r, fen) in &f.risk {
+            let e = risk.entry(r).or_insert(0);
+            *e = (*e).max(fen);
+        }
+    }
+    let amount: i64 = risk.values().sum();
+    let score = score(rules.values().copied(), amount);
+    let id = case_id(&subjects);
+    let reviewed = baseline.contains(&id);
+    let mut order = idx.clone();
+    order.sort_by(|&a, &b| findings[b].severity.cmp(&findings[a].severity).then(findings[b].amount_fen.cmp(&findings[a].amount_fen)).then(a.cmp(&b)));
+    let explanation = order.iter().map(|&i| format!("{}: {}", findings[i].rule, findings[i].explanation)).collect::<Vec<_>>().join(" | ");
+    Case {
+        case_id: id,
+        rank: 0,
+        score,
+        referral: score >= threshold && !reviewed,
+        reviewed,
+        subjects,
+        rules: rules.keys().map(ToString::to_string).collect(),
+        severity: rules.values().copied().max().unwrap_or(Severity::Low),
+        amount_at_risk_fen: amount,
+        payments: rows.len(),
+        findings: idx.len(),
+        explanation,
+        finding_indices: idx,
+    }
+}
+
+/// The documented score, rounded to 2 decimals so reports are stable.
+pub fn score(severities: impl Iterator<Item = Severity>, amount_fen: i64) -> f64 {
+    let points: f64 = severities.map(Severity::points).sum();
+    let yuan = amount_fen.max(0) as f64 / 100.0;
+    ((points + 2.0 * (1.0 + yuan).log10()) * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_follows_the_formula() {
+        assert!((score([Severity::High].into_iter(), 0) - 6.0).abs() < 1e-9);
+        // 6 + 2 x log10(1 + 999) = 12
+        assert!((score([Severity::High].into_iter(), 99_900) - 12.0).abs() < 1e-9);
+        assert!((score([Severity::Medium, Severity::Low].into_iter(), 900) - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn case_ids_are_stable_and_order_free() {
+        let a = case_id(&["account:1".into(), "payee:2".into()]);
+        assert_eq!(a, case_id(&["account:1".into(), "payee:2".into()]));
+        assert_ne!(a, case_id(&["account:1".into()]));
+        assert_eq!(a.len(), 17);
+    }
+}

@@ -1,0 +1,145 @@
+//! Command-line flags (clap derive), kept close to the raw flags; `main.rs` turns them into library calls.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "subsidy-audit", version, about = "Scan subsidy disbursement ledgers and refer cases of interception and misappropriation")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan ledgers (files or folders of Parquet) and write findings, cases and a summary.
+    Scan(ScanArgs),
+    /// List every rule: code, name, summary, columns read, thresholds and defaults.
+    Rules {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Print a rule's full text.
+    Explain {
+        /// Rule code, e.g. DUP001.
+        code: String,
+    },
+    /// Check the schema only: column mapping, types, which rules can run and why not.
+    Check(CheckArgs),
+    /// Write a synthetic ledger folder with planted anomalies and their ground truth.
+    Generate(GenerateArgs),
+    /// Precision and recall of a scan's findings against a generated folder's truth.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Ledger files or folders (every *.parquet below, hive folders included), or a generated folder.
+    #[arg(required = true)]
+    pub ledger: Vec<PathBuf>,
+    /// Registry of enrolled beneficiaries (Parquet or CSV).
+    #[arg(long)]
+    pub registry: Option<PathBuf>,
+    /// Civil register of deaths (Parquet or CSV).
+    #[arg(long)]
+    pub deaths: Option<PathBuf>,
+    /// Officials and their relatives (Parquet or CSV).
+    #[arg(long)]
+    pub officials: Option<PathBuf>,
+    /// Config file (TOML): column mapping, thresholds, scheme rules.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder.
+    #[arg(long, default_value = "audit-out")]
+    pub out: PathBuf,
+    /// What to print on stdout: a table, the summary and cases as JSON, or the cases as CSV.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Only these rules: codes or family prefixes, comma-separated (DUP,GHO001).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules: codes or family prefixes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Rows per decoded batch (overrides the config's scan.batch_size).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Cases already reviewed (an earlier cases.csv or cases.jsonl, or case ids one a line): never referred again.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Exit 0 even when cases are referred (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Also print data-quality problems per file and skipped rules on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Number of ledger rows (about; the population is sized to it).
+    #[arg(long)]
+    pub rows: u64,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Total share of rows that carry a planted anomaly (0 gives a clean ledger).
+    #[arg(long, default_value_t = 0.005)]
+    pub anomaly_rate: f64,
+    /// Share of rows for one kind: KIND=R (repeatable).
+    #[arg(long = "rate", value_name = "KIND=R")]
+    pub rates: Vec<String>,
+    /// Number of ledger files (default: one per 2 million rows).
+    #[arg(long)]
+    pub files: Option<usize>,
+    /// Rows per row group.
+    #[arg(long, default_value_t = 262_144)]
+    pub row_group_rows: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// truth.parquet of a generated folder.
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// findings.parquet of a scan.
+    #[arg(long)]
+    pub findings: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}

@@ -1,0 +1,253 @@
+//! Flags plus the TOML config file -> one validated [`Config`].
+//!
+//! The config file has these tables, all optional; any other key is an error that names it:
+//!
+//! ```toml
+//! [scan]
+//! referral_threshold = 10.0   # a case is referred when its score reaches this
+//! batch_size = 8192           # rows per decoded batch
+//!
+//! [columns]                   # canonical name = the ledger's own column name
+//! payee_id = "身份证号"
+//!
+//! [registry] / [deaths] / [officials]   # reference tables: path = "...", [X.columns] mapping
+//!
+//! [rules.DUP003]              # thresholds of one rule (see `subsidy-audit rules`)
+//! min_payees = 4
+//!
+//! [schemes.FARMLAND]          # scheme rules, see ledger-schema.md
+//! frequency = "yearly"
+//! ```
+
+use crate::error::{Error, Result};
+use crate::ledger::column::Col;
+use crate::scheme::{parse_schemes, Schemes};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Default score at which a case is referred.
+pub const DEFAULT_REFERRAL_THRESHOLD: f64 = 10.0;
+/// Default rows per decoded batch.
+pub const DEFAULT_BATCH_SIZE: usize = 8192;
+
+/// A reference table's location and column mapping.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefTableConfig {
+    pub path: Option<PathBuf>,
+    pub columns: BTreeMap<String, String>,
+}
+
+/// The validated configuration of one run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file, when one was read.
+    pub path: Option<PathBuf>,
+    /// Ledger column mapping: canonical column -> the ledger's name.
+    pub columns: BTreeMap<Col, String>,
+    pub referral_threshold: f64,
+    pub batch_size: usize,
+    /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
+    pub rules: BTreeMap<String, toml::Table>,
+    pub schemes: Schemes,
+    pub registry: RefTableConfig,
+    pub deaths: RefTableConfig,
+    pub officials: RefTableConfig,
+    /// SHA-256 (hex, 16 chars) over the texts that configured the run.
+    pub hash: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            path: None,
+            columns: BTreeMap::new(),
+            referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
+            batch_size: DEFAULT_BATCH_SIZE,
+            rules: BTreeMap::new(),
+            schemes: Schemes::new(),
+            registry: RefTableConfig::default(),
+            deaths: RefTableConfig::default(),
+            officials: RefTableConfig::default(),
+            hash: hex16(&Sha256::digest(b"")),
+        }
+    }
+}
+
+fn hex16(bytes: &[u8]) -> String {
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+impl Config {
+    /// Reads a config file. `schemes_file` (a generated folder's `schemes.toml`) supplies the scheme rules
+    /// when the config file has none.
+    pub fn load(path: Option<&Path>, schemes_file: Option<&Path>) -> Result<Self> {
+        let mut hasher = Sha256::new();
+        let mut cfg = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+                hasher.update(text.as_bytes());
+                Self::parse(p, &text)?
+            }
+            None => Self::default(),
+        };
+        if cfg.schemes.is_empty() {
+            if let Some(sp) = schemes_file {
+                let text = std::fs::read_to_string(sp).map_err(|e| Error::io(sp, e))?;
+                hasher.update(b"\0schemes\0");
+                hasher.update(text.as_bytes());
+                let only = Self::parse(sp, &text)?;
+                cfg.schemes = only.schemes;
+            }
+        }
+        cfg.path = path.map(Path::to_path_buf);
+        cfg.hash = hex16(&hasher.finalize());
+        Ok(cfg)
+    }
+
+    /// Parses config text; `path` names the file in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let doc: toml::Table = toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            let at = e.span().map(|s| line_of(text, s.start)).map_or(String::new(), |l| format!("line {l}"));
+            Error::config(path, at, msg)
+        })?;
+        let mut cfg = Self::default();
+        for (key, value) in &doc {
+            match key.as_str() {
+                "scan" => parse_scan(path, value, &mut cfg)?,
+                "columns" => {
+                    for (canon, name) in table(path, "columns", value)? {
+                        let col = Col::from_name(canon).ok_or_else(|| {
+                            Error::config(path, format!("columns.{canon}"), format!("unknown canonical column (expected one of: {})", Col::names().join(", ")))
+                        })?;
+                        let name = name
+                            .as_str()
+                            .ok_or_else(|| Error::config(path, format!("columns.{canon}"), "must be a column name (text)"))?;
+                        cfg.columns.insert(col, name.to_string());
+                    }
+                }
+                "registry" => cfg.registry = parse_ref(path, key, value)?,
+                "deaths" => cfg.deaths = parse_ref(path, key, value)?,
+                "officials" => cfg.officials = parse_ref(path, key, value)?,
+                "rules" => {
+                    for (code, t) in table(path, "rules", value)? {
+                        let t = t
+                            .as_table()
+                            .ok_or_else(|| Error::config(path, format!("rules.{code}"), "must be a table of thresholds"))?;
+                        cfg.rules.insert(code.clone(), t.clone());
+                    }
+                }
+                "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
+                other => {
+                    return Err(Error::config(
+                        path,
+                        other,
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes)",
+                    ))
+                }
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The ledger's name for a canonical column.
+    pub fn column_name(&self, col: Col) -> &str {
+        self.columns.get(&col).map_or(col.name(), String::as_str)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
+}
+
+fn table<'a>(path: &Path, key: &str, value: &'a toml::Value) -> Result<&'a toml::Table> {
+    value.as_table().ok_or_else(|| Error::config(path, key, "must be a table"))
+}
+
+fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> {
+    for (k, v) in table(path, "scan", value)? {
+        let at = format!("scan.{k}");
+        match k.as_str() {
+            "referral_threshold" => {
+                cfg.referral_threshold = v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .filter(|f| f.is_finite() && *f >= 0.0)
+                    .ok_or_else(|| Error::config(path, &at, "must be a non-negative number"))?;
+            }
+            "batch_size" => {
+                cfg.batch_size = v
+                    .as_integer()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+            }
+            _ => return Err(Error::config(path, at, "unknown key (expected referral_threshold, batch_size)")),
+        }
+    }
+    Ok(())
+}
+
+fn parse_ref(path: &Path, name: &str, value: &toml::Value) -> Result<RefTableConfig> {
+    let mut r = RefTableConfig::default();
+    for (k, v) in table(path, name, value)? {
+        let at = format!("{name}.{k}");
+        match k.as_str() {
+            "path" => {
+                let p = v.as_str().ok_or_else(|| Error::config(path, &at, "must be a path (text)"))?;
+                // relative paths are relative to the config file
+                let base = path.parent().unwrap_or_else(|| Path::new("."));
+                r.path = Some(base.join(p));
+            }
+            "columns" => {
+                for (c, n) in table(path, &at, v)? {
+                    let n = n.as_str().ok_or_else(|| Error::config(path, format!("{at}.{c}"), "must be a column name (text)"))?;
+                    r.columns.insert(c.clone(), n.to_string());
+                }
+            }
+            _ => return Err(Error::config(path, at, "unknown key (expected path, columns)")),
+        }
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_table() {
+        let c = Config::parse(
+            Path::new("c.toml"),
+            "[scan]\nreferral_threshold = 7\nbatch_size = 100\n[columns]\npayee_id = \"身份证号\"\n[rules.DUP003]\nmin_payees = 4\n[schemes.T]\namount = 1.5\n",
+        )
+        .expect("valid");
+        assert!((c.referral_threshold - 7.0).abs() < f64::EPSILON);
+        assert_eq!(c.batch_size, 100);
+        assert_eq!(c.column_name(Col::PayeeId), "身份证号");
+        assert_eq!(c.column_name(Col::Account), "account");
+        assert_eq!(c.rules["DUP003"]["min_payees"].as_integer(), Some(4));
+        assert_eq!(c.schemes["T"].amount_fen, Some(150));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        for (text, key) in [
+            ("[scan]\nthreads = 3\n", "scan.threads"),
+            ("[colums]\n", "colums"),
+            ("[columns]\npayee = \"x\"\n", "columns.payee"),
+            ("[registry]\nfile = \"x\"\n", "registry.file"),
+        ] {
+            let e = Config::parse(Path::new("c.toml"), text).expect_err(text);
+            assert!(e.to_string().contains(key), "{e} lacks {key}");
+            assert!(e.to_string().contains("c.toml"), "{e}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_give_the_line() {
+        let e = Config::parse(Path::new("c.toml"), "[scan]\nbatch_size = = 3\n").expect_err("syntax");
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+}

@@ -1,0 +1,177 @@
+//! A finding: one red flag raised by one rule, with its subject, the money at risk, the evidence rows and an
+//! explanation that gives the numbers that fired it.
+
+use crate::ledger::batch::RowRef;
+use crate::ledger::decode::date_from_days;
+use crate::money::fmt_yuan;
+use crate::rules::RuleMeta;
+use serde::Serialize;
+
+/// How serious a finding is. Scores use [`Severity::points`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+    /// Points a case earns for a rule that fired at this severity.
+    pub fn points(self) -> f64 {
+        match self {
+            Self::Low => 1.0,
+            Self::Medium => 3.0,
+            Self::High => 6.0,
+            Self::Critical => 10.0,
+        }
+    }
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    Payee,
+    Account,
+    Officer,
+    Region,
+    /// A cluster of payee ids that are one person.
+    Person,
+}
+
+impl SubjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Payee => "payee",
+            Self::Account => "account",
+            Self::Officer => "officer",
+            Self::Region => "region",
+            Self::Person => "person",
+        }
+    }
+    /// Whether findings on this subject join cases through the payees and accounts of their evidence (an
+    /// officer's or a region's evidence spans many unrelated payees, so those link by subject only).
+    pub fn links_evidence(self) -> bool {
+        matches!(self, Self::Payee | Self::Account | Self::Person)
+    }
+}
+
+/// One evidence row, read back from the ledger after the scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvidenceRow {
+    pub row: Option<RowRef>,
+    /// The txn id, or `file:row` when the ledger has no `txn_id`.
+    pub txn_id: String,
+    pub scheme: String,
+    pub period: String,
+    pub pay_date: i32,
+    pub region: String,
+    pub payee_id: String,
+    pub payee_name: String,
+    pub account: String,
+    pub amount_fen: i64,
+    pub status: String,
+    pub officer_id: Option<String>,
+    pub household_id: Option<String>,
+}
+
+impl EvidenceRow {
+    pub fn date(&self) -> String {
+        date_from_days(self.pay_date).map_or_else(|| self.pay_date.to_string(), |d| d.format("%Y-%m-%d").to_string())
+    }
+    /// `T123 (2024-04-12, 1457.30)`
+    pub fn brief(&self) -> String {
+        format!("{} ({}, {})", self.txn_id, self.date(), fmt_yuan(self.amount_fen))
+    }
+}
+
+/// One red flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub rule_name: &'static str,
+    pub severity: Severity,
+    pub subject_kind: SubjectKind,
+    pub subject: String,
+    pub amount_fen: i64,
+    pub txn_ids: Vec<String>,
+    pub explanation: String,
+    pub case_id: String,
+    #[serde(skip)]
+    pub evidence: Vec<RowRef>,
+    /// Money at risk per evidence row (rows with nothing at risk are left out).
+    #[serde(skip)]
+    pub risk: Vec<(RowRef, i64)>,
+    /// Keys that join findings into cases (`payee:…`, `account:…`, `officer:…`).
+    #[serde(skip)]
+    pub links: Vec<String>,
+}
+
+impl Finding {
+    /// Builds a finding over `rows` (already in the order to show), with `risk[i]` fen at risk on `rows[i]`.
+    pub fn new(
+        meta: &'static RuleMeta,
+        severity: Severity,
+        subject_kind: SubjectKind,
+        subject: String,
+        rows: &[&EvidenceRow],
+        risk: &[i64],
+        explanation: String,
+    ) -> Self {
+        let mut links = vec![format!("{}:{}", subject_kind.as_str(), subject)];
+        if subject_kind.links_evidence() {
+            for r in rows {
+                links.push(format!("payee:{}", r.payee_id));
+                links.push(format!("account:{}", r.account));
+            }
+        }
+        links.sort();
+        links.dedup();
+        let risk: Vec<(RowRef, i64)> = rows
+            .iter()
+            .zip(risk.iter().chain(std::iter::repeat(&0)))
+            .filter(|(_, &f)| f != 0)
+            .filter_map(|(r, &f)| r.row.map(|x| (x, f)))
+            .collect();
+        Self {
+            rule: meta.code,
+            rule_name: meta.name,
+            severity,
+            subject_kind,
+            subject,
+            amount_fen: risk.iter().map(|(_, f)| f).sum(),
+            txn_ids: rows.iter().map(|r| r.txn_id.clone()).collect(),
+            explanation,
+            case_id: String::new(),
+            evidence: rows.iter().filter_map(|r| r.row).collect(),
+            risk,
+            links,
+        }
+    }
+
+    /// The total order findings leave the library in.
+    pub fn sort_key(&self) -> (&str, SubjectKind, &str, Option<&RowRef>) {
+        (self.rule, self.subject_kind, &self.subject, self.evidence.first())
+    }
+}
+
+/// `110105194912310021` -> `110105********0021`: ids shortened for terminal tables (files keep them whole).
+pub fn mask_middle(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 10 {
+        return s.to_string();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}

@@ -1,0 +1,429 @@
+//! Typed batches: one decoded slice of a row group, with its columns already checked, converted (money in fen,
+//! dates in days, periods in codes) and hashed, so rules never touch raw Arrow arrays.
+//!
+//! A row with a null where the column must have a value, or a value that cannot be read, is a data-quality
+//! problem: it is counted (by column and problem, with sample rows) and left out of `rows()`.
+
+use super::column::{Col, ColSet};
+use super::decode::{decode_date, decode_fixed, decode_period, Problem, Text};
+use super::source::{LedgerFile, Source};
+use crate::period::Period;
+use crate::scheme::{Scheme, Schemes, QUANTITY_SCALE};
+use arrow::array::{Array, ArrayRef, RecordBatch};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Sentinel for "no quantity".
+pub const NO_QUANTITY: i64 = i64::MIN;
+/// Sentinel hash for a null optional text.
+pub const NO_HASH: u64 = 0;
+/// How many sample rows are kept per (column, problem).
+pub const DQ_SAMPLES: usize = 5;
+
+/// The text columns whose values are hashed for grouping.
+pub const HASHED: &[Col] = &[Col::PayeeId, Col::Account, Col::Region, Col::HouseholdId, Col::Scheme, Col::OfficerId];
+
+/// A payment's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Status {
+    Paid,
+    Returned,
+    Reversed,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Self> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("PAID") {
+            Some(Self::Paid)
+        } else if t.eq_ignore_ascii_case("RETURNED") {
+            Some(Self::Returned)
+        } else if t.eq_ignore_ascii_case("REVERSED") {
+            Some(Self::Reversed)
+        } else {
+            None
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "PAID",
+            Self::Returned => "RETURNED",
+            Self::Reversed => "REVERSED",
+        }
+    }
+}
+
+/// A stable 64-bit hash of a text value (trimmed); never [`NO_HASH`].
+#[inline]
+pub fn hash_text(s: &str) -> u64 {
+    match xxh3_64(s.trim().as_bytes()) {
+        NO_HASH => 1,
+        h => h,
+    }
+}
+
+/// Mixes two 64-bit values into one well-spread key (the finaliser of MurmurHash3 over a rotate-xor).
+#[inline]
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut h = a ^ b.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// A row's place: the file (its index in the ledger) and the row within the file. Packed into 64 bits:
+/// 24 bits of file, 40 bits of row. Ordering is file order, then row order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RowRef(pub u64);
+
+impl RowRef {
+    pub const ROW_BITS: u32 = 40;
+    pub fn new(file: u32, row: u64) -> Self {
+        Self((u64::from(file) << Self::ROW_BITS) | (row & ((1 << Self::ROW_BITS) - 1)))
+    }
+    pub fn file(self) -> u32 {
+        (self.0 >> Self::ROW_BITS) as u32
+    }
+    pub fn row(self) -> u64 {
+        self.0 & ((1 << Self::ROW_BITS) - 1)
+    }
+}
+
+/// Data-quality counts: rows, and problems by column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DqStats {
+    pub rows_read: u64,
+    pub rows_scanned: u64,
+    pub rows_with_problems: u64,
+    /// (column, problem) -> (count, first rows)
+    pub problems: BTreeMap<(Col, Problem), (u64, Vec<u64>)>,
+}
+
+impl DqStats {
+    pub fn merge(&mut self, o: DqStats) {
+        self.rows_read += o.rows_read;
+        self.rows_scanned += o.rows_scanned;
+        self.rows_with_problems += o.rows_with_problems;
+        for (k, (n, rows)) in o.problems {
+            let e = self.problems.entry(k).or_default();
+            e.0 += n;
+            e.1.extend(rows);
+            e.1.sort_unstable();
+            e.1.truncate(DQ_SAMPLES);
+        }
+    }
+}
+
+/// What a batch needs from the run: the scheme rules, in a lookup table.
+#[derive(Debug, Clone, Default)]
+pub struct BatchContext {
+    schemes: Vec<(String, Scheme)>,
+}
+
+impl BatchContext {
+    pub fn new(schemes: &Schemes) -> Self {
+        Self { schemes: schemes.iter().map(|(k, v)| (k.clone(), v.clone())).collect() }
+    }
+    pub fn scheme(&self, idx: u16) -> Option<&Scheme> {
+        self.schemes.get(usize::from(idx)).map(|(_, s)| s)
+    }
+    pub fn scheme_by_code(&self, code: &str) -> Option<&Scheme> {
+        self.scheme(self.scheme_index(code))
+    }
+    fn scheme_index(&self, code: &str) -> u16 {
+        let code = code.trim();
+        self.schemes.iter().position(|(k, _)| k == code).map_or(UNKNOWN_SCHEME, |i| i as u16)
+    }
+}
+
+/// The scheme index of a scheme the config does not describe.
+pub const UNKNOWN_SCHEME: u16 = u16::MAX;
+
+/// One decoded batch.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub file: u32,
+    /// The file row of each batch row (ascending).
+    rows: RowNumbers,
+    len: usize,
+    valid: Vec<bool>,
+    valid_rows: Vec<u32>,
+    texts: Vec<Option<Text>>,
+    hashes: Vec<Option<Vec<u64>>>,
+    pub amount_fen: Vec<i64>,
+    /// In 1/10000 units; [`NO_QUANTITY`] when null.
+    pub quantity_e4: Vec<i64>,
+    pub pay_date: Vec<i32>,
+    pub birth_date: Vec<i32>,
+    pub period: Vec<u32>,
+    pub status: Vec<Status>,
+    pub scheme: Vec<u16>,
+    /// mix(payee, scheme, bucket) with the bucket's allowance, when payee_id, scheme and period are read.
+    pub payee_period_key: Vec<u64>,
+    pub allowed: Vec<u8>,
+    pub dq: DqStats,
+}
+
+#[derive(Debug, Clone)]
+enum RowNumbers {
+    Range(u64),
+    List(Vec<u64>),
+}
+
+impl Batch {
+    /// Decodes a record batch read with [`projected_indices`] of `cols`.
+    pub fn build(
+        rb: &RecordBatch,
+        file: &LedgerFile,
+        file_idx: u32,
+        rows: Result<u64, Vec<u64>>,
+        cols: ColSet,
+        ctx: &BatchContext,
+    ) -> Self {
+        let len = rb.num_rows();
+        let ncols = Col::ALL.len();
+        let mut b = Batch {
+            file: file_idx,
+            rows: match rows {
+                Ok(first) => RowNumbers::Range(first),
+                Err(list) => RowNumbers::List(list),
+            },
+            len,
+            valid: vec![true; len],
+            valid_rows: Vec::new(),
+            texts: vec![None; ncols],
+            hashes: vec![None; ncols],
+            amount_fen: Vec::new(),
+            quantity_e4: Vec::new(),
+            pay_date: Vec::new(),
+            birth_date: Vec::new(),
+            period: Vec::new(),
+            status: Vec::new(),
+            scheme: Vec::new(),
+            payee_period_key: Vec::new(),
+            allowed: Vec::new(),
+            dq: DqStats::default(),
+        };
+        let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
+        let (positions, _) = projected_indices(file, cols);
+        for col in cols.iter() {
+            let Some(array) = column_array(rb, file, col, &positions, len) else { continue };
+            let mut bad = |i: usize, p: Problem| problems.push((i, col, p));
+            match col {
+                Col::Amount => decode_fixed(&array, 2, &mut b.amount_fen, &mut bad),
+                Col::Quantity => {
+                    decode_fixed(&array, QUANTITY_SCALE, &mut b.quantity_e4, &mut |i, p| {
+                        if p == Problem::Unparsable {
+                            bad(i, p);
+                        }
+                    });
+                    for (i, q) in b.quantity_e4.iter_mut().enumerate() {
+                        if array.is_null(i) {
+                            *q = NO_QUANTITY;
+                        }
+                    }
+                }
+                Col::PayDate => decode_date(&array, &mut b.pay_date, &mut bad),
+                Col::BirthDate => decode_date(&array, &mut b.birth_date, &mut |i, p| {
+                    if p == Problem::Unparsable {
+                        bad(i, p);
+                    }
+                }),
+                Col::Period => decode_period(&array, &mut b.period, &mut bad),
+                _ => match Text::from_array(&array) {
+                    Ok(t) => {
+                        b.decode_text(col, t, &mut bad, ctx);
+                    }
+                    Err(_) => (0..len).for_each(|i| bad(i, Problem::Unparsable)),
+                },
+            }
+        }
+        for &(i, col, p) in &problems {
+            if p == Problem::Unparsable || !col.is_nullable() {
+                b.valid[i] = false;
+            }
+            let row = b.row_of(i);
+            let e = b.dq.problems.entry((col, p)).or_default();
+            e.0 += 1;
+            if e.1.len() < DQ_SAMPLES {
+                e.1.push(row);
+            }
+        }
+        b.valid_rows = (0..len as u32).filter(|&i| b.valid[i as usize]).collect();
+        b.dq.rows_read = len as u64;
+        b.dq.rows_scanned = b.valid_rows.len() as u64;
+        b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64;
+        if cols.contains(Col::PayeeId) && cols.contains(Col::Scheme) && cols.contains(Col::Period) {
+            b.derive_payee_period(ctx);
+        }
+        b
+    }
+
+    fn decode_text(&mut self, col: Col, t: Text, bad: &mut impl FnMut(usize, Problem), ctx: &BatchContext) {
+        let n = t.len();
+        let must = !col.is_nullable();
+        let mut check = |i: usize, v: Option<&str>| -> Option<bool> {
+            match v {
+                None => {
+                    if must {
+                        bad(i, Problem::Null);
+                    }
+                    None
+                }
+                Some(s) if s.trim().is_empty() => {
+                    if must {
+                        bad(i, Problem::Null);
+                    }
+                    None
+                }
+                Some(_) => Some(true),
+            }
+        };
+        match col {
+            Col::Status => {
+                self.status = (0..n)
+                    .map(|i| match t.get(i).map(str::trim).filter(|s| !s.is_empty()) {
+                        None => Status::Paid,
+                        Some(s) => Status::parse(s).unwrap_or_else(|| {
+                            bad(i, Problem::Unparsable);
+                            Status::Paid
+                        }),
+                    })
+                    .collect();
+            }
+            _ => {
+                if col == Col::Scheme {
+                    let mut last: Option<(&str, u16)> = None;
+                    self.scheme = (0..n)
+                        .map(|i| {
+                            let Some(s) = t.get(i) else { return UNKNOWN_SCHEME };
+                            if let Some((l, idx)) = last {
+                                if l == s {
+                                    return idx;
+                                }
+                            }
+                            let idx = ctx.scheme_index(s);
+                            last = Some((s, idx));
+                            idx
+                        })
+                        .collect();
+                }
+                if HASHED.contains(&col) {
+                    let h = (0..n)
+                        .map(|i| {
+                            let v = t.get(i);
+                            match check(i, v) {
+                                Some(_) => v.map_or(NO_HASH, hash_text),
+                                None => NO_HASH,
+                            }
+                        })
+                        .collect();
+                    self.hashes[col.index()] = Some(h);
+                } else if must {
+                    for i in 0..n {
+                        check(i, t.get(i));
+                    }
+                }
+            }
+        }
+        self.texts[col.index()] = Some(t);
+    }
+
+    fn derive_payee_period(&mut self, ctx: &BatchContext) {
+        let (Some(payee), Some(scheme_h)) = (&self.hashes[Col::PayeeId.index()], &self.hashes[Col::Scheme.index()]) else {
+            return;
+        };
+        let mut keys = vec![0u64; self.len];
+        let mut allowed = vec![1u8; self.len];
+        for &i in &self.valid_rows {
+            let i = i as usize;
+            let freq = ctx.scheme(self.scheme[i]).and_then(|s| s.frequency);
+            let (bucket, n) = Period::from_code(self.period[i]).map_or((Period::Year(0), 1), |p| p.bucket(freq));
+            keys[i] = mix(payee[i], mix(scheme_h[i], u64::from(bucket.code())));
+            allowed[i] = n;
+        }
+        self.payee_period_key = keys;
+        self.allowed = allowed;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The rows without data-quality problems: the ones rules see.
+    pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.valid_rows.iter().map(|&i| i as usize)
+    }
+
+    pub fn is_valid(&self, i: usize) -> bool {
+        self.valid[i]
+    }
+
+    /// The file row of batch row `i`.
+    pub fn row_of(&self, i: usize) -> u64 {
+        match &self.rows {
+            RowNumbers::Range(first) => first + i as u64,
+            RowNumbers::List(l) => l[i],
+        }
+    }
+
+    pub fn row_ref(&self, i: usize) -> RowRef {
+        RowRef::new(self.file, self.row_of(i))
+    }
+
+    /// The text of a column at row `i` (`None` when null or not read).
+    pub fn text(&self, col: Col, i: usize) -> Option<&str> {
+        self.texts[col.index()].as_ref().and_then(|t| t.get(i))
+    }
+
+    /// The hashes of a hashed text column ([`NO_HASH`] for nulls); empty when not read.
+    pub fn hashes(&self, col: Col) -> &[u64] {
+        self.hashes[col.index()].as_deref().unwrap_or(&[])
+    }
+
+    pub fn has(&self, col: Col) -> bool {
+        self.texts[col.index()].is_some() || self.hashes[col.index()].is_some()
+    }
+
+    pub fn is_paid(&self, i: usize) -> bool {
+        self.status.get(i).is_none_or(|s| *s == Status::Paid)
+    }
+
+    pub fn quantity(&self, i: usize) -> Option<i64> {
+        self.quantity_e4.get(i).copied().filter(|q| *q != NO_QUANTITY)
+    }
+}
+
+/// The positions, in a record batch read with `ProjectionMask::roots(indices)`, of each projected column, and
+/// the sorted unique root indices to read.
+pub fn projected_indices(file: &LedgerFile, cols: ColSet) -> (Vec<Option<usize>>, Vec<usize>) {
+    let mut roots: Vec<usize> =
+        cols.iter().filter_map(|c| match file.source(c) { Some(Source::Column(i, _)) => Some(*i), _ => None }).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let positions = Col::ALL
+        .iter()
+        .map(|&c| match file.source(c) {
+            Some(Source::Column(i, _)) if cols.contains(c) => roots.binary_search(i).ok(),
+            _ => None,
+        })
+        .collect();
+    (positions, roots)
+}
+
+fn column_array(rb: &RecordBatch, file: &LedgerFile, col: Col, positions: &[Option<usize>], len: usize) -> Option<ArrayRef> {
+    match file.source(col)? {
+        Source::Column(..) => positions[col.index()].map(|p| rb.column(p).clone()),
+        Source::Constant(v) => {
+            let a: ArrayRef = std::sync::Arc::new(arrow::array::StringArray::from(vec![Some(v.as_ref()); len]));
+            Some(a)
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The files that make one logical ledger: discovery (files, folders, hive partitions), opening (footer and
+//! schema, checked once), and the mapping of canonical columns to each file's own columns.
+
+use super::column::{Col, ColSet, Kind};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use arrow::datatypes::DataType;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where a canonical column's values come from in one file.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A root column of the file, by index, with its Arrow type.
+    Column(usize, DataType),
+    /// A hive partition value from the path (`period=2024-01/`).
+    Constant(Arc<str>),
+}
+
+/// One Parquet file of the ledger, opened and checked.
+#[derive(Debug, Clone)]
+pub struct LedgerFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub meta: ArrowReaderMetadata,
+    pub hive: Vec<(String, String)>,
+    pub num_rows: u64,
+    /// First row (within the file) of each row group.
+    pub row_group_starts: Vec<u64>,
+    /// Per canonical column (indexed by [`Col::index`]).
+    pub sources: Vec<Option<Source>>,
+}
+
+impl LedgerFile {
+    pub fn source(&self, c: Col) -> Option<&Source> {
+        self.sources.get(c.index()).and_then(Option::as_ref)
+    }
+
+    pub fn num_row_groups(&self) -> usize {
+        self.row_group_starts.len()
+    }
+}
+
+/// The whole ledger: files in a stable order, and the canonical columns every file provides.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub files: Vec<LedgerFile>,
+    pub available: ColSet,
+}
+
+impl Ledger {
+    pub fn total_rows(&self) -> u64 {
+        self.files.iter().map(|f| f.num_rows).sum()
+    }
+
+    /// Finds, opens and maps the files of `inputs` (files or folders).
+    pub fn open(inputs: &[PathBuf], config: &Config) -> Result<Self> {
+        let found = discover(inputs)?;
+        let mut files = found.into_par_iter().map(|(p, hive)| open_file(p, hive)).collect::<Result<Vec<_>>>()?;
+        let available = map_columns(&mut files, config)?;
+        Ok(Self { files, available })
+    }
+}
+
+/// Every Parquet file named by `inputs`: files as given, folders walked (sorted; hidden and `_`-prefixed
+/// entries skipped), with the hive `key=value` folders above each file.
+pub fn discover(inputs: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<(String, String)>)>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let md = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if md.is_dir() {
+            let before = out.len();
+            walk(input, &mut Vec::new(), &mut out)?;
+            if out.len() == before {
+                return Err(Error::NoParquet { path: input.clone() });
+            }
+        } else {
+            out.push((input.clone(), Vec::new()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|(p, _)| seen.insert(p.clone()));
+    Ok(out)
+}
+
+fn walk(dir: &Path, hive: &mut Vec<(String, String)>, out: &mut Vec<(PathBuf, Vec<(String, String)>)>) -> Result<()> {
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|err| Error::io(dir, err)))
+        .collect::<Result<Vec<_>>>()?;
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if p.is_dir() {
+            let pushed = if let Some((k, v)) = name.split_once('=') {
+                hive.push((k.to_string(), v.to_string()));
+                true
+            } else {
+                false
+            };
+            walk(&p, hive, out)?;
+            if pushed {
+                hive.pop();
+            }
+        } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+            out.push((p, hive.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Opens one file: checks the magic bytes (for a clear message) and reads the footer and schema.
+pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFile> {
+    let mut f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+    let mut head = [0u8; 4];
+    let has_magic = size >= 12 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
+    if !has_magic {
+        return Err(Error::NotParquet { path, detail: "no PAR1 magic at the start (not a Parquet file)".into() });
+    }
+    let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(|e| Error::NotParquet {
+        path: path.clone(),
+        detail: format!("footer unreadable, the file may be truncated: {e}"),
+    })?;
+    let mut starts = Vec::with_capacity(meta.metadata().num_row_groups());
+    let mut n = 0u64;
+    for rg in meta.metadata().row_groups() {
+        starts.push(n);
+        n += u64::try_from(rg.num_rows()).unwrap_or(0);
+    }
+    Ok(LedgerFile { path, size, meta, hive, num_rows: n, row_group_starts: starts, sources: vec![None; Col::ALL.len()] })
+}
+
+/// Whether an Arrow type can hold a column of `kind`.
+pub fn accepts(kind: Kind, dt: &DataType) -> bool {
+    let text = |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let is_text = text(dt) || matches!(dt, DataType::Dictionary(_, v) if text(v));
+    if *dt == DataType::Null {
+        return true;
+    }
+    match kind {
+        Kind::Text => is_text,
+        Kind::TextOrInt | Kind::Period => is_text || dt.is_integer(),
+        Kind::Date => is_text || matches!(dt, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)),
+        Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal(),
+    }
+}
+
+/// Maps every canonical column in every file. A column mapped in the config must exist in every file; a
+/// column found in some files but not others is an error; a type the column's kind cannot take is an error.
+/// Returns the columns that every file provides.
+fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
+    let mut available = ColSet::default();
+    for &col in Col::ALL {
+        let name = config.column_name(col);
+        let explicit = config.columns.contains_key(&col);
+        let mut present: Option<usize> = None;
+        let mut absent: Option<usize> = None;
+        for (fi, f) in files.iter_mut().enumerate() {
+            let schema = f.meta.schema().clone();
+            let src = if let Some((idx, field)) = schema.column_with_name(name) {
+                if !accepts(col.kind(), field.data_type()) {
+                    return Err(Error::ColumnType {
+                        path: f.path.clone(),
+                        column: name.to_string(),
+                        found: field.data_type().to_string(),
+                        expected: col.kind().describe().to_string(),
+                    });
+                }
+                Some(Source::Column(idx, field.data_type().clone()))
+            } else {
+                f.hive.iter().find(|(k, _)| k == name).map(|(_, v)| Source::Constant(Arc::from(v.as_str())))
+            };
+            if src.is_some() {
+                present.get_or_insert(fi);
+            } else {
+                if explicit {
+                    let found = schema.fields().iter().map(|x| x.name().as_str()).collect::<Vec<_>>().join(", ");
+                    return Err(Error::MissingColumn {
+                        path: f.path.clone(),
+                        column: name.to_string(),
+                        canonical: col.name().to_string(),
+                        found,
+                    });
+                }
+                absent.get_or_insert(fi);
+            }
+            f.sources[col.index()] = src;
+        }
+        match (present, absent) {
+            (Some(_), None) => available = available.with(col),
+            (Some(p), Some(a)) => {
+                return Err(Error::InconsistentColumn {
+                    path: files[a].path.clone(),
+                    column: name.to_string(),
+                    other: files[p].path.display().to_string(),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(available)
+}
+
+/// The file's own column names, for messages.
+pub fn column_names(f: &LedgerFile) -> BTreeMap<String, String> {
+    f.meta.schema().fields().iter().map(|x| (x.name().clone(), x.data_type().to_string())).collect()
+}

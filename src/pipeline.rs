@@ -1,0 +1,171 @@
+//! The only place that uses rayon for the scan: fold rule updates over row groups, reduce by merging states,
+//! finish each rule, then read the evidence rows back and render findings.
+//!
+//! ```text
+//! row groups --par fold--> (rule states, data-quality counts) --reduce: merge--> finish -> drafts
+//!     drafts' row refs --par read back (row selection)--> evidence rows --render--> findings (sorted)
+//! ```
+
+use crate::error::Result;
+use crate::finding::{EvidenceRow, Finding};
+use crate::ledger::batch::{Batch, BatchContext, DqStats, RowRef, Status};
+use crate::ledger::column::{Col, ColSet};
+use crate::ledger::decode::date_from_days;
+use crate::ledger::reader::{read_row_group, units};
+use crate::ledger::source::Ledger;
+use crate::period::Period;
+use crate::rules::{Draft, DynRule, Evidence};
+use rayon::prelude::*;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Partial result of a scan over some row groups: one state per rule and data-quality counts per file.
+/// Merging partial results in any order gives the same findings.
+pub struct ScanState {
+    pub rules: Vec<Box<dyn Any + Send>>,
+    pub files: Vec<DqStats>,
+}
+
+impl ScanState {
+    pub fn new(rules: &[Box<dyn DynRule>], n_files: usize) -> Self {
+        Self { rules: rules.iter().map(|r| r.new_state()).collect(), files: vec![DqStats::default(); n_files] }
+    }
+
+    /// Feeds one batch to every rule.
+    pub fn update(&mut self, rules: &[Box<dyn DynRule>], batch: &Batch) {
+        if let Some(f) = self.files.get_mut(batch.file as usize) {
+            f.merge(batch.dq.clone());
+        }
+        for (r, s) in rules.iter().zip(self.rules.iter_mut()) {
+            r.update(s.as_mut(), batch);
+        }
+    }
+
+    pub fn merge(mut self, rules: &[Box<dyn DynRule>], other: Self) -> Self {
+        for ((r, a), b) in rules.iter().zip(self.rules.iter_mut()).zip(other.rules) {
+            r.merge(a.as_mut(), b);
+        }
+        for (a, b) in self.files.iter_mut().zip(other.files) {
+            a.merge(b);
+        }
+        self
+    }
+}
+
+/// What a scan needs.
+pub struct ScanPlan<'a> {
+    pub ledger: &'a Ledger,
+    pub rules: &'a [Box<dyn DynRule>],
+    /// Columns decoded in the scan: the union of the enabled rules' columns, and `amount`.
+    pub columns: ColSet,
+    pub ctx: &'a BatchContext,
+    pub batch_size: usize,
+}
+
+/// Folds every row group of the ledger through the rules. `progress` is called with rows done.
+pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<ScanState> {
+    let n_files = plan.ledger.files.len();
+    let done = AtomicU64::new(0);
+    units(&plan.ledger.files)
+        .into_par_iter()
+        .try_fold(
+            || ScanState::new(plan.rules, n_files),
+            |mut st, u| {
+                let file = &plan.ledger.files[u.file as usize];
+                read_row_group(file, u.file, u.row_group, plan.columns, plan.ctx, plan.batch_size, None, |b| {
+                    st.update(plan.rules, &b);
+                })?;
+                progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
+                Ok(st)
+            },
+        )
+        .try_reduce(|| ScanState::new(plan.rules, n_files), |a, b| Ok(a.merge(plan.rules, b)))
+}
+
+/// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
+pub fn finish(plan: &ScanPlan<'_>, state: ScanState) -> Result<(Vec<Finding>, usize)> {
+    let drafts: Vec<(usize, Vec<Draft>)> =
+        plan.rules.iter().zip(state.rules).enumerate().map(|(i, (r, s))| (i, r.finish(s))).collect();
+    let mut wanted: Vec<RowRef> = drafts.iter().flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied())).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let evidence = read_evidence(plan, &wanted)?;
+    let mut dropped = 0;
+    let mut findings: Vec<Finding> = Vec::new();
+    for (i, ds) in drafts {
+        let rule = &plan.rules[i];
+        let rendered: Vec<Option<Finding>> = ds.par_iter().map(|d| rule.render(d, &evidence)).collect();
+        dropped += rendered.iter().filter(|f| f.is_none()).count();
+        findings.extend(rendered.into_iter().flatten());
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok((findings, dropped))
+}
+
+/// The columns shown for evidence rows.
+const EVIDENCE_COLUMNS: &[Col] = &[
+    Col::TxnId,
+    Col::Scheme,
+    Col::Period,
+    Col::PayDate,
+    Col::Region,
+    Col::PayeeId,
+    Col::PayeeName,
+    Col::Account,
+    Col::Amount,
+    Col::Status,
+    Col::OfficerId,
+    Col::HouseholdId,
+];
+
+/// Reads the given rows (sorted) back from the ledger, one row group per task.
+pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
+    let cols = EVIDENCE_COLUMNS.iter().copied().filter(|c| plan.ledger.available.contains(*c)).fold(ColSet::default(), ColSet::with);
+    // (file, row group) -> rows within the row group
+    let mut groups: BTreeMap<(u32, usize), Vec<u64>> = BTreeMap::new();
+    for r in rows {
+        let Some(f) = plan.ledger.files.get(r.file() as usize) else { continue };
+        let g = f.row_group_starts.partition_point(|s| *s <= r.row()).saturating_sub(1);
+        groups.entry((r.file(), g)).or_default().push(r.row() - f.row_group_starts[g]);
+    }
+    let parts: Vec<Vec<EvidenceRow>> = groups
+        .into_par_iter()
+        .map(|((fi, g), within)| {
+            let file = &plan.ledger.files[fi as usize];
+            let mut out = Vec::with_capacity(within.len());
+            read_row_group(file, fi, g, cols, plan.ctx, plan.batch_size, Some(&within), |b| {
+                for i in 0..b.len() {
+                    out.push(evidence_row(&b, i, file.path.file_name().and_then(|n| n.to_str()).unwrap_or("?")));
+                }
+            })?;
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    Ok(parts.into_iter().flatten().filter_map(|e| e.row.map(|r| (r, e))).collect())
+}
+
+fn evidence_row(b: &Batch, i: usize, file_name: &str) -> EvidenceRow {
+    let text = |c: Col| b.text(c, i).map(|s| s.trim().to_string()).unwrap_or_default();
+    let opt = |c: Col| b.text(c, i).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    EvidenceRow {
+        row: Some(b.row_ref(i)),
+        txn_id: opt(Col::TxnId).unwrap_or_else(|| format!("{file_name}:{}", b.row_of(i))),
+        scheme: text(Col::Scheme),
+        period: b.period.get(i).and_then(|c| Period::from_code(*c)).map(|p| p.to_string()).unwrap_or_else(|| text(Col::Period)),
+        pay_date: b.pay_date.get(i).copied().unwrap_or(0),
+        region: text(Col::Region),
+        payee_id: text(Col::PayeeId),
+        payee_name: text(Col::PayeeName),
+        account: text(Col::Account),
+        amount_fen: b.amount_fen.get(i).copied().unwrap_or(0),
+        status: b.status.get(i).copied().unwrap_or(Status::Paid).as_str().to_string(),
+        officer_id: opt(Col::OfficerId),
+        household_id: opt(Col::HouseholdId),
+    }
+}
+
+/// `2024-03-05` for days since the epoch.
+pub fn fmt_date(days: i32) -> String {
+    date_from_days(days).map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
+}

@@ -1,0 +1,57 @@
+//! `cases.csv`: UTF-8 with a byte-order mark so Excel reads Chinese names right. Subjects are written as
+//! `kind:key` text, so Excel keeps every digit of ids and card numbers (a bare 18-digit id would lose its last
+//! three digits to floating point).
+
+use crate::case::Case;
+use crate::error::{Error, Result};
+use crate::money::fmt_yuan;
+use std::io::Write;
+use std::path::Path;
+
+pub const HEADER: &[&str] = &[
+    "rank",
+    "case_id",
+    "score",
+    "referral",
+    "reviewed",
+    "severity",
+    "rules",
+    "subjects",
+    "amount_at_risk",
+    "amount_at_risk_fen",
+    "payments",
+    "findings",
+    "explanation",
+];
+
+/// Writes the cases as CSV to any writer (no BOM).
+pub fn write_to(w: impl Write, cases: &[Case]) -> std::result::Result<(), csv::Error> {
+    let mut c = csv::Writer::from_writer(w);
+    c.write_record(HEADER)?;
+    for k in cases {
+        c.write_record([
+            k.rank.to_string(),
+            k.case_id.clone(),
+            format!("{:.2}", k.score),
+            k.referral.to_string(),
+            k.reviewed.to_string(),
+            k.severity.as_str().to_string(),
+            k.rules.join(" "),
+            k.subjects.join("; "),
+            fmt_yuan(k.amount_at_risk_fen),
+            k.amount_at_risk_fen.to_string(),
+            k.payments.to_string(),
+            k.findings.to_string(),
+            k.explanation.clone(),
+        ])?;
+    }
+    c.flush()?;
+    Ok(())
+}
+
+pub fn write_cases(path: &Path, cases: &[Case]) -> Result<()> {
+    let mut f = super::create(path)?;
+    f.write_all("\u{feff}".as_bytes()).map_err(|e| Error::output(path, e))?;
+    write_to(&mut f, cases).map_err(|e| Error::output(path, e))?;
+    f.flush().map_err(|e| Error::output(path, e))
+}

@@ -1,0 +1,69 @@
+//! The terminal report: a summary and the top cases.
+
+use crate::money::fmt_yuan;
+use crate::Outcome;
+use std::fmt::Write;
+
+/// How many cases the terminal shows.
+pub const TOP: usize = 10;
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn render(o: &Outcome) -> String {
+    let s = &o.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scanned {} rows of {} files ({} with data-quality problems) in {:.2} s ({:.0} rows/s, {} threads)",
+        s.rows_scanned,
+        s.inputs.len(),
+        s.rows_with_problems,
+        s.timing.wall_seconds,
+        s.timing.rows_per_second,
+        s.timing.threads
+    );
+    let _ = writeln!(out, "rules run: {}", if s.rules_run.is_empty() { "none".into() } else { s.rules_run.join(" ") });
+    for k in &s.rules_skipped {
+        let _ = writeln!(out, "rule skipped: {} ({})", k.code, k.reason);
+    }
+    let per_rule: Vec<String> = s.findings_per_rule.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(
+        out,
+        "{} findings ({}), {} cases, {} referred ({} yuan at risk){}",
+        s.findings,
+        if per_rule.is_empty() { "-".into() } else { per_rule.join(", ") },
+        s.cases,
+        s.referrals,
+        fmt_yuan(s.referred_amount_at_risk_fen),
+        if s.reviewed_in_baseline > 0 { format!(", {} already reviewed (baseline)", s.reviewed_in_baseline) } else { String::new() }
+    );
+    if o.cases.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\n{:>4}  {:<17}  {:>6}  {:<3}  {:<20}  {:>12}  subjects", "rank", "case", "score", "ref", "rules", "at risk");
+    for c in o.cases.iter().take(TOP) {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<17}  {:>6.2}  {:<3}  {:<20}  {:>12}  {}",
+            c.rank,
+            c.case_id,
+            c.score,
+            if c.referral { "yes" } else if c.reviewed { "rev" } else { "no" },
+            clip(&c.rules.join(","), 20),
+            fmt_yuan(c.amount_at_risk_fen),
+            clip(&c.subjects.join("; "), 70)
+        );
+    }
+    if o.cases.len() > TOP {
+        let _ = writeln!(out, "… {} more cases in cases.csv", o.cases.len() - TOP);
+    }
+    out
+}

@@ -1,0 +1,113 @@
+//! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
+
+use super::{all_same, by_pay_date, list, who};
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, RowRef};
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DUP004",
+    name: "cross-region-payment",
+    summary: "One payee paid by two or more regions for one scheme and period",
+    doc: "\
+What it flags
+  A payee_id whose PAID payments for one scheme and one period (bucketed by the scheme's frequency, as in
+  DUP001) were made by two or more distinct paying regions (region codes).
+  At risk: the payments made by regions other than the one that paid first.
+
+Why it matters
+  A person can be entitled in one place only. Enrolment in a second village (often by a relative working
+  there, or with a ghost record kept after a move) doubles the money, and neither village sees the other's
+  books. Only a scan across regions finds it.
+
+Example
+  110105194912310021 paid for DIBAO 2024-05 by village 520102003004 (840.00) and by village 520102007001
+  (840.00): 840.00 yuan at risk.
+
+False positives
+  A move between villages in the middle of a period, when the old village's payment was not reversed. Book
+  it as REVERSED, or `--ignore DUP004`.",
+    severity: Severity::High,
+    columns: &[Col::PayeeId, Col::Scheme, Col::Period, Col::Region],
+    optional_columns: &[Col::Status],
+    params: &[],
+};
+
+pub fn build(_: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+    erase(&META, CrossRegion)
+}
+
+pub struct CrossRegion;
+
+/// (payee/scheme/bucket key, region hash, row)
+type Entry = (u64, u64, RowRef);
+
+impl Rule for CrossRegion {
+    type State = Keyed<Entry>;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        let region = b.hashes(Col::Region);
+        for i in b.rows() {
+            if b.is_paid(i) {
+                let key = b.payee_period_key[i];
+                st.push(key, (key, region[i], b.row_ref(i)));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.append(from);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        st.finish(|part| {
+            part.chunk_by(|a, b| a.0 == b.0)
+                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= 2)
+                .map(|g| {
+                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                    rows.sort_unstable();
+                    Draft { evidence: rows, facts: vec![] }
+                })
+                .collect()
+        })
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
+            return None;
+        }
+        by_pay_date(&mut rows);
+        let mut regions: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !regions.contains(&r.region.as_str()) {
+                regions.push(&r.region);
+            }
+        }
+        if regions.len() < 2 {
+            return None;
+        }
+        let first = rows[0];
+        let risk: Vec<i64> = rows.iter().map(|r| if r.region == first.region { 0 } else { r.amount_fen }).collect();
+        let per_region: Vec<String> = regions
+            .iter()
+            .map(|g| {
+                let items: Vec<String> = rows.iter().filter(|r| r.region == *g).map(|r| r.brief()).collect();
+                format!("region {g}: {}", list(&items, 3))
+            })
+            .collect();
+        let explanation = format!(
+            "{} was paid for {} period {} by {} regions: {}; {} yuan paid by regions other than the first",
+            who(first),
+            first.scheme,
+            first.period,
+            regions.len(),
+            per_region.join("; "),
+            fmt_yuan(risk.iter().sum())
+        );
+        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+    }
+}

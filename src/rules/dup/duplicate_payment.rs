@@ -1,0 +1,106 @@
+//! DUP001 duplicate-payment: one payee paid more often for one scheme and period than the scheme allows.
+
+use super::{all_same, by_pay_date, list, total, who};
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use crate::period::Period;
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DUP001",
+    name: "duplicate-payment",
+    summary: "One payee paid more often for one scheme and period than the scheme's frequency allows",
+    doc: "\
+What it flags
+  A payee_id paid (status PAID) more times for one scheme and one period than the scheme's `frequency`
+  allows. The ledger's period is first put in the scheme's bucket: a monthly period of a quarterly scheme
+  counts toward its quarter; a yearly period of a monthly scheme allows 12 payments. A scheme without a
+  frequency (or not in the config) allows one payment per period as written.
+  REVERSED and RETURNED rows never count, so a reversed payment and its re-issue are not a duplicate.
+  At risk: every payment beyond the allowance, the earliest payments (by pay_date) being the legitimate ones.
+
+Why it matters
+  Paying one beneficiary twice is the simplest interception: the second payment goes to the same card that
+  the clerk controls, or is collected in cash, and nobody complains because nobody was short-changed.
+
+Example
+  110105194912310021 paid for FARMLAND 2024 on 2024-04-12 (1457.30) and again on 2024-06-03 (1457.30),
+  where FARMLAND is yearly: 1457.30 yuan at risk.
+
+False positives
+  Arrears paid late for an earlier period but labelled with the current period; a correction booked as a
+  new PAID row instead of reversing the old one. Fix the period label, or book corrections as REVERSED, or
+  silence the rule with `--ignore DUP001`.",
+    severity: Severity::High,
+    columns: &[Col::PayeeId, Col::Scheme, Col::Period],
+    optional_columns: &[Col::Status],
+    params: &[],
+};
+
+pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    erase(&META, DuplicatePayment { ctx: env.batch.clone() })
+}
+
+pub struct DuplicatePayment {
+    ctx: BatchContext,
+}
+
+/// The payee/scheme/bucket key with the bucket's allowance (1..=12) in its low 4 bits, and the row.
+type Entry = (u64, RowRef);
+
+impl Rule for DuplicatePayment {
+    type State = Keyed<Entry>;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        for i in b.rows() {
+            if b.is_paid(i) {
+                let key = (b.payee_period_key[i] & !0xF) | u64::from(b.allowed[i]);
+                st.push(key, (key, b.row_ref(i)));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.append(from);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        st.finish(|part| {
+            part.chunk_by(|a, b| a.0 == b.0)
+                .filter(|g| g.len() > (g[0].0 & 0xF) as usize)
+                .map(|g| Draft { evidence: g.iter().map(|e| e.1).collect(), facts: vec![(g[0].0 & 0xF) as i64] })
+                .collect()
+        })
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if rows.len() < 2 || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
+            return None;
+        }
+        by_pay_date(&mut rows);
+        let allowed = usize::try_from(d.facts[0]).unwrap_or(1);
+        let risk: Vec<i64> = rows.iter().enumerate().map(|(i, r)| if i < allowed { 0 } else { r.amount_fen }).collect();
+        let at_risk: i64 = risk.iter().sum();
+        let first = rows[0];
+        let items: Vec<String> = rows.iter().map(|r| format!("{} for {}", r.brief(), r.period)).collect();
+        let frequency = self.ctx.scheme_by_code(&first.scheme).and_then(|s| s.frequency);
+        let bucket = Period::parse(&first.period).map_or_else(|| first.period.clone(), |p| p.bucket(frequency).0.to_string());
+        let explanation = format!(
+            "{} was paid {} times ({} yuan) for {} {} where {} {} allowed: {}; {} yuan paid beyond the allowance",
+            who(first),
+            rows.len(),
+            total(&rows),
+            first.scheme,
+            bucket,
+            frequency.map_or("the scheme".into(), |f| format!("a {} scheme", f.as_str())),
+            if allowed == 1 { "has 1 payment".to_string() } else { format!("has {allowed} payments") },
+            list(&items, 6),
+            fmt_yuan(at_risk)
+        );
+        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+    }
+}

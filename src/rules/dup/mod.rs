@@ -1,0 +1,39 @@
+//! The duplicate family (`DUP`): one person paid twice, through several cards, by several villages, or many
+//! people paid into one card.
+
+pub mod cross_region;
+pub mod duplicate_payment;
+pub mod one_payee_many_accounts;
+pub mod shared_account;
+
+use crate::finding::EvidenceRow;
+use crate::money::fmt_yuan;
+
+/// Rows in payment order: pay date, then ledger order.
+pub(crate) fn by_pay_date(rows: &mut [&EvidenceRow]) {
+    rows.sort_by_key(|r| (r.pay_date, r.row));
+}
+
+/// Whether all rows share the same value of `f` (a 64-bit key collision shows up as a disagreement here;
+/// such a draft is dropped rather than reported).
+pub(crate) fn all_same(rows: &[&EvidenceRow], f: impl Fn(&EvidenceRow) -> &str) -> bool {
+    rows.windows(2).all(|w| f(w[0]) == f(w[1]))
+}
+
+/// `张三 (110105194912310021)`
+pub(crate) fn who(r: &EvidenceRow) -> String {
+    format!("{} ({})", r.payee_name, r.payee_id)
+}
+
+pub(crate) fn total(rows: &[&EvidenceRow]) -> String {
+    fmt_yuan(rows.iter().map(|r| r.amount_fen).sum())
+}
+
+/// Up to `n` items joined by `, `, with `and K more` after.
+pub(crate) fn list(items: &[String], n: usize) -> String {
+    if items.len() <= n {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..n].join(", "), items.len() - n)
+    }
+}

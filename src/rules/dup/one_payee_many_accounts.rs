@@ -1,0 +1,115 @@
+//! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
+
+use super::{all_same, by_pay_date, list, who};
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, RowRef};
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DUP002",
+    name: "one-payee-many-accounts",
+    summary: "One payee paid into two or more accounts for one scheme and period (一人多卡)",
+    doc: "\
+What it flags
+  A payee_id whose PAID payments for one scheme and one period (bucketed by the scheme's frequency, as in
+  DUP001) went to at least `min_accounts` (default 2) distinct accounts.
+  At risk: the payments into accounts other than the one the period's first payment went to.
+
+Why it matters
+  A second card opened in a beneficiary's name (一人多卡) is how a clerk diverts part of the money while the
+  beneficiary still receives something on the card they know about.
+
+Example
+  110105194912310021 paid for ELDERLY 2024-03 into 6228480012345678 (100.00) and 6217000098765432
+  (100.00): 100.00 yuan at risk.
+
+False positives
+  A card replaced within the period (lost card, bank merger) where the old payment was not reversed.
+  Book such changes as REVERSED + re-issue, raise `min_accounts`, or `--ignore DUP002`.",
+    severity: Severity::Medium,
+    columns: &[Col::PayeeId, Col::Scheme, Col::Period, Col::Account],
+    optional_columns: &[Col::Status],
+    params: &[ParamSpec { name: "min_accounts", default: ParamValue::Int(2), doc: "distinct accounts that fire the rule" }],
+};
+
+pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+    erase(&META, OnePayeeManyAccounts { min_accounts: p.int("min_accounts").max(2) as usize })
+}
+
+pub struct OnePayeeManyAccounts {
+    min_accounts: usize,
+}
+
+/// (payee/scheme/bucket key, account hash, row)
+type Entry = (u64, u64, RowRef);
+
+impl Rule for OnePayeeManyAccounts {
+    type State = Keyed<Entry>;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        let acct = b.hashes(Col::Account);
+        for i in b.rows() {
+            if b.is_paid(i) {
+                let key = b.payee_period_key[i];
+                st.push(key, (key, acct[i], b.row_ref(i)));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.append(from);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        let min = self.min_accounts;
+        st.finish(|part| {
+            part.chunk_by(|a, b| a.0 == b.0)
+                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= min)
+                .map(|g| {
+                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                    rows.sort_unstable();
+                    Draft { evidence: rows, facts: vec![] }
+                })
+                .collect()
+        })
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
+            return None;
+        }
+        by_pay_date(&mut rows);
+        let mut accounts: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !accounts.contains(&r.account.as_str()) {
+                accounts.push(&r.account);
+            }
+        }
+        if accounts.len() < self.min_accounts {
+            return None;
+        }
+        let first = rows[0];
+        let risk: Vec<i64> = rows.iter().map(|r| if r.account == first.account { 0 } else { r.amount_fen }).collect();
+        let per_account: Vec<String> = accounts
+            .iter()
+            .map(|a| {
+                let (n, sum) = rows.iter().filter(|r| r.account == *a).fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
+                format!("{a} ({n} payment{}, {})", if n == 1 { "" } else { "s" }, fmt_yuan(sum))
+            })
+            .collect();
+        let explanation = format!(
+            "{} was paid for {} period {} into {} accounts: {}; {} yuan went to accounts other than the first",
+            who(first),
+            first.scheme,
+            first.period,
+            accounts.len(),
+            list(&per_account, 5),
+            fmt_yuan(risk.iter().sum())
+        );
+        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+    }
+}

@@ -1,0 +1,136 @@
+//! DUP003 shared-account (多人一卡): one account receiving the payments of several people.
+
+use super::{all_same, list, total};
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, RowRef, NO_HASH};
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv, RuleMeta};
+use std::collections::BTreeMap;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DUP003",
+    name: "shared-account",
+    summary: "One account receiving payments for several distinct payees (多人一卡); a household counts once",
+    doc: "\
+What it flags
+  An account that received PAID payments for at least `min_payees` (default 3) distinct people over the
+  whole ledger. Payees with the same household_id (when the ledger has that column) count as one person, so
+  spouses or a parent and child sharing a family card do not fire the rule.
+  At risk: the payments for everyone but the account's apparent owner (the person, or household, with the
+  most payments into it; ties go to the lowest payee id).
+
+Why it matters
+  Collecting many beneficiaries' money on one card (多人一卡) is the classic grassroots interception: the
+  clerk enrols real or invented people and routes their subsidies to a card held by the clerk, a relative or
+  an accomplice.
+
+Example
+  Account 6228480012345678 received 36 payments (12,600.00 yuan) for 3 payees of 3 households in village
+  520102003004: 8,400.00 yuan at risk.
+
+False positives
+  Collective accounts (a care home or a cooperative receiving for its members), guardians paid for several
+  wards. Raise `min_payees`, give the ledger a household_id that groups them, or `--ignore DUP003`.",
+    severity: Severity::High,
+    columns: &[Col::Account, Col::PayeeId],
+    optional_columns: &[Col::HouseholdId, Col::Status],
+    params: &[ParamSpec {
+        name: "min_payees",
+        default: ParamValue::Int(3),
+        doc: "distinct persons (a household counts once) that fire the rule",
+    }],
+};
+
+pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+    erase(&META, SharedAccount { min_payees: p.int("min_payees").max(2) as usize })
+}
+
+pub struct SharedAccount {
+    min_payees: usize,
+}
+
+/// (account hash, person hash: the household when known, else the payee; row)
+type Entry = (u64, u64, RowRef);
+
+impl Rule for SharedAccount {
+    type State = Keyed<Entry>;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        let acct = b.hashes(Col::Account);
+        let payee = b.hashes(Col::PayeeId);
+        let household = b.hashes(Col::HouseholdId);
+        for i in b.rows() {
+            if b.is_paid(i) {
+                let person = household.get(i).copied().filter(|h| *h != NO_HASH).map_or(payee[i], |h| h.rotate_left(1) ^ 1);
+                st.push(acct[i], (acct[i], person, b.row_ref(i)));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.append(from);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        let min = self.min_payees;
+        st.finish(|part| {
+            part.chunk_by(|a, b| a.0 == b.0)
+                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= min)
+                .map(|g| {
+                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                    rows.sort_unstable();
+                    Draft { evidence: rows, facts: vec![] }
+                })
+                .collect()
+        })
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if rows.is_empty() || !all_same(&rows, |r| &r.account) {
+            return None;
+        }
+        rows.sort_by(|a, b| (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row)));
+        // person -> (payments, lowest payee id); a household is one person
+        let person = |r: &crate::finding::EvidenceRow| r.household_id.clone().map_or_else(|| format!("p:{}", r.payee_id), |h| format!("h:{h}"));
+        let mut persons: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        for r in &rows {
+            let e = persons.entry(person(r)).or_insert((0, r.payee_id.clone()));
+            e.0 += 1;
+            if r.payee_id < e.1 {
+                e.1.clone_from(&r.payee_id);
+            }
+        }
+        if persons.len() < self.min_payees {
+            return None;
+        }
+        let owner = persons.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(&a.1 .1))).map(|(k, _)| k.clone())?;
+        let risk: Vec<i64> = rows.iter().map(|r| if person(r) == owner { 0 } else { r.amount_fen }).collect();
+        let mut payees: Vec<String> = Vec::new();
+        for r in &rows {
+            let p = format!("{} ({})", r.payee_name, r.payee_id);
+            if !payees.contains(&p) {
+                payees.push(p);
+            }
+        }
+        let mut regions: Vec<&str> = rows.iter().map(|r| r.region.as_str()).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        let account = rows[0].account.clone();
+        let explanation = format!(
+            "account {account} received {} payments ({} yuan) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} yuan paid for people other than the account's apparent owner",
+            rows.len(),
+            total(&rows),
+            payees.len(),
+            persons.len(),
+            self.min_payees,
+            if regions.len() == 1 { "" } else { "s" },
+            list(&regions.iter().map(ToString::to_string).collect::<Vec<_>>(), 4),
+            list(&payees, 6),
+            fmt_yuan(risk.iter().sum())
+        );
+        Some(Finding::new(&META, META.severity, SubjectKind::Account, account, &rows, &risk, explanation))
+    }
+}

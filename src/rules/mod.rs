@@ -1,0 +1,308 @@
+//! The rules framework and the registry of every rule.
+//!
+//! A rule is one file: its metadata ([`RuleMeta`]: code, name, doc text, columns, thresholds), a state with
+//! `update` / `merge` / `finish` so all rules run together in one pass, and `render`, which turns a draft
+//! (evidence row references plus numbers) into a [`Finding`] once the evidence rows have been read back.
+//!
+//! Why drafts: during the scan rules keep only compact hashed keys and row references (16 to 24 bytes a row),
+//! never strings, so memory follows the state and not the text of the ledger. The few rows that end up as
+//! evidence are read back afterwards with a row selection, and only then are names, ids and amounts shown.
+
+pub mod dup;
+pub mod keyed;
+
+use crate::error::{Error, Result};
+use crate::finding::{EvidenceRow, Finding, Severity};
+use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use crate::ledger::column::{Col, ColSet};
+use serde::Serialize;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// A threshold's value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl ParamValue {
+    fn from_toml(v: &toml::Value, like: ParamValue) -> Option<Self> {
+        match like {
+            Self::Int(_) => v.as_integer().map(Self::Int),
+            Self::Float(_) => v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).map(Self::Float),
+            Self::Bool(_) => v.as_bool().map(Self::Bool),
+        }
+    }
+    fn type_name(self) -> &'static str {
+        match self {
+            Self::Int(_) => "an integer",
+            Self::Float(_) => "a number",
+            Self::Bool(_) => "true or false",
+        }
+    }
+}
+
+/// A threshold a rule declares, with its default.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub default: ParamValue,
+    pub doc: &'static str,
+}
+
+/// What a rule is: everything `subsidy-audit rules` and `explain` print.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// The full text: what it flags, why it signals interception, an example, false positives.
+    pub doc: &'static str,
+    pub severity: Severity,
+    /// Columns the rule cannot run without.
+    pub columns: &'static [Col],
+    /// Columns it uses when present.
+    pub optional_columns: &'static [Col],
+    pub params: &'static [ParamSpec],
+}
+
+/// A rule's thresholds after the config's `[rules.CODE]` overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Params(BTreeMap<&'static str, ParamValue>);
+
+impl Params {
+    /// Defaults of `meta`, overridden by `table`; an unknown key or a value of the wrong type is an error.
+    pub fn resolve(meta: &RuleMeta, table: Option<&toml::Table>, config_path: &Path) -> Result<Self> {
+        let mut p: BTreeMap<&'static str, ParamValue> = meta.params.iter().map(|s| (s.name, s.default)).collect();
+        for (k, v) in table.into_iter().flatten() {
+            let spec = meta.params.iter().find(|s| s.name == k).ok_or_else(|| {
+                let known: Vec<&str> = meta.params.iter().map(|s| s.name).collect();
+                Error::config(
+                    config_path,
+                    format!("rules.{}.{k}", meta.code),
+                    format!("unknown threshold (known: {})", if known.is_empty() { "none".into() } else { known.join(", ") }),
+                )
+            })?;
+            let value = ParamValue::from_toml(v, spec.default).ok_or_else(|| {
+                Error::config(config_path, format!("rules.{}.{k}", meta.code), format!("must be {}", spec.default.type_name()))
+            })?;
+            p.insert(spec.name, value);
+        }
+        Ok(Self(p))
+    }
+
+    pub fn int(&self, name: &str) -> i64 {
+        match self.0.get(name) {
+            Some(ParamValue::Int(i)) => *i,
+            Some(ParamValue::Float(f)) => *f as i64,
+            _ => 0,
+        }
+    }
+    pub fn float(&self, name: &str) -> f64 {
+        match self.0.get(name) {
+            Some(ParamValue::Float(f)) => *f,
+            Some(ParamValue::Int(i)) => *i as f64,
+            _ => 0.0,
+        }
+    }
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.0.get(name), Some(ParamValue::Bool(true)))
+    }
+    pub fn values(&self) -> &BTreeMap<&'static str, ParamValue> {
+        &self.0
+    }
+}
+
+/// A finding before its evidence rows are read back: the rows, and numbers the rule wants to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub evidence: Vec<RowRef>,
+    pub facts: Vec<i64>,
+}
+
+/// The evidence rows read back after the scan.
+pub type Evidence = HashMap<RowRef, EvidenceRow>;
+
+/// The rows of a draft that were read back, in row order.
+pub fn rows_of<'a>(draft: &Draft, ev: &'a Evidence) -> Vec<&'a EvidenceRow> {
+    draft.evidence.iter().filter_map(|r| ev.get(r)).collect()
+}
+
+/// What rules may consult besides the batches.
+#[derive(Debug, Clone, Default)]
+pub struct RuleEnv {
+    pub batch: BatchContext,
+}
+
+/// A rule, with a typed state.
+pub trait Rule: Send + Sync + 'static {
+    type State: Default + Send + 'static;
+    fn update(&self, state: &mut Self::State, batch: &Batch);
+    fn merge(&self, into: &mut Self::State, from: Self::State);
+    fn finish(&self, state: Self::State) -> Vec<Draft>;
+    fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
+}
+
+/// A rule behind a uniform interface (states erased), as the pipeline drives it.
+pub trait DynRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn new_state(&self) -> Box<dyn Any + Send>;
+    fn update(&self, state: &mut (dyn Any + Send), batch: &Batch);
+    fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>);
+    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft>;
+    fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
+}
+
+struct Erased<R: Rule> {
+    meta: &'static RuleMeta,
+    rule: R,
+}
+
+impl<R: Rule> DynRule for Erased<R> {
+    fn meta(&self) -> &'static RuleMeta {
+        self.meta
+    }
+    fn new_state(&self) -> Box<dyn Any + Send> {
+        Box::new(R::State::default())
+    }
+    fn update(&self, state: &mut (dyn Any + Send), batch: &Batch) {
+        if let Some(s) = state.downcast_mut::<R::State>() {
+            self.rule.update(s, batch);
+        }
+    }
+    fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>) {
+        if let (Some(a), Ok(b)) = (into.downcast_mut::<R::State>(), from.downcast::<R::State>()) {
+            self.rule.merge(a, *b);
+        }
+    }
+    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft> {
+        state.downcast::<R::State>().map(|s| self.rule.finish(*s)).unwrap_or_default()
+    }
+    fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding> {
+        self.rule.render(draft, ev)
+    }
+}
+
+/// Puts a typed rule behind [`DynRule`].
+pub fn erase<R: Rule>(meta: &'static RuleMeta, rule: R) -> Box<dyn DynRule> {
+    Box::new(Erased { meta, rule })
+}
+
+/// One entry of the registry: the metadata and how to build the rule from its thresholds.
+pub struct RuleEntry {
+    pub meta: &'static RuleMeta,
+    pub build: fn(&Params, &RuleEnv) -> Box<dyn DynRule>,
+}
+
+/// Every rule, in code order. One line per rule.
+pub fn registry() -> Vec<RuleEntry> {
+    vec![
+        RuleEntry { meta: &dup::duplicate_payment::META, build: dup::duplicate_payment::build },
+        RuleEntry { meta: &dup::one_payee_many_accounts::META, build: dup::one_payee_many_accounts::build },
+        RuleEntry { meta: &dup::shared_account::META, build: dup::shared_account::build },
+        RuleEntry { meta: &dup::cross_region::META, build: dup::cross_region::build },
+    ]
+}
+
+/// Whether `code` is matched by a `--select`/`--ignore` item (a full code or a prefix such as `DUP`).
+fn matches(code: &str, item: &str) -> bool {
+    code.starts_with(&item.to_ascii_uppercase())
+}
+
+/// The rules `--select` and `--ignore` leave enabled, in code order. Items that match no rule are errors.
+pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<RuleEntry>> {
+    let all = registry();
+    for item in select.iter().chain(ignore) {
+        if item.is_empty() || !all.iter().any(|e| matches(e.meta.code, item)) {
+            return Err(Error::UnknownRule { code: item.clone() });
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|e| select.is_empty() || select.iter().any(|s| matches(e.meta.code, s)))
+        .filter(|e| !ignore.iter().any(|s| matches(e.meta.code, s)))
+        .collect())
+}
+
+/// Why a rule cannot run on a ledger, if it cannot.
+pub fn missing_columns(meta: &RuleMeta, available: ColSet) -> Option<String> {
+    let missing: Vec<&str> = meta.columns.iter().filter(|c| !available.contains(**c)).map(|c| c.name()).collect();
+    (!missing.is_empty()).then(|| format!("ledger lacks column{} {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")))
+}
+
+/// Every rule's `[rules.CODE]` table must name a known code.
+pub fn check_rule_tables(tables: &BTreeMap<String, toml::Table>, config_path: &Path) -> Result<()> {
+    let all = registry();
+    for code in tables.keys() {
+        if !all.iter().any(|e| e.meta.code == code) {
+            return Err(Error::config(config_path, format!("rules.{code}"), "unknown rule code (see `subsidy-audit rules`)"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let all = registry();
+        let mut codes: Vec<&str> = all.iter().map(|e| e.meta.code).collect();
+        let mut names: Vec<&str> = all.iter().map(|e| e.meta.name).collect();
+        let sorted = codes.clone();
+        codes.sort_unstable();
+        assert_eq!(codes, sorted, "registry must be in code order");
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(codes.len(), all.len(), "duplicate code");
+        assert_eq!(names.len(), all.len(), "duplicate name");
+        for e in &all {
+            let m = e.meta;
+            assert!(m.code.len() == 6 && m.code[..3].bytes().all(|b| b.is_ascii_uppercase()) && m.code[3..].bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
+            assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", m.name);
+            for section in ["What it flags", "Why it matters", "Example", "False positives"] {
+                assert!(m.doc.contains(section), "{} doc lacks `{section}`", m.code);
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_is_in_the_readme_table() {
+        let readme = include_str!("../../README.md");
+        for e in registry() {
+            let row = format!("| {} | `{}` |", e.meta.code, e.meta.name);
+            assert!(readme.contains(&row), "README rule table lacks `{row}`");
+        }
+    }
+
+    #[test]
+    fn select_and_ignore_take_codes_and_prefixes() {
+        let codes = |s: &[&str], i: &[&str]| -> Vec<&'static str> {
+            let s: Vec<String> = s.iter().map(ToString::to_string).collect();
+            let i: Vec<String> = i.iter().map(ToString::to_string).collect();
+            select(&s, &i).expect("valid").iter().map(|e| e.meta.code).collect()
+        };
+        assert_eq!(codes(&["DUP001"], &[]), vec!["DUP001"]);
+        assert_eq!(codes(&["dup"], &["DUP002", "DUP004"]), vec!["DUP001", "DUP003"]);
+        assert!(matches!(select(&["XYZ".into()], &[]), Err(Error::UnknownRule { .. })));
+        assert!(matches!(select(&[], &["DUP9".into()]), Err(Error::UnknownRule { .. })));
+    }
+
+    #[test]
+    fn thresholds_are_checked() {
+        let meta = &dup::shared_account::META;
+        let t: toml::Table = toml::from_str("min_payees = 5").expect("toml");
+        assert_eq!(Params::resolve(meta, Some(&t), Path::new("c")).expect("ok").int("min_payees"), 5);
+        let t: toml::Table = toml::from_str("min_payee = 5").expect("toml");
+        let e = Params::resolve(meta, Some(&t), Path::new("c")).expect_err("unknown");
+        assert!(e.to_string().contains("rules.DUP003.min_payee"), "{e}");
+        let t: toml::Table = toml::from_str("min_payees = \"5\"").expect("toml");
+        assert!(Params::resolve(meta, Some(&t), Path::new("c")).is_err());
+    }
+}
