@@ -65,7 +65,11 @@ pub fn case_id(subjects: &[String]) -> String {
 }
 
 /// Groups findings into cases, fills each finding's `case_id`, and returns the cases ranked by score.
-pub fn build_cases(findings: &mut [Finding], referral_threshold: f64, baseline: &BTreeSet<String>) -> Vec<Case> {
+pub fn build_cases(
+    findings: &mut [Finding],
+    referral_threshold: f64,
+    baseline: &BTreeSet<String>,
+) -> Vec<Case> {
     let mut uf = UnionFind((0..findings.len()).collect());
     let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
@@ -83,8 +87,15 @@ pub fn build_cases(findings: &mut [Finding], referral_threshold: f64, baseline: 
         let root = uf.find(i);
         groups.entry(root).or_default().push(i);
     }
-    let mut cases: Vec<Case> = groups.into_values().map(|idx| make_case(findings, idx, referral_threshold, baseline)).collect();
-    cases.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.case_id.cmp(&b.case_id)));
+    let mut cases: Vec<Case> = groups
+        .into_values()
+        .map(|idx| make_case(findings, idx, referral_threshold, baseline))
+        .collect();
+    cases.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.case_id.cmp(&b.case_id))
+    });
     for (rank, c) in cases.iter_mut().enumerate() {
         c.rank = rank + 1;
         for &i in &c.finding_indices {
@@ -94,8 +105,22 @@ pub fn build_cases(findings: &mut [Finding], referral_threshold: f64, baseline: 
     cases
 }
 
-fn make_case(findings: &[Finding], idx: Vec<usize>, threshold: f64, baseline: &BTreeSet<String>) -> Case {
-    let mut subjects: Vec<String> = idx.iter().map(|&i| format!("{}:{}", findings[i].subject_kind.as_str(), findings[i].subject)).collect();
+fn make_case(
+    findings: &[Finding],
+    idx: Vec<usize>,
+    threshold: f64,
+    baseline: &BTreeSet<String>,
+) -> Case {
+    let mut subjects: Vec<String> = idx
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}:{}",
+                findings[i].subject_kind.as_str(),
+                findings[i].subject
+            )
+        })
+        .collect();
     subjects.sort();
     subjects.dedup();
     let mut rules: BTreeMap<&str, Severity> = BTreeMap::new();
@@ -116,8 +141,18 @@ fn make_case(findings: &[Finding], idx: Vec<usize>, threshold: f64, baseline: &B
     let id = case_id(&subjects);
     let reviewed = baseline.contains(&id);
     let mut order = idx.clone();
-    order.sort_by(|&a, &b| findings[b].severity.cmp(&findings[a].severity).then(findings[b].amount_fen.cmp(&findings[a].amount_fen)).then(a.cmp(&b)));
-    let explanation = order.iter().map(|&i| format!("{}: {}", findings[i].rule, findings[i].explanation)).collect::<Vec<_>>().join(" | ");
+    order.sort_by(|&a, &b| {
+        findings[b]
+            .severity
+            .cmp(&findings[a].severity)
+            .then(findings[b].amount_fen.cmp(&findings[a].amount_fen))
+            .then(a.cmp(&b))
+    });
+    let explanation = order
+        .iter()
+        .map(|&i| format!("{}: {}", findings[i].rule, findings[i].explanation))
+        .collect::<Vec<_>>()
+        .join(" | ");
     Case {
         case_id: id,
         rank: 0,

@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "subsidy-audit", version, about = "Scan subsidy disbursement ledgers and refer cases of interception and misappropriation")]
+#[command(
+    name = "subsidy-audit",
+    version,
+    about = "Scan subsidy disbursement ledgers and refer cases of interception and misappropriation"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

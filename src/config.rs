@@ -109,7 +109,10 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let doc: toml::Table = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
-            let at = e.span().map(|s| line_of(text, s.start)).map_or(String::new(), |l| format!("line {l}"));
+            let at = e
+                .span()
+                .map(|s| line_of(text, s.start))
+                .map_or(String::new(), |l| format!("line {l}"));
             Error::config(path, at, msg)
         })?;
         let mut cfg = Self::default();
@@ -162,7 +165,9 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn table<'a>(path: &Path, key: &str, value: &'a toml::Value) -> Result<&'a toml::Table> {
-    value.as_table().ok_or_else(|| Error::config(path, key, "must be a table"))
+    value
+        .as_table()
+        .ok_or_else(|| Error::config(path, key, "must be a table"))
 }
 
 fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> {
@@ -183,7 +188,13 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
             }
-            _ => return Err(Error::config(path, at, "unknown key (expected referral_threshold, batch_size)")),
+            _ => {
+                return Err(Error::config(
+                    path,
+                    at,
+                    "unknown key (expected referral_threshold, batch_size)",
+                ))
+            }
         }
     }
     Ok(())
@@ -195,18 +206,28 @@ fn parse_ref(path: &Path, name: &str, value: &toml::Value) -> Result<RefTableCon
         let at = format!("{name}.{k}");
         match k.as_str() {
             "path" => {
-                let p = v.as_str().ok_or_else(|| Error::config(path, &at, "must be a path (text)"))?;
+                let p = v
+                    .as_str()
+                    .ok_or_else(|| Error::config(path, &at, "must be a path (text)"))?;
                 // relative paths are relative to the config file
                 let base = path.parent().unwrap_or_else(|| Path::new("."));
                 r.path = Some(base.join(p));
             }
             "columns" => {
                 for (c, n) in table(path, &at, v)? {
-                    let n = n.as_str().ok_or_else(|| Error::config(path, format!("{at}.{c}"), "must be a column name (text)"))?;
+                    let n = n.as_str().ok_or_else(|| {
+                        Error::config(path, format!("{at}.{c}"), "must be a column name (text)")
+                    })?;
                     r.columns.insert(c.clone(), n.to_string());
                 }
             }
-            _ => return Err(Error::config(path, at, "unknown key (expected path, columns)")),
+            _ => {
+                return Err(Error::config(
+                    path,
+                    at,
+                    "unknown key (expected path, columns)",
+                ))
+            }
         }
     }
     Ok(r)
@@ -247,7 +268,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_give_the_line() {
-        let e = Config::parse(Path::new("c.toml"), "[scan]\nbatch_size = = 3\n").expect_err("syntax");
+        let e =
+            Config::parse(Path::new("c.toml"), "[scan]\nbatch_size = = 3\n").expect_err("syntax");
         assert!(e.to_string().contains("line 2"), "{e}");
     }
 }

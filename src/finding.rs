@@ -87,11 +87,19 @@ pub struct EvidenceRow {
 
 impl EvidenceRow {
     pub fn date(&self) -> String {
-        date_from_days(self.pay_date).map_or_else(|| self.pay_date.to_string(), |d| d.format("%Y-%m-%d").to_string())
+        date_from_days(self.pay_date).map_or_else(
+            || self.pay_date.to_string(),
+            |d| d.format("%Y-%m-%d").to_string(),
+        )
     }
     /// `T123 (2024-04-12, 1457.30)`
     pub fn brief(&self) -> String {
-        format!("{} ({}, {})", self.txn_id, self.date(), fmt_yuan(self.amount_fen))
+        format!(
+            "{} ({}, {})",
+            self.txn_id,
+            self.date(),
+            fmt_yuan(self.amount_fen)
+        )
     }
 }
 
@@ -161,7 +169,12 @@ impl Finding {
 
     /// The total order findings leave the library in.
     pub fn sort_key(&self) -> (&str, SubjectKind, &str, Option<&RowRef>) {
-        (self.rule, self.subject_kind, &self.subject, self.evidence.first())
+        (
+            self.rule,
+            self.subject_kind,
+            &self.subject,
+            self.evidence.first(),
+        )
     }
 }
 

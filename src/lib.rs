@@ -83,7 +83,10 @@ pub struct Layout {
 }
 
 pub fn layout(opts: &ScanOptions) -> Layout {
-    let mut l = Layout { ledger: opts.inputs.clone(), ..Layout::default() };
+    let mut l = Layout {
+        ledger: opts.inputs.clone(),
+        ..Layout::default()
+    };
     if let [dir] = opts.inputs.as_slice() {
         if dir.join("ledger").is_dir() {
             let some = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
@@ -122,16 +125,27 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
     if let Some(b) = opts.batch_size {
         config.batch_size = b.max(1);
     }
-    let config_path = config.path.clone().unwrap_or_else(|| PathBuf::from("<no config>"));
+    let config_path = config
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<no config>"));
     rules::check_rule_tables(&config.rules, &config_path)?;
     for e in rules::registry() {
         Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
     }
     let selected = rules::select(&opts.select, &opts.ignore)?;
-    for (name, p) in [("registry", &layout.registry), ("deaths", &layout.deaths), ("officials", &layout.officials)] {
+    for (name, p) in [
+        ("registry", &layout.registry),
+        ("deaths", &layout.deaths),
+        ("officials", &layout.officials),
+    ] {
         if let Some(p) = p {
             if !p.exists() {
-                return Err(Error::Reference { table: name.into(), path: p.clone(), message: "no such file".into() });
+                return Err(Error::Reference {
+                    table: name.into(),
+                    path: p.clone(),
+                    message: "no such file".into(),
+                });
             }
         }
     }
@@ -142,16 +156,28 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
             path: f.path.clone(),
             column: config.column_name(Col::Amount).to_string(),
             canonical: "amount".into(),
-            found: f.meta.schema().fields().iter().map(|x| x.name().as_str()).collect::<Vec<_>>().join(", "),
+            found: f
+                .meta
+                .schema()
+                .fields()
+                .iter()
+                .map(|x| x.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
-    let env = RuleEnv { batch: BatchContext::new(&config.schemes) };
+    let env = RuleEnv {
+        batch: BatchContext::new(&config.schemes),
+    };
     let mut rules = Vec::new();
     let mut skipped = Vec::new();
     let mut columns = ColSet::of(&[Col::Amount]);
     for e in selected {
         if let Some(reason) = rules::missing_columns(e.meta, ledger.available) {
-            skipped.push(Skipped { code: e.meta.code.into(), reason });
+            skipped.push(Skipped {
+                code: e.meta.code.into(),
+                reason,
+            });
             continue;
         }
         let params = Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
@@ -163,7 +189,14 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
         }
         rules.push((e.build)(&params, &env));
     }
-    Ok(Plan { config, ledger, layout, rules, skipped, columns })
+    Ok(Plan {
+        config,
+        ledger,
+        layout,
+        rules,
+        skipped,
+        columns,
+    })
 }
 
 /// Runs a scan: plan, one parallel pass, findings, cases, summary. Writes nothing.
@@ -187,7 +220,10 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             batch_size: plan.config.batch_size,
         };
         let total = plan.ledger.total_rows();
-        let (state, hashes) = rayon::join(|| pipeline::scan(&sp, &|done| progress(done, total)), || file_hashes(&plan.ledger.files));
+        let (state, hashes) = rayon::join(
+            || pipeline::scan(&sp, &|done| progress(done, total)),
+            || file_hashes(&plan.ledger.files),
+        );
         let state = state?;
         let hashes = hashes?;
         let dq = state.files.clone();
@@ -210,18 +246,31 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 problems: d
                     .problems
                     .into_iter()
-                    .map(|((column, problem), (rows, sample_rows))| DqProblem { column, problem, rows, sample_rows })
+                    .map(|((column, problem), (rows, sample_rows))| DqProblem {
+                        column,
+                        problem,
+                        rows,
+                        sample_rows,
+                    })
                     .collect(),
             })
             .collect();
-        let mut per_rule: BTreeMap<String, usize> = plan.rules.iter().map(|r| (r.meta().code.to_string(), 0)).collect();
+        let mut per_rule: BTreeMap<String, usize> = plan
+            .rules
+            .iter()
+            .map(|r| (r.meta().code.to_string(), 0))
+            .collect();
         for f in &findings {
             *per_rule.entry(f.rule.to_string()).or_default() += 1;
         }
         let rows_read: u64 = inputs.iter().map(|i| i.rows_read).sum();
         let wall = start.elapsed().as_secs_f64();
         let mut reference_tables = BTreeMap::new();
-        for (k, v) in [("registry", &plan.layout.registry), ("deaths", &plan.layout.deaths), ("officials", &plan.layout.officials)] {
+        for (k, v) in [
+            ("registry", &plan.layout.registry),
+            ("deaths", &plan.layout.deaths),
+            ("officials", &plan.layout.officials),
+        ] {
             if let Some(p) = v {
                 reference_tables.insert(k.to_string(), p.display().to_string());
             }
@@ -234,7 +283,11 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             rows_with_problems: inputs.iter().map(|i| i.rows_with_problems).sum(),
             inputs,
             reference_tables,
-            rules_run: plan.rules.iter().map(|r| r.meta().code.to_string()).collect(),
+            rules_run: plan
+                .rules
+                .iter()
+                .map(|r| r.meta().code.to_string())
+                .collect(),
             rules_skipped: plan.skipped.clone(),
             findings_per_rule: per_rule,
             findings: findings.len(),
@@ -242,15 +295,27 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             referrals: cases.iter().filter(|c| c.referral).count(),
             reviewed_in_baseline: cases.iter().filter(|c| c.reviewed).count(),
             amount_at_risk_fen: cases.iter().map(|c| c.amount_at_risk_fen).sum(),
-            referred_amount_at_risk_fen: cases.iter().filter(|c| c.referral).map(|c| c.amount_at_risk_fen).sum(),
+            referred_amount_at_risk_fen: cases
+                .iter()
+                .filter(|c| c.referral)
+                .map(|c| c.amount_at_risk_fen)
+                .sum(),
             key_collisions_dropped: dropped,
             timing: Timing {
                 threads: n_threads,
                 wall_seconds: (wall * 1000.0).round() / 1000.0,
-                rows_per_second: if wall > 0.0 { (rows_read as f64 / wall).round() } else { 0.0 },
+                rows_per_second: if wall > 0.0 {
+                    (rows_read as f64 / wall).round()
+                } else {
+                    0.0
+                },
             },
         };
-        Ok(Outcome { summary, findings, cases })
+        Ok(Outcome {
+            summary,
+            findings,
+            cases,
+        })
     })
 }
 
@@ -270,7 +335,9 @@ fn file_hashes(files: &[LedgerFile]) -> Result<Vec<String>> {
 /// Case ids found anywhere in the baseline file (`C` + 16 hex digits), so an earlier `cases.csv`,
 /// `cases.jsonl` or a hand-kept list all work.
 pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
-    let Some(p) = path else { return Ok(BTreeSet::new()) };
+    let Some(p) = path else {
+        return Ok(BTreeSet::new());
+    };
     let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
     let b = text.as_bytes();
     let mut ids = BTreeSet::new();
@@ -278,7 +345,10 @@ pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
     while i + 17 <= b.len() {
         let is_start = b[i] == b'C' && (i == 0 || !b[i - 1].is_ascii_alphanumeric());
         let is_hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
-        if is_start && b[i + 1..i + 17].iter().all(|c| is_hex(*c)) && b.get(i + 17).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+        if is_start
+            && b[i + 1..i + 17].iter().all(|c| is_hex(*c))
+            && b.get(i + 17).is_none_or(|c| !c.is_ascii_alphanumeric())
+        {
             ids.insert(text[i..i + 17].to_string());
             i += 17;
         } else {
@@ -347,14 +417,28 @@ pub fn check(opts: &ScanOptions) -> Result<CheckReport> {
     let rules = rules::registry()
         .iter()
         .map(|e| {
-            let reason = plan.skipped.iter().find(|s| s.code == e.meta.code).map(|s| s.reason.clone());
-            CheckRule { code: e.meta.code, name: e.meta.name, runs: reason.is_none(), reason }
+            let reason = plan
+                .skipped
+                .iter()
+                .find(|s| s.code == e.meta.code)
+                .map(|s| s.reason.clone());
+            CheckRule {
+                code: e.meta.code,
+                name: e.meta.name,
+                runs: reason.is_none(),
+                reason,
+            }
         })
         .collect();
     Ok(CheckReport {
         files: plan.ledger.files.len(),
         rows: plan.ledger.total_rows(),
-        row_groups: plan.ledger.files.iter().map(LedgerFile::num_row_groups).sum(),
+        row_groups: plan
+            .ledger
+            .files
+            .iter()
+            .map(LedgerFile::num_row_groups)
+            .sum(),
         columns,
         rules,
     })

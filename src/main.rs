@@ -48,7 +48,9 @@ fn out(text: &str) -> Result<()> {
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v).map(|s| s + "\n").map_err(|e| Error::Usage(e.to_string()))
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -62,14 +64,40 @@ fn run(cli: Cli) -> Result<u8> {
                     let mut s = String::new();
                     for e in &all {
                         let m = e.meta;
-                        s += &format!("{}  {:<26} {:<8} {}\n", m.code, m.name, m.severity.as_str(), m.summary);
-                        s += &format!("        columns: {}", m.columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(", "));
+                        s += &format!(
+                            "{}  {:<26} {:<8} {}\n",
+                            m.code,
+                            m.name,
+                            m.severity.as_str(),
+                            m.summary
+                        );
+                        s += &format!(
+                            "        columns: {}",
+                            m.columns
+                                .iter()
+                                .map(|c| c.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
                         if !m.optional_columns.is_empty() {
-                            s += &format!(" (optional: {})", m.optional_columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(", "));
+                            s += &format!(
+                                " (optional: {})",
+                                m.optional_columns
+                                    .iter()
+                                    .map(|c| c.name())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            );
                         }
                         s += "\n";
                         for p in m.params {
-                            s += &format!("        [rules.{}] {} = {} ({})\n", m.code, p.name, serde_json::to_string(&p.default).unwrap_or_default(), p.doc);
+                            s += &format!(
+                                "        [rules.{}] {} = {} ({})\n",
+                                m.code,
+                                p.name,
+                                serde_json::to_string(&p.default).unwrap_or_default(),
+                                p.doc
+                            );
                         }
                     }
                     out(&s)?;
@@ -79,9 +107,19 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Explain { code } => {
             let all = rules::registry();
-            let e = all.iter().find(|e| e.meta.code.eq_ignore_ascii_case(&code)).ok_or(Error::UnknownRule { code })?;
+            let e = all
+                .iter()
+                .find(|e| e.meta.code.eq_ignore_ascii_case(&code))
+                .ok_or(Error::UnknownRule { code })?;
             let m = e.meta;
-            out(&format!("{} {}: {}\nseverity: {}\n\n{}\n", m.code, m.name, m.summary, m.severity.as_str(), m.doc))?;
+            out(&format!(
+                "{} {}: {}\nseverity: {}\n\n{}\n",
+                m.code,
+                m.name,
+                m.summary,
+                m.severity.as_str(),
+                m.doc
+            ))?;
             Ok(0)
         }
         Command::Check(a) => {
@@ -89,15 +127,33 @@ fn run(cli: Cli) -> Result<u8> {
             match a.format {
                 ListFormat::Json => out(&json(&r)?)?,
                 ListFormat::Table => {
-                    let mut s = format!("{} files, {} row groups, {} rows\n\ncolumns:\n", r.files, r.row_groups, r.rows);
+                    let mut s = format!(
+                        "{} files, {} row groups, {} rows\n\ncolumns:\n",
+                        r.files, r.row_groups, r.rows
+                    );
                     for c in &r.columns {
-                        let map = if c.mapped_to == c.canonical { String::new() } else { format!(" <- {}", c.mapped_to) };
-                        let state = if c.present { c.types.join(" | ") } else { "absent".into() };
+                        let map = if c.mapped_to == c.canonical {
+                            String::new()
+                        } else {
+                            format!(" <- {}", c.mapped_to)
+                        };
+                        let state = if c.present {
+                            c.types.join(" | ")
+                        } else {
+                            "absent".into()
+                        };
                         s += &format!("  {:<13}{map:<16} {state}\n", c.canonical);
                     }
                     s += "\nrules:\n";
                     for k in &r.rules {
-                        s += &format!("  {} {:<26} {}\n", k.code, k.name, k.reason.as_deref().map_or("runs".to_string(), |w| format!("skipped: {w}")));
+                        s += &format!(
+                            "  {} {:<26} {}\n",
+                            k.code,
+                            k.name,
+                            k.reason
+                                .as_deref()
+                                .map_or("runs".to_string(), |w| format!("skipped: {w}"))
+                        );
                     }
                     out(&s)?;
                 }
@@ -119,8 +175,10 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} rows {per_sec} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bar:40} {pos}/{len} rows {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     });
@@ -138,7 +196,10 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     if a.verbose {
         for f in &outcome.summary.inputs {
             for p in &f.problems {
-                eprintln!("{}: {} rows with {:?} in `{}` (first rows {:?})", f.path, p.rows, p.problem, p.column, p.sample_rows);
+                eprintln!(
+                    "{}: {} rows with {:?} in `{}` (first rows {:?})",
+                    f.path, p.rows, p.problem, p.column, p.sample_rows
+                );
             }
         }
     }
@@ -154,11 +215,15 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
                     summary: &'a subsidy_audit::report::summary::Summary,
                     cases: &'a [subsidy_audit::case::Case],
                 }
-                out(&json(&Both { summary: &outcome.summary, cases: &outcome.cases })?)?;
+                out(&json(&Both {
+                    summary: &outcome.summary,
+                    cases: &outcome.cases,
+                })?)?;
             }
             Format::Csv => {
                 let mut buf = Vec::new();
-                subsidy_audit::report::csv::write_to(&mut buf, &outcome.cases).map_err(|e| Error::Usage(e.to_string()))?;
+                subsidy_audit::report::csv::write_to(&mut buf, &outcome.cases)
+                    .map_err(|e| Error::Usage(e.to_string()))?;
                 out(&String::from_utf8_lossy(&buf))?;
             }
         }

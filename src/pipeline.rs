@@ -29,7 +29,10 @@ pub struct ScanState {
 
 impl ScanState {
     pub fn new(rules: &[Box<dyn DynRule>], n_files: usize) -> Self {
-        Self { rules: rules.iter().map(|r| r.new_state()).collect(), files: vec![DqStats::default(); n_files] }
+        Self {
+            rules: rules.iter().map(|r| r.new_state()).collect(),
+            files: vec![DqStats::default(); n_files],
+        }
     }
 
     /// Feeds one batch to every rule.
@@ -73,21 +76,41 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
             || ScanState::new(plan.rules, n_files),
             |mut st, u| {
                 let file = &plan.ledger.files[u.file as usize];
-                read_row_group(file, u.file, u.row_group, plan.columns, plan.ctx, plan.batch_size, None, |b| {
-                    st.update(plan.rules, &b);
-                })?;
+                read_row_group(
+                    file,
+                    u.file,
+                    u.row_group,
+                    plan.columns,
+                    plan.ctx,
+                    plan.batch_size,
+                    None,
+                    |b| {
+                        st.update(plan.rules, &b);
+                    },
+                )?;
                 progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
                 Ok(st)
             },
         )
-        .try_reduce(|| ScanState::new(plan.rules, n_files), |a, b| Ok(a.merge(plan.rules, b)))
+        .try_reduce(
+            || ScanState::new(plan.rules, n_files),
+            |a, b| Ok(a.merge(plan.rules, b)),
+        )
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
 pub fn finish(plan: &ScanPlan<'_>, state: ScanState) -> Result<(Vec<Finding>, usize)> {
-    let drafts: Vec<(usize, Vec<Draft>)> =
-        plan.rules.iter().zip(state.rules).enumerate().map(|(i, (r, s))| (i, r.finish(s))).collect();
-    let mut wanted: Vec<RowRef> = drafts.iter().flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied())).collect();
+    let drafts: Vec<(usize, Vec<Draft>)> = plan
+        .rules
+        .iter()
+        .zip(state.rules)
+        .enumerate()
+        .map(|(i, (r, s))| (i, r.finish(s)))
+        .collect();
+    let mut wanted: Vec<RowRef> = drafts
+        .iter()
+        .flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied()))
+        .collect();
     wanted.sort_unstable();
     wanted.dedup();
     let evidence = read_evidence(plan, &wanted)?;
@@ -95,7 +118,8 @@ pub fn finish(plan: &ScanPlan<'_>, state: ScanState) -> Result<(Vec<Finding>, us
     let mut findings: Vec<Finding> = Vec::new();
     for (i, ds) in drafts {
         let rule = &plan.rules[i];
-        let rendered: Vec<Option<Finding>> = ds.par_iter().map(|d| rule.render(d, &evidence)).collect();
+        let rendered: Vec<Option<Finding>> =
+            ds.par_iter().map(|d| rule.render(d, &evidence)).collect();
         dropped += rendered.iter().filter(|f| f.is_none()).count();
         findings.extend(rendered.into_iter().flatten());
     }
@@ -121,45 +145,97 @@ const EVIDENCE_COLUMNS: &[Col] = &[
 
 /// Reads the given rows (sorted) back from the ledger, one row group per task.
 pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
-    let cols = EVIDENCE_COLUMNS.iter().copied().filter(|c| plan.ledger.available.contains(*c)).fold(ColSet::default(), ColSet::with);
+    let cols = EVIDENCE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| plan.ledger.available.contains(*c))
+        .fold(ColSet::default(), ColSet::with);
     // (file, row group) -> rows within the row group
     let mut groups: BTreeMap<(u32, usize), Vec<u64>> = BTreeMap::new();
     for r in rows {
-        let Some(f) = plan.ledger.files.get(r.file() as usize) else { continue };
-        let g = f.row_group_starts.partition_point(|s| *s <= r.row()).saturating_sub(1);
-        groups.entry((r.file(), g)).or_default().push(r.row() - f.row_group_starts[g]);
+        let Some(f) = plan.ledger.files.get(r.file() as usize) else {
+            continue;
+        };
+        let g = f
+            .row_group_starts
+            .partition_point(|s| *s <= r.row())
+            .saturating_sub(1);
+        groups
+            .entry((r.file(), g))
+            .or_default()
+            .push(r.row() - f.row_group_starts[g]);
     }
     let parts: Vec<Vec<EvidenceRow>> = groups
         .into_par_iter()
         .map(|((fi, g), within)| {
             let file = &plan.ledger.files[fi as usize];
             let mut out = Vec::with_capacity(within.len());
-            read_row_group(file, fi, g, cols, plan.ctx, plan.batch_size, Some(&within), |b| {
-                for i in 0..b.len() {
-                    out.push(evidence_row(&b, i, file.path.file_name().and_then(|n| n.to_str()).unwrap_or("?")));
-                }
-            })?;
+            read_row_group(
+                file,
+                fi,
+                g,
+                cols,
+                plan.ctx,
+                plan.batch_size,
+                Some(&within),
+                |b| {
+                    for i in 0..b.len() {
+                        out.push(evidence_row(
+                            &b,
+                            i,
+                            file.path
+                                .file_name()
+                                .and_then(|n| n.to_str())
+                                .unwrap_or("?"),
+                        ));
+                    }
+                },
+            )?;
             Ok(out)
         })
         .collect::<Result<_>>()?;
-    Ok(parts.into_iter().flatten().filter_map(|e| e.row.map(|r| (r, e))).collect())
+    Ok(parts
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.row.map(|r| (r, e)))
+        .collect())
 }
 
 fn evidence_row(b: &Batch, i: usize, file_name: &str) -> EvidenceRow {
-    let text = |c: Col| b.text(c, i).map(|s| s.trim().to_string()).unwrap_or_default();
-    let opt = |c: Col| b.text(c, i).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |c: Col| {
+        b.text(c, i)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let opt = |c: Col| {
+        b.text(c, i)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     EvidenceRow {
         row: Some(b.row_ref(i)),
         txn_id: opt(Col::TxnId).unwrap_or_else(|| format!("{file_name}:{}", b.row_of(i))),
         scheme: text(Col::Scheme),
-        period: b.period.get(i).and_then(|c| Period::from_code(*c)).map(|p| p.to_string()).unwrap_or_else(|| text(Col::Period)),
+        period: b
+            .period
+            .get(i)
+            .and_then(|c| Period::from_code(*c))
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| text(Col::Period)),
         pay_date: b.pay_date.get(i).copied().unwrap_or(0),
         region: text(Col::Region),
         payee_id: text(Col::PayeeId),
         payee_name: text(Col::PayeeName),
         account: text(Col::Account),
         amount_fen: b.amount_fen.get(i).copied().unwrap_or(0),
-        status: b.status.get(i).copied().unwrap_or(Status::Paid).as_str().to_string(),
+        status: b
+            .status
+            .get(i)
+            .copied()
+            .unwrap_or(Status::Paid)
+            .as_str()
+            .to_string(),
         officer_id: opt(Col::OfficerId),
         household_id: opt(Col::HouseholdId),
     }

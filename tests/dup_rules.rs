@@ -6,7 +6,12 @@ mod common;
 use common::{dup_rows, write_ledger, SCHEMES};
 use subsidy_audit::{scan, ScanOptions};
 
-fn run(dir: &std::path::Path, threads: usize, batch: usize, select: &[&str]) -> subsidy_audit::Outcome {
+fn run(
+    dir: &std::path::Path,
+    threads: usize,
+    batch: usize,
+    select: &[&str],
+) -> subsidy_audit::Outcome {
     let opts = ScanOptions {
         inputs: vec![dir.join("ledger.parquet")],
         config: Some(dir.join("schemes.toml")),
@@ -28,11 +33,26 @@ fn setup(rg: usize) -> tempfile::TempDir {
 type Summary = (String, String, Vec<String>, i64);
 
 fn findings(o: &subsidy_audit::Outcome) -> Vec<Summary> {
-    o.findings.iter().map(|f| (f.rule.to_string(), f.subject.clone(), f.txn_ids.clone(), f.amount_fen)).collect()
+    o.findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.subject.clone(),
+                f.txn_ids.clone(),
+                f.amount_fen,
+            )
+        })
+        .collect()
 }
 
 fn f(rule: &str, subject: &str, txns: &[&str], fen: i64) -> Summary {
-    (rule.into(), subject.into(), txns.iter().map(ToString::to_string).collect(), fen)
+    (
+        rule.into(),
+        subject.into(),
+        txns.iter().map(ToString::to_string).collect(),
+        fen,
+    )
 }
 
 #[test]
@@ -49,15 +69,28 @@ fn duplicate_payment_finds_exactly_the_planted_payees() {
         ]
     );
     let p07 = &o.findings[1];
-    assert!(p07.explanation.contains("TEKUN 2024-Q1 where a quarterly scheme has 1 payment allowed"), "{}", p07.explanation);
-    assert!(p07.explanation.contains("1800.00 yuan paid beyond the allowance"), "{}", p07.explanation);
+    assert!(
+        p07.explanation
+            .contains("TEKUN 2024-Q1 where a quarterly scheme has 1 payment allowed"),
+        "{}",
+        p07.explanation
+    );
+    assert!(
+        p07.explanation
+            .contains("1800.00 yuan paid beyond the allowance"),
+        "{}",
+        p07.explanation
+    );
 }
 
 #[test]
 fn one_payee_many_accounts_finds_the_second_card() {
     let d = setup(1000);
     let o = run(d.path(), 1, 8192, &["DUP002"]);
-    assert_eq!(findings(&o), vec![f("DUP002", "P08", &["T30", "T31"], 10_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP002", "P08", &["T30", "T31"], 10_000)]
+    );
     assert!(o.findings[0].explanation.contains("A08X"));
 }
 
@@ -66,16 +99,26 @@ fn shared_account_counts_households_once() {
     let d = setup(3);
     let o = run(d.path(), 2, 8192, &["DUP003"]);
     // A45 carries two payees of household H1 and one of H2: two persons, below the threshold of 3.
-    assert_eq!(findings(&o), vec![f("DUP003", "AX", &["T40", "T41", "T42", "T43"], 20_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP003", "AX", &["T40", "T41", "T42", "T43"], 20_000)]
+    );
     assert_eq!(o.findings[0].subject_kind.as_str(), "account");
-    assert!(o.findings[0].explanation.contains("3 distinct payees"), "{}", o.findings[0].explanation);
+    assert!(
+        o.findings[0].explanation.contains("3 distinct payees"),
+        "{}",
+        o.findings[0].explanation
+    );
 }
 
 #[test]
 fn cross_region_finds_the_second_village() {
     let d = setup(4);
     let o = run(d.path(), 2, 8192, &["DUP004"]);
-    assert_eq!(findings(&o), vec![f("DUP004", "P12", &["T50", "T51"], 90_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP004", "P12", &["T50", "T51"], 90_000)]
+    );
     assert!(o.findings[0].explanation.contains("520102007001"));
 }
 
@@ -86,7 +129,11 @@ fn cases_join_findings_that_share_a_payee() {
     assert_eq!(o.findings.len(), 7);
     // P08 (DUP001 + DUP002) and P12 (DUP001 + DUP004) each make one case; P06, P07, AX one each.
     assert_eq!(o.cases.len(), 5);
-    let p12 = o.cases.iter().find(|c| c.subjects == vec!["payee:P12".to_string()]).expect("P12 case");
+    let p12 = o
+        .cases
+        .iter()
+        .find(|c| c.subjects == vec!["payee:P12".to_string()])
+        .expect("P12 case");
     assert_eq!(p12.rules, vec!["DUP001", "DUP004"]);
     // each payment counted once: T51 is at risk in both findings
     assert_eq!(p12.amount_at_risk_fen, 90_000);
@@ -95,7 +142,10 @@ fn cases_join_findings_that_share_a_payee() {
     assert!((p12.score - 17.91).abs() < 1e-9, "{}", p12.score);
     assert!(p12.referral);
     for f in &o.findings {
-        assert!(o.cases.iter().any(|c| c.case_id == f.case_id), "finding without case");
+        assert!(
+            o.cases.iter().any(|c| c.case_id == f.case_id),
+            "finding without case"
+        );
     }
     assert_eq!(o.summary.rows_read, 24);
     assert_eq!(o.summary.rows_scanned, 24);
@@ -111,14 +161,22 @@ fn same_findings_whatever_the_threads_batches_and_row_groups() {
     for (rg, threads, batch) in [(1, 8, 7), (7, 3, 1), (5, 1, 3), (2, 8, 8192)] {
         let d = setup(rg);
         let o = run(d.path(), threads, batch, &[]);
-        assert_eq!((findings(&o), o.cases.clone()), base, "rg {rg} threads {threads} batch {batch}");
+        assert_eq!(
+            (findings(&o), o.cases.clone()),
+            base,
+            "rg {rg} threads {threads} batch {batch}"
+        );
     }
 }
 
 #[test]
 fn thresholds_come_from_the_config() {
     let d = setup(10);
-    std::fs::write(d.path().join("schemes.toml"), format!("{SCHEMES}\n[rules.DUP003]\nmin_payees = 2\n")).expect("write");
+    std::fs::write(
+        d.path().join("schemes.toml"),
+        format!("{SCHEMES}\n[rules.DUP003]\nmin_payees = 2\n"),
+    )
+    .expect("write");
     let o = run(d.path(), 1, 8192, &["DUP003"]);
     let subjects: Vec<&str> = o.findings.iter().map(|f| f.subject.as_str()).collect();
     assert_eq!(subjects, vec!["A45", "AX"]);

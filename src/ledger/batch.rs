@@ -22,7 +22,14 @@ pub const NO_HASH: u64 = 0;
 pub const DQ_SAMPLES: usize = 5;
 
 /// The text columns whose values are hashed for grouping.
-pub const HASHED: &[Col] = &[Col::PayeeId, Col::Account, Col::Region, Col::HouseholdId, Col::Scheme, Col::OfficerId];
+pub const HASHED: &[Col] = &[
+    Col::PayeeId,
+    Col::Account,
+    Col::Region,
+    Col::HouseholdId,
+    Col::Scheme,
+    Col::OfficerId,
+];
 
 /// A payment's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -125,7 +132,12 @@ pub struct BatchContext {
 
 impl BatchContext {
     pub fn new(schemes: &Schemes) -> Self {
-        Self { schemes: schemes.iter().map(|(k, v)| (k.clone(), v.clone())).collect() }
+        Self {
+            schemes: schemes
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
     }
     pub fn scheme(&self, idx: u16) -> Option<&Scheme> {
         self.schemes.get(usize::from(idx)).map(|(_, s)| s)
@@ -135,7 +147,10 @@ impl BatchContext {
     }
     fn scheme_index(&self, code: &str) -> u16 {
         let code = code.trim();
-        self.schemes.iter().position(|(k, _)| k == code).map_or(UNKNOWN_SCHEME, |i| i as u16)
+        self.schemes
+            .iter()
+            .position(|(k, _)| k == code)
+            .map_or(UNKNOWN_SCHEME, |i| i as u16)
     }
 }
 
@@ -210,7 +225,9 @@ impl Batch {
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
         let (positions, _) = projected_indices(file, cols);
         for col in cols.iter() {
-            let Some(array) = column_array(rb, file, col, &positions, len) else { continue };
+            let Some(array) = column_array(rb, file, col, &positions, len) else {
+                continue;
+            };
             let mut bad = |i: usize, p: Problem| problems.push((i, col, p));
             match col {
                 Col::Amount => decode_fixed(&array, 2, &mut b.amount_fen, &mut bad),
@@ -262,7 +279,13 @@ impl Batch {
         b
     }
 
-    fn decode_text(&mut self, col: Col, t: Text, bad: &mut impl FnMut(usize, Problem), ctx: &BatchContext) {
+    fn decode_text(
+        &mut self,
+        col: Col,
+        t: Text,
+        bad: &mut impl FnMut(usize, Problem),
+        ctx: &BatchContext,
+    ) {
         let n = t.len();
         let must = !col.is_nullable();
         let mut check = |i: usize, v: Option<&str>| -> Option<bool> {
@@ -285,13 +308,15 @@ impl Batch {
         match col {
             Col::Status => {
                 self.status = (0..n)
-                    .map(|i| match t.get(i).map(str::trim).filter(|s| !s.is_empty()) {
-                        None => Status::Paid,
-                        Some(s) => Status::parse(s).unwrap_or_else(|| {
-                            bad(i, Problem::Unparsable);
-                            Status::Paid
-                        }),
-                    })
+                    .map(
+                        |i| match t.get(i).map(str::trim).filter(|s| !s.is_empty()) {
+                            None => Status::Paid,
+                            Some(s) => Status::parse(s).unwrap_or_else(|| {
+                                bad(i, Problem::Unparsable);
+                                Status::Paid
+                            }),
+                        },
+                    )
                     .collect();
             }
             _ => {
@@ -299,7 +324,9 @@ impl Batch {
                     let mut last: Option<(&str, u16)> = None;
                     self.scheme = (0..n)
                         .map(|i| {
-                            let Some(s) = t.get(i) else { return UNKNOWN_SCHEME };
+                            let Some(s) = t.get(i) else {
+                                return UNKNOWN_SCHEME;
+                            };
                             if let Some((l, idx)) = last {
                                 if l == s {
                                     return idx;
@@ -333,7 +360,10 @@ impl Batch {
     }
 
     fn derive_payee_period(&mut self, ctx: &BatchContext) {
-        let (Some(payee), Some(scheme_h)) = (&self.hashes[Col::PayeeId.index()], &self.hashes[Col::Scheme.index()]) else {
+        let (Some(payee), Some(scheme_h)) = (
+            &self.hashes[Col::PayeeId.index()],
+            &self.hashes[Col::Scheme.index()],
+        ) else {
             return;
         };
         let mut keys = vec![0u64; self.len];
@@ -341,7 +371,8 @@ impl Batch {
         for &i in &self.valid_rows {
             let i = i as usize;
             let freq = ctx.scheme(self.scheme[i]).and_then(|s| s.frequency);
-            let (bucket, n) = Period::from_code(self.period[i]).map_or((Period::Year(0), 1), |p| p.bucket(freq));
+            let (bucket, n) =
+                Period::from_code(self.period[i]).map_or((Period::Year(0), 1), |p| p.bucket(freq));
             keys[i] = mix(payee[i], mix(scheme_h[i], u64::from(bucket.code())));
             allowed[i] = n;
         }
@@ -397,15 +428,23 @@ impl Batch {
     }
 
     pub fn quantity(&self, i: usize) -> Option<i64> {
-        self.quantity_e4.get(i).copied().filter(|q| *q != NO_QUANTITY)
+        self.quantity_e4
+            .get(i)
+            .copied()
+            .filter(|q| *q != NO_QUANTITY)
     }
 }
 
 /// The positions, in a record batch read with `ProjectionMask::roots(indices)`, of each projected column, and
 /// the sorted unique root indices to read.
 pub fn projected_indices(file: &LedgerFile, cols: ColSet) -> (Vec<Option<usize>>, Vec<usize>) {
-    let mut roots: Vec<usize> =
-        cols.iter().filter_map(|c| match file.source(c) { Some(Source::Column(i, _)) => Some(*i), _ => None }).collect();
+    let mut roots: Vec<usize> = cols
+        .iter()
+        .filter_map(|c| match file.source(c) {
+            Some(Source::Column(i, _)) => Some(*i),
+            _ => None,
+        })
+        .collect();
     roots.sort_unstable();
     roots.dedup();
     let positions = Col::ALL
@@ -418,11 +457,18 @@ pub fn projected_indices(file: &LedgerFile, cols: ColSet) -> (Vec<Option<usize>>
     (positions, roots)
 }
 
-fn column_array(rb: &RecordBatch, file: &LedgerFile, col: Col, positions: &[Option<usize>], len: usize) -> Option<ArrayRef> {
+fn column_array(
+    rb: &RecordBatch,
+    file: &LedgerFile,
+    col: Col,
+    positions: &[Option<usize>],
+    len: usize,
+) -> Option<ArrayRef> {
     match file.source(col)? {
         Source::Column(..) => positions[col.index()].map(|p| rb.column(p).clone()),
         Source::Constant(v) => {
-            let a: ArrayRef = std::sync::Arc::new(arrow::array::StringArray::from(vec![Some(v.as_ref()); len]));
+            let a: ArrayRef =
+                std::sync::Arc::new(arrow::array::StringArray::from(vec![Some(v.as_ref()); len]));
             Some(a)
         }
     }

@@ -4,18 +4,21 @@
 use crate::money::div_round_half_away;
 use crate::period::Period;
 use arrow::array::{
-    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, LargeStringArray, StringArray, StringViewArray,
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, LargeStringArray, StringArray,
+    StringViewArray,
 };
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
-    DataType, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
-    UInt32Type, UInt64Type, UInt8Type,
+    DataType, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// What went wrong with one cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     Null,
@@ -36,10 +39,19 @@ pub fn date_from_days(days: i32) -> Option<NaiveDate> {
 /// ISO date text (`2024-03-05`, `2024/03/05`, `20240305`) to days since the epoch.
 pub fn parse_date(text: &str) -> Option<i32> {
     let t = text.trim();
-    let t = t.get(..10).filter(|_| t.len() > 10 && (t.as_bytes()[10] == b'T' || t.as_bytes()[10] == b' ')).unwrap_or(t);
+    let t = t
+        .get(..10)
+        .filter(|_| t.len() > 10 && (t.as_bytes()[10] == b'T' || t.as_bytes()[10] == b' '))
+        .unwrap_or(t);
     let d = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(t, "%Y/%m/%d"))
-        .or_else(|_| if t.len() == 8 { NaiveDate::parse_from_str(t, "%Y%m%d") } else { NaiveDate::parse_from_str("", "x") })
+        .or_else(|_| {
+            if t.len() == 8 {
+                NaiveDate::parse_from_str(t, "%Y%m%d")
+            } else {
+                NaiveDate::parse_from_str("", "x")
+            }
+        })
         .ok()?;
     Some(days_from_date(d))
 }
@@ -62,7 +74,8 @@ impl Text {
             DataType::LargeUtf8 => Ok(Self::Large(arr.as_string::<i64>().clone())),
             DataType::Utf8View => Ok(Self::View(arr.as_string_view().clone())),
             _ => {
-                let c = cast_with_options(arr, &DataType::Utf8, &CastOptions::default()).map_err(|e| e.to_string())?;
+                let c = cast_with_options(arr, &DataType::Utf8, &CastOptions::default())
+                    .map_err(|e| e.to_string())?;
                 Ok(Self::Utf8(c.as_string::<i32>().clone()))
             }
         }
@@ -96,7 +109,12 @@ impl Text {
 /// Decodes a number column into fixed-point integers with `scale` decimals (2 for fen).
 /// Decimals are rescaled exactly (rounding half away from zero when the column has more decimals), floats are
 /// rounded to the nearest unit, integers are whole currency units.
-pub fn decode_fixed(arr: &ArrayRef, scale: u32, out: &mut Vec<i64>, bad: &mut impl FnMut(usize, Problem)) {
+pub fn decode_fixed(
+    arr: &ArrayRef,
+    scale: u32,
+    out: &mut Vec<i64>,
+    bad: &mut impl FnMut(usize, Problem),
+) {
     out.clear();
     out.reserve(arr.len());
     let factor = 10i64.pow(scale);
@@ -109,7 +127,10 @@ pub fn decode_fixed(arr: &ArrayRef, scale: u32, out: &mut Vec<i64>, bad: &mut im
                     out.push(0);
                     continue;
                 }
-                match i64::try_from(a.value(i)).ok().and_then(|v| v.checked_mul(factor)) {
+                match i64::try_from(a.value(i))
+                    .ok()
+                    .and_then(|v| v.checked_mul(factor))
+                {
                     Some(v) => out.push(v),
                     None => {
                         bad(i, Problem::Unparsable);
@@ -209,7 +230,13 @@ pub fn decode_fixed(arr: &ArrayRef, scale: u32, out: &mut Vec<i64>, bad: &mut im
     }
 }
 
-fn decimals(a: &Decimal128Array, s: i32, scale: u32, out: &mut Vec<i64>, bad: &mut impl FnMut(usize, Problem)) {
+fn decimals(
+    a: &Decimal128Array,
+    s: i32,
+    scale: u32,
+    out: &mut Vec<i64>,
+    bad: &mut impl FnMut(usize, Problem),
+) {
     let target = scale as i32;
     for i in 0..a.len() {
         if a.is_null(i) {
@@ -221,9 +248,13 @@ fn decimals(a: &Decimal128Array, s: i32, scale: u32, out: &mut Vec<i64>, bad: &m
         let r = if s == target {
             Some(v)
         } else if s < target {
-            10i128.checked_pow((target - s) as u32).and_then(|f| v.checked_mul(f))
+            10i128
+                .checked_pow((target - s) as u32)
+                .and_then(|f| v.checked_mul(f))
         } else {
-            10i128.checked_pow((s - target) as u32).map(|f| div_round_half_away(v, f))
+            10i128
+                .checked_pow((s - target) as u32)
+                .map(|f| div_round_half_away(v, f))
         };
         match r.and_then(|x| i64::try_from(x).ok()) {
             Some(x) => out.push(x),
@@ -240,7 +271,10 @@ pub fn decode_date(arr: &ArrayRef, out: &mut Vec<i32>, bad: &mut impl FnMut(usiz
     out.clear();
     out.reserve(arr.len());
     if let Ok(text) = Text::from_array(arr).map_err(|_| ()).and_then(|t| {
-        if matches!(arr.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)) {
+        if matches!(
+            arr.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
+        ) {
             Ok(t)
         } else {
             Err(())
@@ -374,16 +408,28 @@ mod tests {
 
     #[test]
     fn amounts_become_exact_fen() {
-        let d = Decimal128Array::from(vec![Some(145_730), None, Some(-5)]).with_precision_and_scale(14, 2).expect("dec");
-        assert_eq!(fixed(Arc::new(d), 2), (vec![145_730, 0, -5], vec![(1, Problem::Null)]));
-        let d = Decimal128Array::from(vec![12_345, 12_344, -12_345]).with_precision_and_scale(14, 3).expect("dec");
+        let d = Decimal128Array::from(vec![Some(145_730), None, Some(-5)])
+            .with_precision_and_scale(14, 2)
+            .expect("dec");
+        assert_eq!(
+            fixed(Arc::new(d), 2),
+            (vec![145_730, 0, -5], vec![(1, Problem::Null)])
+        );
+        let d = Decimal128Array::from(vec![12_345, 12_344, -12_345])
+            .with_precision_and_scale(14, 3)
+            .expect("dec");
         assert_eq!(fixed(Arc::new(d), 2).0, vec![1235, 1234, -1235]);
-        let d = Decimal128Array::from(vec![7]).with_precision_and_scale(10, 0).expect("dec");
+        let d = Decimal128Array::from(vec![7])
+            .with_precision_and_scale(10, 0)
+            .expect("dec");
         assert_eq!(fixed(Arc::new(d), 2).0, vec![700]);
         let f = Float64Array::from(vec![Some(1457.3), Some(0.1 + 0.2), Some(f64::NAN), None]);
         assert_eq!(
             fixed(Arc::new(f), 2),
-            (vec![145_730, 30, 0, 0], vec![(2, Problem::Unparsable), (3, Problem::Null)])
+            (
+                vec![145_730, 30, 0, 0],
+                vec![(2, Problem::Unparsable), (3, Problem::Null)]
+            )
         );
         assert_eq!(fixed(Arc::new(Int32Array::from(vec![12])), 2).0, vec![1200]);
     }
@@ -393,7 +439,14 @@ mod tests {
         let mut out = Vec::new();
         let mut bads = Vec::new();
         let base = days_from_date(NaiveDate::from_ymd_opt(2024, 3, 5).expect("date"));
-        let texts: ArrayRef = Arc::new(StringArray::from(vec![Some("2024-03-05"), Some("2024/03/05"), Some("20240305"), Some("2024-02-30"), None, Some("2024-03-05T10:00:00")]));
+        let texts: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("2024-03-05"),
+            Some("2024/03/05"),
+            Some("20240305"),
+            Some("2024-02-30"),
+            None,
+            Some("2024-03-05T10:00:00"),
+        ]));
         decode_date(&texts, &mut out, &mut |i, p| bads.push((i, p)));
         assert_eq!(out, vec![base, base, base, 0, 0, base]);
         assert_eq!(bads, vec![(3, Problem::Unparsable), (4, Problem::Null)]);
@@ -401,7 +454,9 @@ mod tests {
         let d64: ArrayRef = Arc::new(Date64Array::from(vec![ms]));
         decode_date(&d64, &mut out, &mut |_, _| {});
         assert_eq!(out, vec![base]);
-        let ts: ArrayRef = Arc::new(TimestampSecondArray::from(vec![i64::from(base) * 86_400 + 7200]));
+        let ts: ArrayRef = Arc::new(TimestampSecondArray::from(vec![
+            i64::from(base) * 86_400 + 7200,
+        ]));
         decode_date(&ts, &mut out, &mut |_, _| {});
         assert_eq!(out, vec![base]);
     }
@@ -410,7 +465,13 @@ mod tests {
     fn periods_from_text_and_integers() {
         let mut out = Vec::new();
         let mut bads = Vec::new();
-        let t: ArrayRef = Arc::new(StringArray::from(vec![Some("2024"), Some("2024-03"), Some("2024-03"), Some("x"), None]));
+        let t: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("2024"),
+            Some("2024-03"),
+            Some("2024-03"),
+            Some("x"),
+            None,
+        ]));
         decode_period(&t, &mut out, &mut |i, p| bads.push((i, p)));
         assert_eq!(out, vec![202_400, 202_403, 202_403, 0, 0]);
         assert_eq!(bads, vec![(3, Problem::Unparsable), (4, Problem::Null)]);

@@ -77,7 +77,9 @@ pub fn read_row_group(
         Some(l) => l.len(),
     };
     if offset != expected {
-        return Err(decode_err(&format!("read {offset} rows where the footer promises {expected}")));
+        return Err(decode_err(&format!(
+            "read {offset} rows where the footer promises {expected}"
+        )));
     }
     Ok(())
 }

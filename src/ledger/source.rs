@@ -61,7 +61,10 @@ impl Ledger {
     /// Finds, opens and maps the files of `inputs` (files or folders).
     pub fn open(inputs: &[PathBuf], config: &Config) -> Result<Self> {
         let found = discover(inputs)?;
-        let mut files = found.into_par_iter().map(|(p, hive)| open_file(p, hive)).collect::<Result<Vec<_>>>()?;
+        let mut files = found
+            .into_par_iter()
+            .map(|(p, hive)| open_file(p, hive))
+            .collect::<Result<Vec<_>>>()?;
         let available = map_columns(&mut files, config)?;
         Ok(Self { files, available })
     }
@@ -77,7 +80,9 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<(String, String)
             let before = out.len();
             walk(input, &mut Vec::new(), &mut out)?;
             if out.len() == before {
-                return Err(Error::NoParquet { path: input.clone() });
+                return Err(Error::NoParquet {
+                    path: input.clone(),
+                });
             }
         } else {
             out.push((input.clone(), Vec::new()));
@@ -88,14 +93,22 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<(String, String)
     Ok(out)
 }
 
-fn walk(dir: &Path, hive: &mut Vec<(String, String)>, out: &mut Vec<(PathBuf, Vec<(String, String)>)>) -> Result<()> {
+fn walk(
+    dir: &Path,
+    hive: &mut Vec<(String, String)>,
+    out: &mut Vec<(PathBuf, Vec<(String, String)>)>,
+) -> Result<()> {
     let mut entries = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .map(|e| e.map(|e| e.path()).map_err(|err| Error::io(dir, err)))
         .collect::<Result<Vec<_>>>()?;
     entries.sort();
     for p in entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if name.starts_with('.') || name.starts_with('_') {
             continue;
         }
@@ -110,7 +123,10 @@ fn walk(dir: &Path, hive: &mut Vec<(String, String)>, out: &mut Vec<(PathBuf, Ve
             if pushed {
                 hive.pop();
             }
-        } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        } else if p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
             out.push((p, hive.clone()));
         }
     }
@@ -124,11 +140,16 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
     let mut head = [0u8; 4];
     let has_magic = size >= 12 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
     if !has_magic {
-        return Err(Error::NotParquet { path, detail: "no PAR1 magic at the start (not a Parquet file)".into() });
+        return Err(Error::NotParquet {
+            path,
+            detail: "no PAR1 magic at the start (not a Parquet file)".into(),
+        });
     }
-    let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(|e| Error::NotParquet {
-        path: path.clone(),
-        detail: format!("footer unreadable, the file may be truncated: {e}"),
+    let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(|e| {
+        Error::NotParquet {
+            path: path.clone(),
+            detail: format!("footer unreadable, the file may be truncated: {e}"),
+        }
     })?;
     let mut starts = Vec::with_capacity(meta.metadata().num_row_groups());
     let mut n = 0u64;
@@ -136,12 +157,21 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
         starts.push(n);
         n += u64::try_from(rg.num_rows()).unwrap_or(0);
     }
-    Ok(LedgerFile { path, size, meta, hive, num_rows: n, row_group_starts: starts, sources: vec![None; Col::ALL.len()] })
+    Ok(LedgerFile {
+        path,
+        size,
+        meta,
+        hive,
+        num_rows: n,
+        row_group_starts: starts,
+        sources: vec![None; Col::ALL.len()],
+    })
 }
 
 /// Whether an Arrow type can hold a column of `kind`.
 pub fn accepts(kind: Kind, dt: &DataType) -> bool {
-    let text = |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let text =
+        |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
     let is_text = text(dt) || matches!(dt, DataType::Dictionary(_, v) if text(v));
     if *dt == DataType::Null {
         return true;
@@ -149,7 +179,13 @@ pub fn accepts(kind: Kind, dt: &DataType) -> bool {
     match kind {
         Kind::Text => is_text,
         Kind::TextOrInt | Kind::Period => is_text || dt.is_integer(),
-        Kind::Date => is_text || matches!(dt, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)),
+        Kind::Date => {
+            is_text
+                || matches!(
+                    dt,
+                    DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+                )
+        }
         Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal(),
     }
 }
@@ -177,13 +213,21 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
                 }
                 Some(Source::Column(idx, field.data_type().clone()))
             } else {
-                f.hive.iter().find(|(k, _)| k == name).map(|(_, v)| Source::Constant(Arc::from(v.as_str())))
+                f.hive
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| Source::Constant(Arc::from(v.as_str())))
             };
             if src.is_some() {
                 present.get_or_insert(fi);
             } else {
                 if explicit {
-                    let found = schema.fields().iter().map(|x| x.name().as_str()).collect::<Vec<_>>().join(", ");
+                    let found = schema
+                        .fields()
+                        .iter()
+                        .map(|x| x.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     return Err(Error::MissingColumn {
                         path: f.path.clone(),
                         column: name.to_string(),
@@ -212,5 +256,10 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
 
 /// The file's own column names, for messages.
 pub fn column_names(f: &LedgerFile) -> BTreeMap<String, String> {
-    f.meta.schema().fields().iter().map(|x| (x.name().clone(), x.data_type().to_string())).collect()
+    f.meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|x| (x.name().clone(), x.data_type().to_string()))
+        .collect()
 }

@@ -51,7 +51,8 @@ pub fn write_to(w: impl Write, cases: &[Case]) -> std::result::Result<(), csv::E
 
 pub fn write_cases(path: &Path, cases: &[Case]) -> Result<()> {
     let mut f = super::create(path)?;
-    f.write_all("\u{feff}".as_bytes()).map_err(|e| Error::output(path, e))?;
+    f.write_all("\u{feff}".as_bytes())
+        .map_err(|e| Error::output(path, e))?;
     write_to(&mut f, cases).map_err(|e| Error::output(path, e))?;
     f.flush().map_err(|e| Error::output(path, e))
 }

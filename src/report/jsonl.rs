@@ -32,9 +32,21 @@ fn write_lines<T: Serialize>(path: &Path, items: impl Iterator<Item = T>) -> Res
 }
 
 pub fn write_findings(path: &Path, findings: &[Finding]) -> Result<()> {
-    write_lines(path, findings.iter().map(|f| FindingLine { finding: f, amount_yuan: fmt_yuan(f.amount_fen) }))
+    write_lines(
+        path,
+        findings.iter().map(|f| FindingLine {
+            finding: f,
+            amount_yuan: fmt_yuan(f.amount_fen),
+        }),
+    )
 }
 
 pub fn write_cases(path: &Path, cases: &[Case]) -> Result<()> {
-    write_lines(path, cases.iter().map(|c| CaseLine { case: c, amount_at_risk_yuan: fmt_yuan(c.amount_at_risk_fen) }))
+    write_lines(
+        path,
+        cases.iter().map(|c| CaseLine {
+            case: c,
+            amount_at_risk_yuan: fmt_yuan(c.amount_at_risk_fen),
+        }),
+    )
 }

@@ -13,7 +13,13 @@ use crate::Outcome;
 use std::path::{Path, PathBuf};
 
 /// The files a scan writes, in the order they are renamed into place.
-pub const OUTPUTS: &[&str] = &["findings.parquet", "findings.jsonl", "cases.csv", "cases.jsonl", "summary.json"];
+pub const OUTPUTS: &[&str] = &[
+    "findings.parquet",
+    "findings.jsonl",
+    "cases.csv",
+    "cases.jsonl",
+    "summary.json",
+];
 
 /// Writes every output of `outcome` into `out`.
 pub fn write_all(out: &Path, outcome: &Outcome) -> Result<()> {
@@ -44,5 +50,7 @@ fn write_into(dir: &Path, o: &Outcome) -> Result<()> {
 
 /// Creates a file for writing, buffered.
 pub(crate) fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>> {
-    std::fs::File::create(path).map(std::io::BufWriter::new).map_err(|e| Error::output(path, e))
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| Error::output(path, e))
 }

@@ -19,7 +19,11 @@ pub fn schema() -> Schema {
         Field::new("subject_kind", DataType::Utf8, false),
         Field::new("subject", DataType::Utf8, false),
         Field::new("amount_fen", DataType::Int64, false),
-        Field::new("txn_ids", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false),
+        Field::new(
+            "txn_ids",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            false,
+        ),
         Field::new("explanation", DataType::Utf8, false),
         Field::new("case_id", DataType::Utf8, false),
     ])
@@ -28,8 +32,14 @@ pub fn schema() -> Schema {
 pub fn write_findings(path: &Path, findings: &[Finding]) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| Error::output(path, e);
     let schema = Arc::new(schema());
-    let strings = |f: &dyn Fn(&Finding) -> &str| -> ArrayRef { Arc::new(findings.iter().map(|x| Some(f(x))).collect::<StringArray>()) };
-    let mut ids = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new("item", DataType::Utf8, true)));
+    let strings = |f: &dyn Fn(&Finding) -> &str| -> ArrayRef {
+        Arc::new(findings.iter().map(|x| Some(f(x))).collect::<StringArray>())
+    };
+    let mut ids = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+        "item",
+        DataType::Utf8,
+        true,
+    )));
     for f in findings {
         for t in &f.txn_ids {
             ids.values().append_value(t);
@@ -42,14 +52,21 @@ pub fn write_findings(path: &Path, findings: &[Finding]) -> Result<()> {
         strings(&|f| f.severity.as_str()),
         strings(&|f| f.subject_kind.as_str()),
         strings(&|f| &f.subject),
-        Arc::new(findings.iter().map(|f| f.amount_fen).collect::<Int64Array>()),
+        Arc::new(
+            findings
+                .iter()
+                .map(|f| f.amount_fen)
+                .collect::<Int64Array>(),
+        ),
         Arc::new(ids.finish()),
         strings(&|f| &f.explanation),
         strings(&|f| &f.case_id),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| err(&e))?;
     let file = std::fs::File::create(path).map_err(|e| err(&e))?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
     let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| err(&e))?;
     w.write(&batch).map_err(|e| err(&e))?;
     w.close().map_err(|e| err(&e))?;

@@ -30,25 +30,49 @@ pub fn render(o: &Outcome) -> String {
         s.timing.rows_per_second,
         s.timing.threads
     );
-    let _ = writeln!(out, "rules run: {}", if s.rules_run.is_empty() { "none".into() } else { s.rules_run.join(" ") });
+    let _ = writeln!(
+        out,
+        "rules run: {}",
+        if s.rules_run.is_empty() {
+            "none".into()
+        } else {
+            s.rules_run.join(" ")
+        }
+    );
     for k in &s.rules_skipped {
         let _ = writeln!(out, "rule skipped: {} ({})", k.code, k.reason);
     }
-    let per_rule: Vec<String> = s.findings_per_rule.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let per_rule: Vec<String> = s
+        .findings_per_rule
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     let _ = writeln!(
         out,
         "{} findings ({}), {} cases, {} referred ({} yuan at risk){}",
         s.findings,
-        if per_rule.is_empty() { "-".into() } else { per_rule.join(", ") },
+        if per_rule.is_empty() {
+            "-".into()
+        } else {
+            per_rule.join(", ")
+        },
         s.cases,
         s.referrals,
         fmt_yuan(s.referred_amount_at_risk_fen),
-        if s.reviewed_in_baseline > 0 { format!(", {} already reviewed (baseline)", s.reviewed_in_baseline) } else { String::new() }
+        if s.reviewed_in_baseline > 0 {
+            format!(", {} already reviewed (baseline)", s.reviewed_in_baseline)
+        } else {
+            String::new()
+        }
     );
     if o.cases.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "\n{:>4}  {:<17}  {:>6}  {:<3}  {:<20}  {:>12}  subjects", "rank", "case", "score", "ref", "rules", "at risk");
+    let _ = writeln!(
+        out,
+        "\n{:>4}  {:<17}  {:>6}  {:<3}  {:<20}  {:>12}  subjects",
+        "rank", "case", "score", "ref", "rules", "at risk"
+    );
     for c in o.cases.iter().take(TOP) {
         let _ = writeln!(
             out,
@@ -56,7 +80,13 @@ pub fn render(o: &Outcome) -> String {
             c.rank,
             c.case_id,
             c.score,
-            if c.referral { "yes" } else if c.reviewed { "rev" } else { "no" },
+            if c.referral {
+                "yes"
+            } else if c.reviewed {
+                "rev"
+            } else {
+                "no"
+            },
             clip(&c.rules.join(","), 20),
             fmt_yuan(c.amount_at_risk_fen),
             clip(&c.subjects.join("; "), 70)

@@ -16,7 +16,9 @@ pub struct Keyed<T> {
 
 impl<T> Default for Keyed<T> {
     fn default() -> Self {
-        Self { parts: (0..PARTS).map(|_| Vec::new()).collect() }
+        Self {
+            parts: (0..PARTS).map(|_| Vec::new()).collect(),
+        }
     }
 }
 

@@ -33,7 +33,10 @@ impl ParamValue {
     fn from_toml(v: &toml::Value, like: ParamValue) -> Option<Self> {
         match like {
             Self::Int(_) => v.as_integer().map(Self::Int),
-            Self::Float(_) => v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).map(Self::Float),
+            Self::Float(_) => v
+                .as_float()
+                .or_else(|| v.as_integer().map(|i| i as f64))
+                .map(Self::Float),
             Self::Bool(_) => v.as_bool().map(Self::Bool),
         }
     }
@@ -76,19 +79,35 @@ pub struct Params(BTreeMap<&'static str, ParamValue>);
 
 impl Params {
     /// Defaults of `meta`, overridden by `table`; an unknown key or a value of the wrong type is an error.
-    pub fn resolve(meta: &RuleMeta, table: Option<&toml::Table>, config_path: &Path) -> Result<Self> {
-        let mut p: BTreeMap<&'static str, ParamValue> = meta.params.iter().map(|s| (s.name, s.default)).collect();
+    pub fn resolve(
+        meta: &RuleMeta,
+        table: Option<&toml::Table>,
+        config_path: &Path,
+    ) -> Result<Self> {
+        let mut p: BTreeMap<&'static str, ParamValue> =
+            meta.params.iter().map(|s| (s.name, s.default)).collect();
         for (k, v) in table.into_iter().flatten() {
             let spec = meta.params.iter().find(|s| s.name == k).ok_or_else(|| {
                 let known: Vec<&str> = meta.params.iter().map(|s| s.name).collect();
                 Error::config(
                     config_path,
                     format!("rules.{}.{k}", meta.code),
-                    format!("unknown threshold (known: {})", if known.is_empty() { "none".into() } else { known.join(", ") }),
+                    format!(
+                        "unknown threshold (known: {})",
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
                 )
             })?;
             let value = ParamValue::from_toml(v, spec.default).ok_or_else(|| {
-                Error::config(config_path, format!("rules.{}.{k}", meta.code), format!("must be {}", spec.default.type_name()))
+                Error::config(
+                    config_path,
+                    format!("rules.{}.{k}", meta.code),
+                    format!("must be {}", spec.default.type_name()),
+                )
             })?;
             p.insert(spec.name, value);
         }
@@ -180,7 +199,10 @@ impl<R: Rule> DynRule for Erased<R> {
         }
     }
     fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft> {
-        state.downcast::<R::State>().map(|s| self.rule.finish(*s)).unwrap_or_default()
+        state
+            .downcast::<R::State>()
+            .map(|s| self.rule.finish(*s))
+            .unwrap_or_default()
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding> {
         self.rule.render(draft, ev)
@@ -201,10 +223,22 @@ pub struct RuleEntry {
 /// Every rule, in code order. One line per rule.
 pub fn registry() -> Vec<RuleEntry> {
     vec![
-        RuleEntry { meta: &dup::duplicate_payment::META, build: dup::duplicate_payment::build },
-        RuleEntry { meta: &dup::one_payee_many_accounts::META, build: dup::one_payee_many_accounts::build },
-        RuleEntry { meta: &dup::shared_account::META, build: dup::shared_account::build },
-        RuleEntry { meta: &dup::cross_region::META, build: dup::cross_region::build },
+        RuleEntry {
+            meta: &dup::duplicate_payment::META,
+            build: dup::duplicate_payment::build,
+        },
+        RuleEntry {
+            meta: &dup::one_payee_many_accounts::META,
+            build: dup::one_payee_many_accounts::build,
+        },
+        RuleEntry {
+            meta: &dup::shared_account::META,
+            build: dup::shared_account::build,
+        },
+        RuleEntry {
+            meta: &dup::cross_region::META,
+            build: dup::cross_region::build,
+        },
     ]
 }
 
@@ -230,8 +264,19 @@ pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<RuleEntry>> {
 
 /// Why a rule cannot run on a ledger, if it cannot.
 pub fn missing_columns(meta: &RuleMeta, available: ColSet) -> Option<String> {
-    let missing: Vec<&str> = meta.columns.iter().filter(|c| !available.contains(**c)).map(|c| c.name()).collect();
-    (!missing.is_empty()).then(|| format!("ledger lacks column{} {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")))
+    let missing: Vec<&str> = meta
+        .columns
+        .iter()
+        .filter(|c| !available.contains(**c))
+        .map(|c| c.name())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "ledger lacks column{} {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )
+    })
 }
 
 /// Every rule's `[rules.CODE]` table must name a known code.
@@ -239,7 +284,11 @@ pub fn check_rule_tables(tables: &BTreeMap<String, toml::Table>, config_path: &P
     let all = registry();
     for code in tables.keys() {
         if !all.iter().any(|e| e.meta.code == code) {
-            return Err(Error::config(config_path, format!("rules.{code}"), "unknown rule code (see `subsidy-audit rules`)"));
+            return Err(Error::config(
+                config_path,
+                format!("rules.{code}"),
+                "unknown rule code (see `subsidy-audit rules`)",
+            ));
         }
     }
     Ok(())
@@ -264,9 +313,24 @@ mod tests {
         assert_eq!(names.len(), all.len(), "duplicate name");
         for e in &all {
             let m = e.meta;
-            assert!(m.code.len() == 6 && m.code[..3].bytes().all(|b| b.is_ascii_uppercase()) && m.code[3..].bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
-            assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", m.name);
-            for section in ["What it flags", "Why it matters", "Example", "False positives"] {
+            assert!(
+                m.code.len() == 6
+                    && m.code[..3].bytes().all(|b| b.is_ascii_uppercase())
+                    && m.code[3..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                m.code
+            );
+            assert!(
+                m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                m.name
+            );
+            for section in [
+                "What it flags",
+                "Why it matters",
+                "Example",
+                "False positives",
+            ] {
                 assert!(m.doc.contains(section), "{} doc lacks `{section}`", m.code);
             }
         }
@@ -286,19 +350,37 @@ mod tests {
         let codes = |s: &[&str], i: &[&str]| -> Vec<&'static str> {
             let s: Vec<String> = s.iter().map(ToString::to_string).collect();
             let i: Vec<String> = i.iter().map(ToString::to_string).collect();
-            select(&s, &i).expect("valid").iter().map(|e| e.meta.code).collect()
+            select(&s, &i)
+                .expect("valid")
+                .iter()
+                .map(|e| e.meta.code)
+                .collect()
         };
         assert_eq!(codes(&["DUP001"], &[]), vec!["DUP001"]);
-        assert_eq!(codes(&["dup"], &["DUP002", "DUP004"]), vec!["DUP001", "DUP003"]);
-        assert!(matches!(select(&["XYZ".into()], &[]), Err(Error::UnknownRule { .. })));
-        assert!(matches!(select(&[], &["DUP9".into()]), Err(Error::UnknownRule { .. })));
+        assert_eq!(
+            codes(&["dup"], &["DUP002", "DUP004"]),
+            vec!["DUP001", "DUP003"]
+        );
+        assert!(matches!(
+            select(&["XYZ".into()], &[]),
+            Err(Error::UnknownRule { .. })
+        ));
+        assert!(matches!(
+            select(&[], &["DUP9".into()]),
+            Err(Error::UnknownRule { .. })
+        ));
     }
 
     #[test]
     fn thresholds_are_checked() {
         let meta = &dup::shared_account::META;
         let t: toml::Table = toml::from_str("min_payees = 5").expect("toml");
-        assert_eq!(Params::resolve(meta, Some(&t), Path::new("c")).expect("ok").int("min_payees"), 5);
+        assert_eq!(
+            Params::resolve(meta, Some(&t), Path::new("c"))
+                .expect("ok")
+                .int("min_payees"),
+            5
+        );
         let t: toml::Table = toml::from_str("min_payee = 5").expect("toml");
         let e = Params::resolve(meta, Some(&t), Path::new("c")).expect_err("unknown");
         assert!(e.to_string().contains("rules.DUP003.min_payee"), "{e}");

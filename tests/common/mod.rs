@@ -28,7 +28,17 @@ pub struct Row {
 
 /// `row("T1", "FARMLAND", "2024", "2024-04-12", "R1", "P1", "张三", "A1", "1457.30")`
 #[allow(clippy::too_many_arguments)]
-pub fn row(txn: &str, scheme: &str, period: &str, date: &str, region: &str, payee: &str, name: &str, account: &str, amount: &str) -> Row {
+pub fn row(
+    txn: &str,
+    scheme: &str,
+    period: &str,
+    date: &str,
+    region: &str,
+    payee: &str,
+    name: &str,
+    account: &str,
+    amount: &str,
+) -> Row {
     Row {
         txn: txn.into(),
         scheme: scheme.into(),
@@ -64,7 +74,7 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 fn text(rows: &[Row], f: impl Fn(&Row) -> Option<&str>) -> ArrayRef {
-    Arc::new(rows.iter().map(|r| f(r)).collect::<StringArray>())
+    Arc::new(rows.iter().map(f).collect::<StringArray>())
 }
 
 /// The standard ledger batch for `rows`.
@@ -114,7 +124,9 @@ pub fn write_batch(path: &Path, b: &RecordBatch, rg: usize) {
         std::fs::create_dir_all(p).expect("mkdir");
     }
     let f = std::fs::File::create(path).expect("create");
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(rg.max(1))).build();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rg.max(1)))
+        .build();
     let mut w = ArrowWriter::try_new(f, b.schema(), Some(props)).expect("writer");
     w.write(b).expect("write");
     w.close().expect("close");
@@ -144,39 +156,288 @@ amount = 1800.00
 pub fn dup_rows() -> Vec<Row> {
     vec![
         // clean: one yearly payment
-        row("T01", "FARMLAND", "2024", "2024-04-12", "520102003004", "P01", "张三", "A01", "1457.30"),
+        row(
+            "T01",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "520102003004",
+            "P01",
+            "张三",
+            "A01",
+            "1457.30",
+        ),
         // clean: monthly payments in two months
-        row("T02", "ELDERLY", "2024-01", "2024-01-15", "520102003004", "P02", "李四", "A02", "100.00"),
-        row("T03", "ELDERLY", "2024-02", "2024-02-15", "520102003004", "P02", "李四", "A02", "100.00"),
+        row(
+            "T02",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003004",
+            "P02",
+            "李四",
+            "A02",
+            "100.00",
+        ),
+        row(
+            "T03",
+            "ELDERLY",
+            "2024-02",
+            "2024-02-15",
+            "520102003004",
+            "P02",
+            "李四",
+            "A02",
+            "100.00",
+        ),
         // clean: a reversed payment and its re-issue
-        row("T04", "FARMLAND", "2024", "2024-04-12", "520102003004", "P03", "王五", "A03", "800.00").status("REVERSED"),
-        row("T05", "FARMLAND", "2024", "2024-04-20", "520102003004", "P03", "王五", "A03", "800.00"),
+        row(
+            "T04",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "520102003004",
+            "P03",
+            "王五",
+            "A03",
+            "800.00",
+        )
+        .status("REVERSED"),
+        row(
+            "T05",
+            "FARMLAND",
+            "2024",
+            "2024-04-20",
+            "520102003004",
+            "P03",
+            "王五",
+            "A03",
+            "800.00",
+        ),
         // clean: a returned payment and its re-issue
-        row("T06", "ELDERLY", "2024-01", "2024-01-15", "520102003004", "P13", "钱七", "A13", "100.00").status("RETURNED"),
-        row("T07", "ELDERLY", "2024-01", "2024-01-25", "520102003004", "P13", "钱七", "A13", "100.00"),
+        row(
+            "T06",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003004",
+            "P13",
+            "钱七",
+            "A13",
+            "100.00",
+        )
+        .status("RETURNED"),
+        row(
+            "T07",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-25",
+            "520102003004",
+            "P13",
+            "钱七",
+            "A13",
+            "100.00",
+        ),
         // clean: spouses of one household share one card, with a third person of another household
-        row("T08", "ELDERLY", "2024-01", "2024-01-15", "520102003004", "P04", "赵大", "A45", "100.00").household("H1"),
-        row("T09", "ELDERLY", "2024-01", "2024-01-15", "520102003004", "P05", "孙二", "A45", "100.00").household("H1"),
-        row("T10", "ELDERLY", "2024-01", "2024-01-15", "520102003004", "P14", "周八", "A45", "100.00").household("H2"),
+        row(
+            "T08",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003004",
+            "P04",
+            "赵大",
+            "A45",
+            "100.00",
+        )
+        .household("H1"),
+        row(
+            "T09",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003004",
+            "P05",
+            "孙二",
+            "A45",
+            "100.00",
+        )
+        .household("H1"),
+        row(
+            "T10",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003004",
+            "P14",
+            "周八",
+            "A45",
+            "100.00",
+        )
+        .household("H2"),
         // clean: a quarterly scheme paid in two quarters with monthly labels
-        row("T11", "TEKUN", "2024-01", "2024-01-10", "520102003004", "P15", "吴九", "A15", "1800.00"),
-        row("T12", "TEKUN", "2024-04", "2024-04-10", "520102003004", "P15", "吴九", "A15", "1800.00"),
+        row(
+            "T11",
+            "TEKUN",
+            "2024-01",
+            "2024-01-10",
+            "520102003004",
+            "P15",
+            "吴九",
+            "A15",
+            "1800.00",
+        ),
+        row(
+            "T12",
+            "TEKUN",
+            "2024-04",
+            "2024-04-10",
+            "520102003004",
+            "P15",
+            "吴九",
+            "A15",
+            "1800.00",
+        ),
         // DUP001: a yearly scheme paid twice
-        row("T20", "FARMLAND", "2024", "2024-04-12", "520102003004", "P06", "郑六", "A06", "1200.00"),
-        row("T21", "FARMLAND", "2024", "2024-06-03", "520102003004", "P06", "郑六", "A06", "1200.00"),
+        row(
+            "T20",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "520102003004",
+            "P06",
+            "郑六",
+            "A06",
+            "1200.00",
+        ),
+        row(
+            "T21",
+            "FARMLAND",
+            "2024",
+            "2024-06-03",
+            "520102003004",
+            "P06",
+            "郑六",
+            "A06",
+            "1200.00",
+        ),
         // DUP001: a quarterly scheme paid in two months of one quarter
-        row("T22", "TEKUN", "2024-01", "2024-01-10", "520102003004", "P07", "冯十", "A07", "1800.00"),
-        row("T23", "TEKUN", "2024-02", "2024-02-10", "520102003004", "P07", "冯十", "A07", "1800.00"),
+        row(
+            "T22",
+            "TEKUN",
+            "2024-01",
+            "2024-01-10",
+            "520102003004",
+            "P07",
+            "冯十",
+            "A07",
+            "1800.00",
+        ),
+        row(
+            "T23",
+            "TEKUN",
+            "2024-02",
+            "2024-02-10",
+            "520102003004",
+            "P07",
+            "冯十",
+            "A07",
+            "1800.00",
+        ),
         // DUP002 (and DUP001): one month paid into two cards
-        row("T30", "ELDERLY", "2024-03", "2024-03-15", "520102003004", "P08", "陈一", "A08", "100.00"),
-        row("T31", "ELDERLY", "2024-03", "2024-03-16", "520102003004", "P08", "陈一", "A08X", "100.00"),
+        row(
+            "T30",
+            "ELDERLY",
+            "2024-03",
+            "2024-03-15",
+            "520102003004",
+            "P08",
+            "陈一",
+            "A08",
+            "100.00",
+        ),
+        row(
+            "T31",
+            "ELDERLY",
+            "2024-03",
+            "2024-03-16",
+            "520102003004",
+            "P08",
+            "陈一",
+            "A08X",
+            "100.00",
+        ),
         // DUP003: one card for three households
-        row("T40", "ELDERLY", "2024-01", "2024-01-15", "520102003005", "P09", "褚甲", "AX", "100.00").household("H9"),
-        row("T41", "ELDERLY", "2024-01", "2024-01-15", "520102003005", "P10", "卫乙", "AX", "200.00").household("H10"),
-        row("T42", "ELDERLY", "2024-02", "2024-02-15", "520102003005", "P10", "卫乙", "AX", "200.00").household("H10"),
-        row("T43", "ELDERLY", "2024-01", "2024-01-15", "520102003005", "P11", "蒋丙", "AX", "100.00").household("H11"),
+        row(
+            "T40",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003005",
+            "P09",
+            "褚甲",
+            "AX",
+            "100.00",
+        )
+        .household("H9"),
+        row(
+            "T41",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003005",
+            "P10",
+            "卫乙",
+            "AX",
+            "200.00",
+        )
+        .household("H10"),
+        row(
+            "T42",
+            "ELDERLY",
+            "2024-02",
+            "2024-02-15",
+            "520102003005",
+            "P10",
+            "卫乙",
+            "AX",
+            "200.00",
+        )
+        .household("H10"),
+        row(
+            "T43",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            "520102003005",
+            "P11",
+            "蒋丙",
+            "AX",
+            "100.00",
+        )
+        .household("H11"),
         // DUP004 (and DUP001): paid by two villages
-        row("T50", "FARMLAND", "2024", "2024-04-12", "520102003004", "P12", "沈丁", "A12", "900.00"),
-        row("T51", "FARMLAND", "2024", "2024-05-12", "520102007001", "P12", "沈丁", "A12", "900.00"),
+        row(
+            "T50",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "520102003004",
+            "P12",
+            "沈丁",
+            "A12",
+            "900.00",
+        ),
+        row(
+            "T51",
+            "FARMLAND",
+            "2024",
+            "2024-05-12",
+            "520102007001",
+            "P12",
+            "沈丁",
+            "A12",
+            "900.00",
+        ),
     ]
 }

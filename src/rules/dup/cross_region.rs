@@ -69,7 +69,10 @@ impl Rule for CrossRegion {
                 .map(|g| {
                     let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
                     rows.sort_unstable();
-                    Draft { evidence: rows, facts: vec![] }
+                    Draft {
+                        evidence: rows,
+                        facts: vec![],
+                    }
                 })
                 .collect()
         })
@@ -91,11 +94,24 @@ impl Rule for CrossRegion {
             return None;
         }
         let first = rows[0];
-        let risk: Vec<i64> = rows.iter().map(|r| if r.region == first.region { 0 } else { r.amount_fen }).collect();
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|r| {
+                if r.region == first.region {
+                    0
+                } else {
+                    r.amount_fen
+                }
+            })
+            .collect();
         let per_region: Vec<String> = regions
             .iter()
             .map(|g| {
-                let items: Vec<String> = rows.iter().filter(|r| r.region == *g).map(|r| r.brief()).collect();
+                let items: Vec<String> = rows
+                    .iter()
+                    .filter(|r| r.region == *g)
+                    .map(|r| r.brief())
+                    .collect();
                 format!("region {g}: {}", list(&items, 3))
             })
             .collect();
@@ -108,6 +124,14 @@ impl Rule for CrossRegion {
             per_region.join("; "),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
     }
 }

@@ -3,9 +3,9 @@
 use super::{all_same, by_pay_date, list, total, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
-use crate::period::Period;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
+use crate::period::Period;
 use crate::rules::keyed::Keyed;
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
@@ -41,7 +41,12 @@ False positives
 };
 
 pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
-    erase(&META, DuplicatePayment { ctx: env.batch.clone() })
+    erase(
+        &META,
+        DuplicatePayment {
+            ctx: env.batch.clone(),
+        },
+    )
 }
 
 pub struct DuplicatePayment {
@@ -71,7 +76,10 @@ impl Rule for DuplicatePayment {
         st.finish(|part| {
             part.chunk_by(|a, b| a.0 == b.0)
                 .filter(|g| g.len() > (g[0].0 & 0xF) as usize)
-                .map(|g| Draft { evidence: g.iter().map(|e| e.1).collect(), facts: vec![(g[0].0 & 0xF) as i64] })
+                .map(|g| Draft {
+                    evidence: g.iter().map(|e| e.1).collect(),
+                    facts: vec![(g[0].0 & 0xF) as i64],
+                })
                 .collect()
         })
     }
@@ -83,12 +91,25 @@ impl Rule for DuplicatePayment {
         }
         by_pay_date(&mut rows);
         let allowed = usize::try_from(d.facts[0]).unwrap_or(1);
-        let risk: Vec<i64> = rows.iter().enumerate().map(|(i, r)| if i < allowed { 0 } else { r.amount_fen }).collect();
+        let risk: Vec<i64> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if i < allowed { 0 } else { r.amount_fen })
+            .collect();
         let at_risk: i64 = risk.iter().sum();
         let first = rows[0];
-        let items: Vec<String> = rows.iter().map(|r| format!("{} for {}", r.brief(), r.period)).collect();
-        let frequency = self.ctx.scheme_by_code(&first.scheme).and_then(|s| s.frequency);
-        let bucket = Period::parse(&first.period).map_or_else(|| first.period.clone(), |p| p.bucket(frequency).0.to_string());
+        let items: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} for {}", r.brief(), r.period))
+            .collect();
+        let frequency = self
+            .ctx
+            .scheme_by_code(&first.scheme)
+            .and_then(|s| s.frequency);
+        let bucket = Period::parse(&first.period).map_or_else(
+            || first.period.clone(),
+            |p| p.bucket(frequency).0.to_string(),
+        );
         let explanation = format!(
             "{} was paid {} times ({} yuan) for {} {} where {} {} allowed: {}; {} yuan paid beyond the allowance",
             who(first),
@@ -101,6 +122,14 @@ impl Rule for DuplicatePayment {
             list(&items, 6),
             fmt_yuan(at_risk)
         );
-        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
     }
 }

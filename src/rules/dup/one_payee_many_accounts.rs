@@ -6,7 +6,10 @@ use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::keyed::Keyed;
-use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv, RuleMeta};
+use crate::rules::{
+    erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
+    RuleMeta,
+};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP002",
@@ -36,7 +39,12 @@ False positives
 };
 
 pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
-    erase(&META, OnePayeeManyAccounts { min_accounts: p.int("min_accounts").max(2) as usize })
+    erase(
+        &META,
+        OnePayeeManyAccounts {
+            min_accounts: p.int("min_accounts").max(2) as usize,
+        },
+    )
 }
 
 pub struct OnePayeeManyAccounts {
@@ -71,7 +79,10 @@ impl Rule for OnePayeeManyAccounts {
                 .map(|g| {
                     let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
                     rows.sort_unstable();
-                    Draft { evidence: rows, facts: vec![] }
+                    Draft {
+                        evidence: rows,
+                        facts: vec![],
+                    }
                 })
                 .collect()
         })
@@ -93,12 +104,28 @@ impl Rule for OnePayeeManyAccounts {
             return None;
         }
         let first = rows[0];
-        let risk: Vec<i64> = rows.iter().map(|r| if r.account == first.account { 0 } else { r.amount_fen }).collect();
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|r| {
+                if r.account == first.account {
+                    0
+                } else {
+                    r.amount_fen
+                }
+            })
+            .collect();
         let per_account: Vec<String> = accounts
             .iter()
             .map(|a| {
-                let (n, sum) = rows.iter().filter(|r| r.account == *a).fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
-                format!("{a} ({n} payment{}, {})", if n == 1 { "" } else { "s" }, fmt_yuan(sum))
+                let (n, sum) = rows
+                    .iter()
+                    .filter(|r| r.account == *a)
+                    .fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
+                format!(
+                    "{a} ({n} payment{}, {})",
+                    if n == 1 { "" } else { "s" },
+                    fmt_yuan(sum)
+                )
             })
             .collect();
         let explanation = format!(
@@ -110,6 +137,14 @@ impl Rule for OnePayeeManyAccounts {
             list(&per_account, 5),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(&META, META.severity, SubjectKind::Payee, first.payee_id.clone(), &rows, &risk, explanation))
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
     }
 }

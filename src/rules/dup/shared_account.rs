@@ -6,7 +6,10 @@ use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::keyed::Keyed;
-use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv, RuleMeta};
+use crate::rules::{
+    erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
+    RuleMeta,
+};
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -44,7 +47,12 @@ False positives
 };
 
 pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
-    erase(&META, SharedAccount { min_payees: p.int("min_payees").max(2) as usize })
+    erase(
+        &META,
+        SharedAccount {
+            min_payees: p.int("min_payees").max(2) as usize,
+        },
+    )
 }
 
 pub struct SharedAccount {
@@ -63,7 +71,11 @@ impl Rule for SharedAccount {
         let household = b.hashes(Col::HouseholdId);
         for i in b.rows() {
             if b.is_paid(i) {
-                let person = household.get(i).copied().filter(|h| *h != NO_HASH).map_or(payee[i], |h| h.rotate_left(1) ^ 1);
+                let person = household
+                    .get(i)
+                    .copied()
+                    .filter(|h| *h != NO_HASH)
+                    .map_or(payee[i], |h| h.rotate_left(1) ^ 1);
                 st.push(acct[i], (acct[i], person, b.row_ref(i)));
             }
         }
@@ -81,7 +93,10 @@ impl Rule for SharedAccount {
                 .map(|g| {
                     let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
                     rows.sort_unstable();
-                    Draft { evidence: rows, facts: vec![] }
+                    Draft {
+                        evidence: rows,
+                        facts: vec![],
+                    }
                 })
                 .collect()
         })
@@ -92,9 +107,15 @@ impl Rule for SharedAccount {
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
         }
-        rows.sort_by(|a, b| (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row)));
+        rows.sort_by(|a, b| {
+            (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row))
+        });
         // person -> (payments, lowest payee id); a household is one person
-        let person = |r: &crate::finding::EvidenceRow| r.household_id.clone().map_or_else(|| format!("p:{}", r.payee_id), |h| format!("h:{h}"));
+        let person = |r: &crate::finding::EvidenceRow| {
+            r.household_id
+                .clone()
+                .map_or_else(|| format!("p:{}", r.payee_id), |h| format!("h:{h}"))
+        };
         let mut persons: BTreeMap<String, (usize, String)> = BTreeMap::new();
         for r in &rows {
             let e = persons.entry(person(r)).or_insert((0, r.payee_id.clone()));
@@ -106,8 +127,14 @@ impl Rule for SharedAccount {
         if persons.len() < self.min_payees {
             return None;
         }
-        let owner = persons.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(&a.1 .1))).map(|(k, _)| k.clone())?;
-        let risk: Vec<i64> = rows.iter().map(|r| if person(r) == owner { 0 } else { r.amount_fen }).collect();
+        let owner = persons
+            .iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(&a.1 .1)))
+            .map(|(k, _)| k.clone())?;
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
+            .collect();
         let mut payees: Vec<String> = Vec::new();
         for r in &rows {
             let p = format!("{} ({})", r.payee_name, r.payee_id);
@@ -131,6 +158,14 @@ impl Rule for SharedAccount {
             list(&payees, 6),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(&META, META.severity, SubjectKind::Account, account, &rows, &risk, explanation))
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Account,
+            account,
+            &rows,
+            &risk,
+            explanation,
+        ))
     }
 }
