@@ -12,7 +12,10 @@ pub enum Error {
     NotFound { path: PathBuf },
 
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{}: folder holds no Parquet file (*.parquet)", path.display())]
     NoParquet { path: PathBuf },
@@ -21,22 +24,48 @@ pub enum Error {
     NotParquet { path: PathBuf, detail: String },
 
     #[error("{}{}: cannot decode Parquet data: {detail}", path.display(), row_group.map(|g| format!(" (row group {g})")).unwrap_or_default())]
-    Decode { path: PathBuf, row_group: Option<usize>, detail: String },
+    Decode {
+        path: PathBuf,
+        row_group: Option<usize>,
+        detail: String,
+    },
 
     #[error("{}: column `{column}` (mapped from `{canonical}`) is not in the file; columns found: {found}", path.display())]
-    MissingColumn { path: PathBuf, column: String, canonical: String, found: String },
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        canonical: String,
+        found: String,
+    },
 
     #[error("{}: column `{column}` has type {found}, expected {expected}", path.display())]
-    ColumnType { path: PathBuf, column: String, found: String, expected: String },
+    ColumnType {
+        path: PathBuf,
+        column: String,
+        found: String,
+        expected: String,
+    },
 
     #[error("{}: column `{column}` is missing here but present in {other}; the files of one ledger must agree", path.display())]
-    InconsistentColumn { path: PathBuf, column: String, other: String },
+    InconsistentColumn {
+        path: PathBuf,
+        column: String,
+        other: String,
+    },
 
     #[error("config {}: {key}: {message}", path.display())]
-    Config { path: PathBuf, key: String, message: String },
+    Config {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
 
     #[error("{table} table {}: {message}", path.display())]
-    Reference { table: String, path: PathBuf, message: String },
+    Reference {
+        table: String,
+        path: PathBuf,
+        message: String,
+    },
 
     #[error("unknown rule code or prefix `{code}` (see `subsidy-audit rules`)")]
     UnknownRule { code: String },
@@ -58,11 +87,22 @@ impl Error {
         }
     }
 
-    pub fn config(path: impl Into<PathBuf>, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Config { path: path.into(), key: key.into(), message: message.into() }
+    pub fn config(
+        path: impl Into<PathBuf>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Config {
+            path: path.into(),
+            key: key.into(),
+            message: message.into(),
+        }
     }
 
     pub fn output(path: impl Into<PathBuf>, detail: impl ToString) -> Self {
-        Self::Output { path: path.into(), detail: detail.to_string() }
+        Self::Output {
+            path: path.into(),
+            detail: detail.to_string(),
+        }
     }
 }

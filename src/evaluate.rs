@@ -68,35 +68,72 @@ fn ratio(num: usize, den: usize) -> Option<f64> {
 fn read_batches(path: &Path) -> Result<Vec<RecordBatch>> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| Error::NotParquet { path: path.into(), detail: e.to_string() })?
+        .map_err(|e| Error::NotParquet {
+            path: path.into(),
+            detail: e.to_string(),
+        })?
         .build()
-        .map_err(|e| Error::NotParquet { path: path.into(), detail: e.to_string() })?;
+        .map_err(|e| Error::NotParquet {
+            path: path.into(),
+            detail: e.to_string(),
+        })?;
     reader
-        .map(|b| b.map_err(|e| Error::Decode { path: path.into(), row_group: None, detail: e.to_string() }))
+        .map(|b| {
+            b.map_err(|e| Error::Decode {
+                path: path.into(),
+                row_group: None,
+                detail: e.to_string(),
+            })
+        })
         .collect()
 }
 
 fn column<'a>(path: &Path, b: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
-    b.column_by_name(name).map(AsRef::as_ref).ok_or_else(|| Error::MissingColumn {
-        path: path.into(),
-        column: name.into(),
-        canonical: name.into(),
-        found: b.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", "),
-    })
+    b.column_by_name(name)
+        .map(AsRef::as_ref)
+        .ok_or_else(|| Error::MissingColumn {
+            path: path.into(),
+            column: name.into(),
+            canonical: name.into(),
+            found: b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 /// The values of a text column (Utf8, LargeUtf8 or Utf8View); nulls are `None`.
 fn texts(path: &Path, b: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
     let a = column(path, b, name)?;
-    let err = || Error::ColumnType { path: path.into(), column: name.into(), found: a.data_type().to_string(), expected: "Utf8".into() };
+    let err = || Error::ColumnType {
+        path: path.into(),
+        column: name.into(),
+        found: a.data_type().to_string(),
+        expected: "Utf8".into(),
+    };
     text_values(a).ok_or_else(err)
 }
 
 fn text_values(a: &dyn Array) -> Option<Vec<Option<String>>> {
     Some(match a.data_type() {
-        DataType::Utf8 => a.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect(),
-        DataType::LargeUtf8 => a.as_string::<i64>().iter().map(|v| v.map(str::to_string)).collect(),
-        DataType::Utf8View => a.as_string_view().iter().map(|v| v.map(str::to_string)).collect(),
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::LargeUtf8 => a
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        DataType::Utf8View => a
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
         _ => return None,
     })
 }
@@ -119,7 +156,9 @@ fn txn_lists(path: &Path, b: &RecordBatch, name: &str) -> Result<Vec<Vec<String>
         .into_iter()
         .map(|l| match l {
             None => Ok(Vec::new()),
-            Some(v) => text_values(v.as_ref()).map(|x| x.into_iter().flatten().collect()).ok_or_else(err),
+            Some(v) => text_values(v.as_ref())
+                .map(|x| x.into_iter().flatten().collect())
+                .ok_or_else(err),
         })
         .collect()
 }
@@ -136,10 +175,19 @@ fn rules_run(findings: &Path) -> Result<Option<BTreeSet<String>>> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Reference { table: "summary".into(), path: path.clone(), message: e.to_string() })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Reference {
+        table: "summary".into(),
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     Ok(v.get("rules_run").and_then(|r| r.as_array()).map(|a| {
-        a.iter().filter_map(|x| x.as_str().map(str::to_string).or_else(|| x.get("code")?.as_str().map(str::to_string))).collect()
+        a.iter()
+            .filter_map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .or_else(|| x.get("code")?.as_str().map(str::to_string))
+            })
+            .collect()
     }))
 }
 
@@ -172,7 +220,11 @@ pub fn evaluate(truth: &Path, findings: &Path) -> Result<Evaluation> {
         let txns = txn_lists(findings, &b, "txn_ids")?;
         for ((r, s), t) in rules.into_iter().zip(subjects).zip(txns) {
             if let Some(rule) = r {
-                found.push(Finding { rule, subject: s, txns: t });
+                found.push(Finding {
+                    rule,
+                    subject: s,
+                    txns: t,
+                });
             }
         }
     }
@@ -182,7 +234,9 @@ pub fn evaluate(truth: &Path, findings: &Path) -> Result<Evaluation> {
     for (kind, rules) in KIND_RULES {
         let planted = truth_txn.get(*kind).unwrap_or(&empty);
         let planted_s = truth_subj.get(*kind).unwrap_or(&empty);
-        let evaluated = run.as_ref().is_none_or(|r| rules.iter().any(|x| r.contains(*x)));
+        let evaluated = run
+            .as_ref()
+            .is_none_or(|r| rules.iter().any(|x| r.contains(*x)));
         let mine = found.iter().filter(|f| rules.contains(&f.rule.as_str()));
         let mut cited = HashSet::new();
         let mut subjects = HashSet::new();
@@ -223,7 +277,10 @@ pub fn evaluate(truth: &Path, findings: &Path) -> Result<Evaluation> {
             rule: rule.to_string(),
             findings: n,
             cited_payments: cited.len() as u64,
-            precision_payment: ratio(cited.iter().filter(|t| all_txn.contains(**t)).count(), cited.len()),
+            precision_payment: ratio(
+                cited.iter().filter(|t| all_txn.contains(**t)).count(),
+                cited.len(),
+            ),
         })
         .collect();
     Ok(Evaluation { kinds, rules })
@@ -232,12 +289,22 @@ pub fn evaluate(truth: &Path, findings: &Path) -> Result<Evaluation> {
 impl Evaluation {
     /// A plain-text table of the scores ("-" where undefined, "not evaluated" where the rules did not run).
     pub fn to_table(&self) -> String {
-        let pct = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0));
+        let pct =
+            |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0));
         let mut s = String::new();
         let _ = writeln!(
             s,
             "{:<24} {:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-            "kind", "rules", "planted", "cited", "recall", "precis.", "subj.", "found", "recall", "precis."
+            "kind",
+            "rules",
+            "planted",
+            "cited",
+            "recall",
+            "precis.",
+            "subj.",
+            "found",
+            "recall",
+            "precis."
         );
         for k in &self.kinds {
             if k.evaluated {
@@ -256,12 +323,29 @@ impl Evaluation {
                     pct(k.precision_subject)
                 );
             } else {
-                let _ = writeln!(s, "{:<24} {:<22} {:>8} not evaluated", k.kind, k.rules.join(","), k.planted_payments);
+                let _ = writeln!(
+                    s,
+                    "{:<24} {:<22} {:>8} not evaluated",
+                    k.kind,
+                    k.rules.join(","),
+                    k.planted_payments
+                );
             }
         }
-        let _ = writeln!(s, "\n{:<10} {:>9} {:>9} {:>10}", "rule", "findings", "cited", "precision");
+        let _ = writeln!(
+            s,
+            "\n{:<10} {:>9} {:>9} {:>10}",
+            "rule", "findings", "cited", "precision"
+        );
         for r in &self.rules {
-            let _ = writeln!(s, "{:<10} {:>9} {:>9} {:>10}", r.rule, r.findings, r.cited_payments, pct(r.precision_payment));
+            let _ = writeln!(
+                s,
+                "{:<10} {:>9} {:>9} {:>10}",
+                r.rule,
+                r.findings,
+                r.cited_payments,
+                pct(r.precision_payment)
+            );
         }
         s
     }

@@ -12,7 +12,11 @@ pub fn id_check_char(first17: &[u8]) -> Option<u8> {
     if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = first17.iter().zip(ID_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     Some(ID_CHECK[(sum % 11) as usize])
 }
 
@@ -22,7 +26,8 @@ pub fn id_birth_date(id: &str) -> Option<NaiveDate> {
     if b.len() != 18 || !b[6..14].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let num =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
     let year = i32::try_from(num(6..10)).ok()?;
     if !(1880..=2100).contains(&year) {
         return None;
@@ -37,7 +42,9 @@ pub fn is_valid_id18(id: &str) -> bool {
     if b.len() != 18 {
         return false;
     }
-    let Some(check) = id_check_char(&b[..17]) else { return false };
+    let Some(check) = id_check_char(&b[..17]) else {
+        return false;
+    };
     b[17].to_ascii_uppercase() == check && id_birth_date(id).is_some()
 }
 
@@ -106,7 +113,10 @@ mod tests {
         id.push(c as char);
         assert!(!is_valid_id18(&id));
         assert_eq!(id_birth_date(&id), None);
-        assert_eq!(id_birth_date("11010519491231002X"), NaiveDate::from_ymd_opt(1949, 12, 31));
+        assert_eq!(
+            id_birth_date("11010519491231002X"),
+            NaiveDate::from_ymd_opt(1949, 12, 31)
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub fn parse_decimal(text: &str, scale: u32) -> Option<i64> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
@@ -33,10 +35,15 @@ pub fn parse_decimal(text: &str, scale: u32) -> Option<i64> {
     }
     let mut frac = 0i64;
     for i in 0..scale as usize {
-        let d = frac_trimmed.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
+        let d = frac_trimmed
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| i64::from(b - b'0'));
         frac = frac * 10 + d;
     }
-    v = v.checked_mul(10i64.checked_pow(scale)?)?.checked_add(frac)?;
+    v = v
+        .checked_mul(10i64.checked_pow(scale)?)?
+        .checked_add(frac)?;
     Some(if neg { -v } else { v })
 }
 

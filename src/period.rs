@@ -46,7 +46,8 @@ impl Period {
             (1900..=2200).contains(&y).then_some(y)
         };
         let two = |b: &[u8]| -> Option<u8> {
-            (b.len() == 2 && b.iter().all(u8::is_ascii_digit)).then(|| (b[0] - b'0') * 10 + (b[1] - b'0'))
+            (b.len() == 2 && b.iter().all(u8::is_ascii_digit))
+                .then(|| (b[0] - b'0') * 10 + (b[1] - b'0'))
         };
         match t.len() {
             4 => year(t).map(Period::Year),
@@ -100,7 +101,9 @@ impl Period {
             (Some(Quarterly), Period::Month(y, m)) => (Period::Quarter(y, (m - 1) / 3 + 1), 1),
             (Some(Quarterly), Period::Quarter(..)) => (self, 1),
             (Some(Quarterly), Period::Year(_)) => (self, 4),
-            (Some(Yearly), Period::Month(y, _) | Period::Quarter(y, _) | Period::Year(y)) => (Period::Year(y), 1),
+            (Some(Yearly), Period::Month(y, _) | Period::Quarter(y, _) | Period::Year(y)) => {
+                (Period::Year(y), 1)
+            }
         }
     }
 }
@@ -126,14 +129,20 @@ mod tests {
         assert_eq!(Period::parse("202403"), Some(Period::Month(2024, 3)));
         assert_eq!(Period::parse("2024-Q2"), Some(Period::Quarter(2024, 2)));
         assert_eq!(Period::parse("2024-q4"), Some(Period::Quarter(2024, 4)));
-        for bad in ["2024-13", "2024-Q5", "24", "2024-00", "abcd", "", "2024-1", "1800"] {
+        for bad in [
+            "2024-13", "2024-Q5", "24", "2024-00", "abcd", "", "2024-1", "1800",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn codes_round_trip_and_display() {
-        for p in [Period::Year(2023), Period::Quarter(2024, 3), Period::Month(2024, 11)] {
+        for p in [
+            Period::Year(2023),
+            Period::Quarter(2024, 3),
+            Period::Month(2024, 11),
+        ] {
             assert_eq!(Period::from_code(p.code()), Some(p));
             assert_eq!(Period::parse(&p.to_string()), Some(p));
         }
@@ -142,11 +151,29 @@ mod tests {
     #[test]
     fn buckets_follow_the_frequency() {
         use Frequency::*;
-        assert_eq!(Period::Month(2024, 5).bucket(Some(Quarterly)), (Period::Quarter(2024, 2), 1));
-        assert_eq!(Period::Year(2024).bucket(Some(Monthly)), (Period::Year(2024), 12));
-        assert_eq!(Period::Year(2024).bucket(Some(Quarterly)), (Period::Year(2024), 4));
-        assert_eq!(Period::Quarter(2024, 1).bucket(Some(Monthly)), (Period::Quarter(2024, 1), 3));
-        assert_eq!(Period::Month(2024, 12).bucket(Some(Yearly)), (Period::Year(2024), 1));
-        assert_eq!(Period::Month(2024, 12).bucket(None), (Period::Month(2024, 12), 1));
+        assert_eq!(
+            Period::Month(2024, 5).bucket(Some(Quarterly)),
+            (Period::Quarter(2024, 2), 1)
+        );
+        assert_eq!(
+            Period::Year(2024).bucket(Some(Monthly)),
+            (Period::Year(2024), 12)
+        );
+        assert_eq!(
+            Period::Year(2024).bucket(Some(Quarterly)),
+            (Period::Year(2024), 4)
+        );
+        assert_eq!(
+            Period::Quarter(2024, 1).bucket(Some(Monthly)),
+            (Period::Quarter(2024, 1), 3)
+        );
+        assert_eq!(
+            Period::Month(2024, 12).bucket(Some(Yearly)),
+            (Period::Year(2024), 1)
+        );
+        assert_eq!(
+            Period::Month(2024, 12).bucket(None),
+            (Period::Month(2024, 12), 1)
+        );
     }
 }

@@ -88,18 +88,33 @@ pub fn parse_schemes(path: &Path, table: &toml::Table) -> Result<Schemes> {
     for (code, value) in table {
         let at = |key: &str| format!("schemes.{code}.{key}");
         let toml::Value::Table(t) = value else {
-            return Err(Error::config(path, format!("schemes.{code}"), "must be a table"));
+            return Err(Error::config(
+                path,
+                format!("schemes.{code}"),
+                "must be a table",
+            ));
         };
-        let mut s = Scheme { code: code.clone(), ..Scheme::default() };
+        let mut s = Scheme {
+            code: code.clone(),
+            ..Scheme::default()
+        };
         for (key, v) in t {
             let money = || {
-                toml_yuan(v).ok_or_else(|| Error::config(path, at(key), "must be an amount in yuan with at most 2 decimals"))
+                toml_yuan(v).ok_or_else(|| {
+                    Error::config(
+                        path,
+                        at(key),
+                        "must be an amount in yuan with at most 2 decimals",
+                    )
+                })
             };
             let age = || -> Result<u32> {
                 v.as_integer()
                     .and_then(|i| u32::try_from(i).ok())
                     .filter(|a| *a <= 150)
-                    .ok_or_else(|| Error::config(path, at(key), "must be an age in years (0..=150)"))
+                    .ok_or_else(|| {
+                        Error::config(path, at(key), "must be an age in years (0..=150)")
+                    })
             };
             match key.as_str() {
                 "frequency" => {
@@ -107,7 +122,13 @@ pub fn parse_schemes(path: &Path, table: &toml::Table) -> Result<Schemes> {
                         Some("monthly") => Frequency::Monthly,
                         Some("quarterly") => Frequency::Quarterly,
                         Some("yearly") => Frequency::Yearly,
-                        _ => return Err(Error::config(path, at(key), "must be \"monthly\", \"quarterly\" or \"yearly\"")),
+                        _ => {
+                            return Err(Error::config(
+                                path,
+                                at(key),
+                                "must be \"monthly\", \"quarterly\" or \"yearly\"",
+                            ))
+                        }
                     });
                 }
                 "rate" => {
@@ -115,7 +136,13 @@ pub fn parse_schemes(path: &Path, table: &toml::Table) -> Result<Schemes> {
                         decimal_text(v)
                             .and_then(|t| parse_decimal(&t, RATE_SCALE))
                             .filter(|r| *r >= 0)
-                            .ok_or_else(|| Error::config(path, at(key), "must be a non-negative rate with at most 6 decimals"))?,
+                            .ok_or_else(|| {
+                                Error::config(
+                                    path,
+                                    at(key),
+                                    "must be a non-negative rate with at most 6 decimals",
+                                )
+                            })?,
                     );
                 }
                 "amount" => s.amount_fen = Some(money()?),
@@ -141,11 +168,19 @@ pub fn parse_schemes(path: &Path, table: &toml::Table) -> Result<Schemes> {
 
 fn parse_bands(path: &Path, at: &str, v: &toml::Value) -> Result<Vec<AgeBand>> {
     let err = |m: &str| Error::config(path, at, m.to_string());
-    let arr = v.as_array().ok_or_else(|| err("must be an array of { min_age, max_age, amount } tables"))?;
+    let arr = v
+        .as_array()
+        .ok_or_else(|| err("must be an array of { min_age, max_age, amount } tables"))?;
     let mut bands = Vec::with_capacity(arr.len());
     for (i, b) in arr.iter().enumerate() {
-        let t = b.as_table().ok_or_else(|| err("each band must be a table"))?;
-        let mut band = AgeBand { min_age: None, max_age: None, amount_fen: 0 };
+        let t = b
+            .as_table()
+            .ok_or_else(|| err("each band must be a table"))?;
+        let mut band = AgeBand {
+            min_age: None,
+            max_age: None,
+            amount_fen: 0,
+        };
         let mut has_amount = false;
         for (k, x) in t {
             let key = format!("{at}[{i}].{k}");
@@ -162,15 +197,30 @@ fn parse_bands(path: &Path, at: &str, v: &toml::Value) -> Result<Vec<AgeBand>> {
                     }
                 }
                 "amount" => {
-                    band.amount_fen =
-                        toml_yuan(x).ok_or_else(|| Error::config(path, &key, "must be an amount in yuan with at most 2 decimals"))?;
+                    band.amount_fen = toml_yuan(x).ok_or_else(|| {
+                        Error::config(
+                            path,
+                            &key,
+                            "must be an amount in yuan with at most 2 decimals",
+                        )
+                    })?;
                     has_amount = true;
                 }
-                _ => return Err(Error::config(path, &key, "unknown band key (expected min_age, max_age, amount)")),
+                _ => {
+                    return Err(Error::config(
+                        path,
+                        &key,
+                        "unknown band key (expected min_age, max_age, amount)",
+                    ))
+                }
             }
         }
         if !has_amount {
-            return Err(Error::config(path, format!("{at}[{i}]"), "band lacks `amount`"));
+            return Err(Error::config(
+                path,
+                format!("{at}[{i}]"),
+                "band lacks `amount`",
+            ));
         }
         bands.push(band);
     }
@@ -183,7 +233,11 @@ mod tests {
 
     fn parse(text: &str) -> Result<Schemes> {
         let doc: toml::Table = toml::from_str(text).expect("test toml");
-        let t = doc.get("schemes").and_then(toml::Value::as_table).cloned().unwrap_or_default();
+        let t = doc
+            .get("schemes")
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .unwrap_or_default();
         parse_schemes(Path::new("t.toml"), &t)
     }
 
@@ -225,7 +279,10 @@ amount = 1800.00
 
     #[test]
     fn due_rounds_half_away_from_zero() {
-        let s = Scheme { rate_micro: Some(16_500_000), ..Scheme::default() }; // 16.5 per mu
+        let s = Scheme {
+            rate_micro: Some(16_500_000),
+            ..Scheme::default()
+        }; // 16.5 per mu
         assert_eq!(s.due_fen(Some(3), None), Some(0)); // 0.0003 mu -> 0.00495 yuan -> 0.00
         assert_eq!(s.due_fen(Some(1_0003), None), Some(1650)); // 1.0003 x 16.5 = 16.50495
         assert_eq!(s.due_fen(Some(1_0007), None), Some(1651)); // 16.51155

@@ -17,16 +17,31 @@ use subsidy_audit::ident::{age_on, id_birth_date, is_luhn_valid, is_valid_id18};
 const CODES: [&str; 5] = ["FARMLAND", "ECO_FOREST", "ELDERLY", "DIBAO", "TEKUN"];
 
 fn opts(rows: u64, out: &Path) -> GenerateOptions {
-    GenerateOptions { rows, out: out.to_path_buf(), row_group_rows: 4096, ..GenerateOptions::default() }
+    GenerateOptions {
+        rows,
+        out: out.to_path_buf(),
+        row_group_rows: 4096,
+        ..GenerateOptions::default()
+    }
 }
 
 fn batches(path: &Path) -> Vec<RecordBatch> {
     let f = File::open(path).expect("open");
-    ParquetRecordBatchReaderBuilder::try_new(f).expect("parquet").build().expect("reader").map(|b| b.expect("batch")).collect()
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .expect("parquet")
+        .build()
+        .expect("reader")
+        .map(|b| b.expect("batch"))
+        .collect()
 }
 
 fn col(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    b.column_by_name(name).expect(name).as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+    b.column_by_name(name)
+        .expect(name)
+        .as_string::<i32>()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
 }
 
 fn epoch_plus(days: i32) -> NaiveDate {
@@ -49,17 +64,31 @@ struct L {
 }
 
 fn ledger(dir: &Path) -> Vec<L> {
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir.join("ledger")).expect("ledger").map(|e| e.expect("e").path()).collect();
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir.join("ledger"))
+        .expect("ledger")
+        .map(|e| e.expect("e").path())
+        .collect();
     parts.sort();
     let mut out = Vec::new();
     for p in parts {
         for b in batches(&p) {
             let s = |n| col(&b, n);
-            let (txn, scheme, period, region) = (s("txn_id"), s("scheme"), s("period"), s("region"));
-            let (payee, account, status, hh) = (s("payee_id"), s("account"), s("status"), s("household_id"));
-            let dates = b.column_by_name("pay_date").expect("pay_date").as_primitive::<Date32Type>();
-            let amt = b.column_by_name("amount").expect("amount").as_primitive::<Decimal128Type>();
-            let qty = b.column_by_name("quantity").expect("quantity").as_primitive::<Decimal128Type>();
+            let (txn, scheme, period, region) =
+                (s("txn_id"), s("scheme"), s("period"), s("region"));
+            let (payee, account, status, hh) =
+                (s("payee_id"), s("account"), s("status"), s("household_id"));
+            let dates = b
+                .column_by_name("pay_date")
+                .expect("pay_date")
+                .as_primitive::<Date32Type>();
+            let amt = b
+                .column_by_name("amount")
+                .expect("amount")
+                .as_primitive::<Decimal128Type>();
+            let qty = b
+                .column_by_name("quantity")
+                .expect("quantity")
+                .as_primitive::<Decimal128Type>();
             for i in 0..b.num_rows() {
                 out.push(L {
                     txn: txn[i].clone().expect("txn"),
@@ -86,7 +115,11 @@ fn truth(dir: &Path) -> Vec<(String, String, String)> {
     for b in batches(&dir.join("truth.parquet")) {
         let (k, t, s) = (col(&b, "kind"), col(&b, "txn_id"), col(&b, "subject"));
         for i in 0..b.num_rows() {
-            out.push((k[i].clone().expect("k"), t[i].clone().expect("t"), s[i].clone().expect("s")));
+            out.push((
+                k[i].clone().expect("k"),
+                t[i].clone().expect("t"),
+                s[i].clone().expect("s"),
+            ));
         }
     }
     out
@@ -115,7 +148,10 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         for e in std::fs::read_dir(&sub).expect("dir") {
             let p = e.expect("e").path();
             if p.is_file() {
-                m.insert(p.strip_prefix(dir).expect("prefix").display().to_string(), std::fs::read(&p).expect("read"));
+                m.insert(
+                    p.strip_prefix(dir).expect("prefix").display().to_string(),
+                    std::fs::read(&p).expect("read"),
+                );
             }
         }
     }
@@ -145,21 +181,34 @@ fn layout_and_determinism() {
             "truth.parquet"
         ]
     );
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
     o.out.clone_from(&b);
     pool.install(|| generate(&o)).expect("generate again");
-    assert_eq!(fa, files_of(&b), "same seed, other thread count: byte-identical");
+    assert_eq!(
+        fa,
+        files_of(&b),
+        "same seed, other thread count: byte-identical"
+    );
     // regenerating over an existing folder overwrites it
     o.out.clone_from(&a);
     generate(&o).expect("overwrite");
     assert_eq!(fa, files_of(&a));
     let rows = ledger(&a);
     assert_eq!(rows.len(), 9_000);
-    assert_eq!(rows.iter().map(|l| &l.txn).collect::<HashSet<_>>().len(), 9_000);
+    assert_eq!(
+        rows.iter().map(|l| &l.txn).collect::<HashSet<_>>().len(),
+        9_000
+    );
     let toml_text = std::fs::read_to_string(a.join("schemes.toml")).expect("toml");
     let doc: toml::Table = toml::from_str(&toml_text).expect("toml");
-    let parsed = subsidy_audit::scheme::parse_schemes(Path::new("schemes.toml"), doc["schemes"].as_table().expect("table"))
-        .expect("schemes parse");
+    let parsed = subsidy_audit::scheme::parse_schemes(
+        Path::new("schemes.toml"),
+        doc["schemes"].as_table().expect("table"),
+    )
+    .expect("schemes parse");
     assert_eq!(parsed.len(), 5);
 }
 
@@ -196,12 +245,20 @@ fn check_clean(dir: &Path, planted: &HashSet<String>) {
         assert!(reg.contains(&l.payee), "{l:?}");
         assert_eq!(l.region.len(), 12);
         if l.status == "PAID" {
-            *paid.entry((l.payee.clone(), l.scheme.clone(), l.period.clone())).or_default() += 1;
-            acct_hh.entry(l.account.clone()).or_default().insert(l.household.clone());
+            *paid
+                .entry((l.payee.clone(), l.scheme.clone(), l.period.clone()))
+                .or_default() += 1;
+            acct_hh
+                .entry(l.account.clone())
+                .or_default()
+                .insert(l.household.clone());
         }
     }
     assert!(paid.values().all(|n| *n == 1), "no clean duplicates");
-    assert!(acct_hh.values().all(|h| h.len() < 3), "no clean shared accounts");
+    assert!(
+        acct_hh.values().all(|h| h.len() < 3),
+        "no clean shared accounts"
+    );
 }
 
 #[test]
@@ -223,7 +280,10 @@ fn planted_kinds_agree_with_the_rules() {
     let reg = registry(t.path());
     let mut deaths = HashMap::new();
     for b in batches(&t.path().join("deaths.parquet")) {
-        let d = b.column_by_name("death_date").expect("death_date").as_primitive::<Date32Type>();
+        let d = b
+            .column_by_name("death_date")
+            .expect("death_date")
+            .as_primitive::<Date32Type>();
         for (i, id) in col(&b, "payee_id").into_iter().enumerate() {
             deaths.insert(id.expect("id"), epoch_plus(d.value(i)));
         }
@@ -231,12 +291,21 @@ fn planted_kinds_agree_with_the_rules() {
     let mut groups: HashMap<(&str, &str), Vec<&L>> = HashMap::new();
     for (k, txn, subj) in &truth {
         let l = by_txn[txn.as_str()];
-        groups.entry((k.as_str(), subj.as_str())).or_default().push(l);
+        groups
+            .entry((k.as_str(), subj.as_str()))
+            .or_default()
+            .push(l);
         let sc = &s[scheme_index(l)];
         match k.as_str() {
             "skim" => assert!(due(l, &s).is_some_and(|d| l.amount < d), "{l:?}"),
-            "inflation" => assert!(due(l, &s).is_none_or(|d| l.amount > d) || sc.max_amount_fen.is_some_and(|m| l.amount > m)),
-            "deceased" => assert!(deaths[&l.payee] + chrono::Duration::days(60) < l.date, "{l:?}"),
+            "inflation" => assert!(
+                due(l, &s).is_none_or(|d| l.amount > d)
+                    || sc.max_amount_fen.is_some_and(|m| l.amount > m)
+            ),
+            "deceased" => assert!(
+                deaths[&l.payee] + chrono::Duration::days(60) < l.date,
+                "{l:?}"
+            ),
             "ghost" => assert!(!reg.contains(&l.payee)),
             "invalid_id" => assert!(!is_valid_id18(&l.payee)),
             "age_ineligible" => {
@@ -262,12 +331,19 @@ fn planted_kinds_agree_with_the_rules() {
             }
             "split" => {
                 let th = s[0].approval_threshold_fen.expect("threshold");
-                assert!(g.len() >= 2 && g.iter().all(|l| l.account == *subj && l.date == g[0].date));
+                assert!(
+                    g.len() >= 2 && g.iter().all(|l| l.account == *subj && l.date == g[0].date)
+                );
                 assert!(g.iter().all(|l| l.amount * 5 >= th * 4 && l.amount < th));
                 assert!(g.iter().map(|l| l.amount).sum::<i64>() >= th);
             }
             "fuzzy_duplicate" => {
-                let mut v: Vec<&str> = g.iter().map(|l| l.payee.as_str()).collect::<HashSet<_>>().into_iter().collect();
+                let mut v: Vec<&str> = g
+                    .iter()
+                    .map(|l| l.payee.as_str())
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
                 v.sort_unstable();
                 assert_eq!(v.len(), 2);
                 assert_eq!(v.join("|"), *subj);
@@ -298,10 +374,15 @@ fn write_findings(path: &Path, rows: &[(&str, &str, &[&str])]) {
     }
     let b = RecordBatch::try_new(
         schema.clone(),
-        vec![strings(rows.iter().map(|r| r.0)), strings(rows.iter().map(|r| r.1)), Arc::new(lists.finish())],
+        vec![
+            strings(rows.iter().map(|r| r.0)),
+            strings(rows.iter().map(|r| r.1)),
+            Arc::new(lists.finish()),
+        ],
     )
     .expect("batch");
-    let mut w = ArrowWriter::try_new(File::create(path).expect("create"), schema, None).expect("writer");
+    let mut w =
+        ArrowWriter::try_new(File::create(path).expect("create"), schema, None).expect("writer");
     w.write(&b).expect("write");
     w.close().expect("close");
 }
@@ -310,8 +391,18 @@ fn write_findings(path: &Path, rows: &[(&str, &str, &[&str])]) {
 fn evaluate_gives_exact_scores() {
     let t = tempfile::tempdir().expect("tmp");
     let truth_path = t.path().join("truth.parquet");
-    let schema = Arc::new(Schema::new(["kind", "txn_id", "subject", "detail"].map(|n| Field::new(n, DataType::Utf8, false)).to_vec()));
-    let rows = [("duplicate", "T1", "A"), ("duplicate", "T2", "A"), ("duplicate", "T3", "B"), ("duplicate", "T4", "B"), ("ghost", "T5", "G")];
+    let schema = Arc::new(Schema::new(
+        ["kind", "txn_id", "subject", "detail"]
+            .map(|n| Field::new(n, DataType::Utf8, false))
+            .to_vec(),
+    ));
+    let rows = [
+        ("duplicate", "T1", "A"),
+        ("duplicate", "T2", "A"),
+        ("duplicate", "T3", "B"),
+        ("duplicate", "T4", "B"),
+        ("ghost", "T5", "G"),
+    ];
     let b = RecordBatch::try_new(
         schema.clone(),
         vec![
@@ -322,14 +413,22 @@ fn evaluate_gives_exact_scores() {
         ],
     )
     .expect("batch");
-    let mut w = ArrowWriter::try_new(File::create(&truth_path).expect("c"), schema, None).expect("w");
+    let mut w =
+        ArrowWriter::try_new(File::create(&truth_path).expect("c"), schema, None).expect("w");
     w.write(&b).expect("w");
     w.close().expect("close");
     let out = t.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
     let findings = out.join("findings.parquet");
     // DUP001 finds A fully and cites a clean T9 (subject C); GHO002 cites the ghost T5 and a clean T8
-    write_findings(&findings, &[("DUP001", "A", &["T1", "T2"]), ("DUP001", "C", &["T9"]), ("GHO002", "G", &["T5", "T8"])]);
+    write_findings(
+        &findings,
+        &[
+            ("DUP001", "A", &["T1", "T2"]),
+            ("DUP001", "C", &["T9"]),
+            ("GHO002", "G", &["T5", "T8"]),
+        ],
+    );
     let e = evaluate(&truth_path, &findings).expect("evaluate");
     let kind = |k: &str| e.kinds.iter().find(|x| x.kind == k).expect("kind").clone();
     let dup = kind("duplicate");
@@ -337,24 +436,55 @@ fn evaluate_gives_exact_scores() {
     assert_eq!(dup.recall_payment, Some(0.5));
     assert_eq!(dup.precision_payment, Some(2.0 / 3.0));
     assert_eq!((dup.planted_subjects, dup.found_subjects), (2, 1));
-    assert_eq!((dup.recall_subject, dup.precision_subject), (Some(0.5), Some(0.5)));
+    assert_eq!(
+        (dup.recall_subject, dup.precision_subject),
+        (Some(0.5), Some(0.5))
+    );
     let ghost = kind("ghost");
-    assert_eq!((ghost.recall_payment, ghost.precision_payment), (Some(1.0), Some(0.5)));
+    assert_eq!(
+        (ghost.recall_payment, ghost.precision_payment),
+        (Some(1.0), Some(0.5))
+    );
     let skim = kind("skim");
-    assert_eq!((skim.planted_payments, skim.recall_payment, skim.precision_payment), (0, None, None));
+    assert_eq!(
+        (
+            skim.planted_payments,
+            skim.recall_payment,
+            skim.precision_payment
+        ),
+        (0, None, None)
+    );
     let r = e.rules.iter().find(|r| r.rule == "GHO002").expect("rule");
-    assert_eq!((r.findings, r.cited_payments, r.precision_payment), (1, 2, Some(0.5)));
+    assert_eq!(
+        (r.findings, r.cited_payments, r.precision_payment),
+        (1, 2, Some(0.5))
+    );
     assert!(e.to_table().contains("duplicate"));
     // rules that did not run are not evaluated
     std::fs::write(out.join("summary.json"), r#"{"rules_run":["DUP001"]}"#).expect("summary");
     let e = evaluate(&truth_path, &findings).expect("evaluate");
-    assert!(e.kinds.iter().find(|k| k.kind == "duplicate").expect("d").evaluated);
-    assert!(!e.kinds.iter().find(|k| k.kind == "ghost").expect("g").evaluated);
+    assert!(
+        e.kinds
+            .iter()
+            .find(|k| k.kind == "duplicate")
+            .expect("d")
+            .evaluated
+    );
+    assert!(
+        !e.kinds
+            .iter()
+            .find(|k| k.kind == "ghost")
+            .expect("g")
+            .evaluated
+    );
     assert!(e.to_table().contains("not evaluated"));
     // a missing column is named with its file
     write_findings(&truth_path, &[("X", "Y", &[])]);
     let err = evaluate(&truth_path, &findings).expect_err("missing column");
-    assert!(err.to_string().contains("`kind`") && err.to_string().contains("truth.parquet"), "{err}");
+    assert!(
+        err.to_string().contains("`kind`") && err.to_string().contains("truth.parquet"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -369,7 +499,12 @@ fn demo_fixture_is_current() {
         out: t.path().to_path_buf(),
         seed: o["seed"].as_u64().expect("seed"),
         anomaly_rate: o["anomaly_rate"].as_f64().expect("rate"),
-        rates: o["rates"].as_object().expect("rates").iter().map(|(k, v)| (k.clone(), v.as_f64().expect("r"))).collect(),
+        rates: o["rates"]
+            .as_object()
+            .expect("rates")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_f64().expect("r")))
+            .collect(),
         files: Some(usize::try_from(o["files"].as_u64().expect("files")).expect("files")),
         row_group_rows: usize::try_from(o["row_group_rows"].as_u64().expect("rg")).expect("rg"),
     };

@@ -51,7 +51,20 @@ pub fn periods(scheme: u8) -> &'static [(u8, u32)] {
         FARMLAND => &[(0, 4)],
         ECO_FOREST => &[(0, 6)],
         TEKUN => &[(21, 2), (22, 5), (23, 8), (24, 11)],
-        _ => &[(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 7), (8, 8), (9, 9), (10, 10), (11, 11), (12, 12)],
+        _ => &[
+            (1, 1),
+            (2, 2),
+            (3, 3),
+            (4, 4),
+            (5, 5),
+            (6, 6),
+            (7, 7),
+            (8, 8),
+            (9, 9),
+            (10, 10),
+            (11, 11),
+            (12, 12),
+        ],
     }
 }
 
@@ -159,7 +172,13 @@ fn chunk_seed(seed: u64, index: u64) -> u64 {
 impl Chunk {
     /// Generates chunk `index` holding exactly `rows` ledger rows; `targets` are the planted payments wanted per
     /// kind.
-    pub fn generate(seed: u64, index: u64, rows: usize, targets: &[u64], schemes: &[Scheme; 5]) -> Chunk {
+    pub fn generate(
+        seed: u64,
+        index: u64,
+        rows: usize,
+        targets: &[u64],
+        schemes: &[Scheme; 5],
+    ) -> Chunk {
         let c = index as usize;
         let county = format!(
             "{:02}{:02}{:02}",
@@ -185,10 +204,19 @@ impl Chunk {
             used_names: HashSet::new(),
             cards: 0,
         };
-        let additive: u64 = [K_DUPLICATE, K_MANY_ACCOUNTS, K_CROSS_REGION, K_INVALID, K_GHOST, K_AGE, K_OFFICIAL, K_SPLIT]
-            .iter()
-            .map(|k| targets[*k])
-            .sum::<u64>()
+        let additive: u64 = [
+            K_DUPLICATE,
+            K_MANY_ACCOUNTS,
+            K_CROSS_REGION,
+            K_INVALID,
+            K_GHOST,
+            K_AGE,
+            K_OFFICIAL,
+            K_SPLIT,
+        ]
+        .iter()
+        .map(|k| targets[*k])
+        .sum::<u64>()
             + targets[K_FUZZY] / 2;
         let clean_target = rows.saturating_sub(additive as usize);
         while ch.rows.len() < clean_target || ch.villages.len() < 2 {
@@ -198,7 +226,8 @@ impl Chunk {
         ch.plant(targets, schemes);
         ch.fit(rows, schemes);
         ch.rows.retain(|r| !r.deleted);
-        ch.rows.sort_by_key(|r| (r.pay_date, r.village, r.scheme, r.person));
+        ch.rows
+            .sort_by_key(|r| (r.pay_date, r.village, r.scheme, r.person));
         ch
     }
 
@@ -210,9 +239,17 @@ impl Chunk {
         let prefix = CARD_PREFIXES[self.rng.random_range(0..CARD_PREFIXES.len())];
         // a bijective scramble of the counter keeps cards unique while not looking sequential
         let body = if n < 100_000 && self.rng.random_bool(0.4) {
-            format!("{prefix}{:04}{:05}", self.chunk % 10_000, (n * 7919) % 100_000)
+            format!(
+                "{prefix}{:04}{:05}",
+                self.chunk % 10_000,
+                (n * 7919) % 100_000
+            )
         } else {
-            format!("{prefix}{:05}{:07}", self.chunk % 100_000, (n * 7919) % 10_000_000)
+            format!(
+                "{prefix}{:05}{:07}",
+                self.chunk % 100_000,
+                (n * 7919) % 10_000_000
+            )
         };
         let check = luhn_check_digit(body.as_bytes()).unwrap_or(b'0');
         let mut card = body;
@@ -296,7 +333,11 @@ impl Chunk {
     fn village(&mut self, schemes: &[Scheme; 5], budget: usize) {
         let v = self.villages.len() as u32;
         let code = format!("{}{:03}{:03}", self.county, 1 + v / 15, 1 + v % 15);
-        self.villages.push(Village { code, officer: [0; 5], seq: 0 });
+        self.villages.push(Village {
+            code,
+            officer: [0; 5],
+            seq: 0,
+        });
         let n_off = self.rng.random_range(2..=4);
         let mut officers = Vec::new();
         for i in 0..n_off {
@@ -305,10 +346,19 @@ impl Chunk {
             let b = self.birth(1960, 1990);
             let p = self.person(v, &hh, b, male);
             self.account_of(p);
-            self.officials.push(Official { person: p, role: Some(ROLES[i % ROLES.len()]), relative_of: None, with_account: true });
+            self.officials.push(Official {
+                person: p,
+                role: Some(ROLES[i % ROLES.len()]),
+                relative_of: None,
+                with_account: true,
+            });
             officers.push(p);
             for _ in 0..self.rng.random_range(0..=2) {
-                let rh = if self.rng.random_bool(0.5) { hh.clone() } else { self.household_id(v) };
+                let rh = if self.rng.random_bool(0.5) {
+                    hh.clone()
+                } else {
+                    self.household_id(v)
+                };
                 let b = self.birth(1950, 2000);
                 let male = self.rng.random_bool(0.5);
                 let r = self.person(v, &rh, b, male);
@@ -316,11 +366,17 @@ impl Chunk {
                 if with_account {
                     self.account_of(r);
                 }
-                self.officials.push(Official { person: r, role: None, relative_of: Some(p), with_account });
+                self.officials.push(Official {
+                    person: r,
+                    role: None,
+                    relative_of: Some(p),
+                    with_account,
+                });
             }
         }
         for s in 0..5 {
-            self.villages[v as usize].officer[s] = officers[self.rng.random_range(0..officers.len())];
+            self.villages[v as usize].officer[s] =
+                officers[self.rng.random_range(0..officers.len())];
         }
         // people in the civil death register who were never paid
         for _ in 0..self.rng.random_range(1..=3) {
@@ -353,7 +409,11 @@ impl Chunk {
             members += 1;
         }
         let mut elders = Vec::new();
-        let n_par = if hb.year() < 1960 { 0 } else { [0, 0, 1, 1, 2][self.rng.random_range(0..5)] };
+        let n_par = if hb.year() < 1960 {
+            0
+        } else {
+            [0, 0, 1, 1, 2][self.rng.random_range(0..5)]
+        };
         for _ in 0..n_par {
             let b = self.birth(1920, 1943);
             let m = self.rng.random_bool(0.4);
@@ -364,7 +424,10 @@ impl Chunk {
         members = members.min(7);
         // the head's card may be shared with the spouse (same household)
         if let Some(sp) = spouse {
-            if self.rng.random_bool(0.3) && self.persons[sp as usize].name.chars().next() != self.persons[head as usize].name.chars().next() {
+            if self.rng.random_bool(0.3)
+                && self.persons[sp as usize].name.chars().next()
+                    != self.persons[head as usize].name.chars().next()
+            {
                 let a = self.account_of(head);
                 self.persons[sp as usize].account = Some(a);
             }
@@ -388,8 +451,15 @@ impl Chunk {
         }
         if self.rng.random_bool(0.6) {
             let q = loop {
-                let q = if self.rng.random_bool(0.9) { self.rng.random_range(100..=3000) } else { self.rng.random_range(4500..=10000) };
-                if schemes[0].due_fen(Some(q * 100), None).is_some_and(|x| x % 10_000 != 0) {
+                let q = if self.rng.random_bool(0.9) {
+                    self.rng.random_range(100..=3000)
+                } else {
+                    self.rng.random_range(4500..=10000)
+                };
+                if schemes[0]
+                    .due_fen(Some(q * 100), None)
+                    .is_some_and(|x| x % 10_000 != 0)
+                {
                     break q;
                 }
             };
@@ -398,7 +468,10 @@ impl Chunk {
         if self.rng.random_bool(0.12) {
             let q = loop {
                 let q = self.rng.random_range(500..=20000);
-                if schemes[1].due_fen(Some(q * 100), None).is_some_and(|x| x % 10_000 != 0) {
+                if schemes[1]
+                    .due_fen(Some(q * 100), None)
+                    .is_some_and(|x| x % 10_000 != 0)
+                {
                     break q;
                 }
             };
@@ -423,13 +496,26 @@ impl Chunk {
         d(YEAR, month, 5 + h as u32)
     }
 
-    fn due(&self, p: u32, scheme: u8, quantity: Option<i64>, on: NaiveDate, schemes: &[Scheme; 5]) -> Option<i64> {
+    fn due(
+        &self,
+        p: u32,
+        scheme: u8,
+        quantity: Option<i64>,
+        on: NaiveDate,
+        schemes: &[Scheme; 5],
+    ) -> Option<i64> {
         let age = crate::ident::age_on(self.persons[p as usize].birth, on);
         schemes[scheme as usize].due_fen(quantity.map(|q| q * 100), Some(age))
     }
 
     /// Registers and pays a person for every period of a scheme (stopping at death).
-    fn enroll(&mut self, p: u32, scheme: u8, quantity: Option<i64>, schemes: &[Scheme; 5]) -> usize {
+    fn enroll(
+        &mut self,
+        p: u32,
+        scheme: u8,
+        quantity: Option<i64>,
+        schemes: &[Scheme; 5],
+    ) -> usize {
         let v = self.persons[p as usize].village;
         let account = self.account_of(p);
         self.registry.push((p, scheme));
@@ -457,17 +543,26 @@ impl Chunk {
                 tag: 0,
             });
         }
-        self.enrolls.push(Enroll { person: p, scheme, rows, protected: false });
+        self.enrolls.push(Enroll {
+            person: p,
+            scheme,
+            rows,
+            protected: false,
+        });
         self.enrolls.len() - 1
     }
 
     /// Clean noise: reversed payments re-issued, returned payments (some re-issued).
     fn noise(&mut self, schemes: &[Scheme; 5]) {
         let n = self.rows.len();
-        let reversals = n / 500 + usize::from(self.rng.random_bool(((n % 500) as f64 / 500.0).min(1.0)));
-        let returns = n / 1000 + usize::from(self.rng.random_bool(((n % 1000) as f64 / 1000.0).min(1.0)));
+        let reversals =
+            n / 500 + usize::from(self.rng.random_bool(((n % 500) as f64 / 500.0).min(1.0)));
+        let returns =
+            n / 1000 + usize::from(self.rng.random_bool(((n % 1000) as f64 / 1000.0).min(1.0)));
         for i in 0..reversals + returns {
-            let Some(e) = self.pick(|_, _| true) else { return };
+            let Some(e) = self.pick(|_, _| true) else {
+                return;
+            };
             self.enrolls[e].protected = true;
             let rows = self.enrolls[e].rows.clone();
             if rows.is_empty() {
@@ -480,7 +575,15 @@ impl Chunk {
                 let mut again = self.rows[r].clone();
                 again.status = PAID;
                 again.pay_date += Duration::days(self.rng.random_range(3..=20));
-                again.amount = self.due(again.person, again.scheme, again.quantity, again.pay_date, schemes).unwrap_or(again.amount);
+                again.amount = self
+                    .due(
+                        again.person,
+                        again.scheme,
+                        again.quantity,
+                        again.pay_date,
+                        schemes,
+                    )
+                    .unwrap_or(again.amount);
                 self.rows.push(again);
             }
         }
@@ -494,7 +597,11 @@ impl Chunk {
         for _ in 0..200 {
             let e = self.rng.random_range(0..self.enrolls.len());
             let en = &self.enrolls[e];
-            if !en.protected && !self.persons[en.person as usize].protected && !en.rows.is_empty() && ok(self, en) {
+            if !en.protected
+                && !self.persons[en.person as usize].protected
+                && !en.rows.is_empty()
+                && ok(self, en)
+            {
                 return Some(e);
             }
         }
@@ -527,23 +634,36 @@ impl Chunk {
     }
 
     fn tag(&mut self, kind: usize, subject: String, detail: String) -> u32 {
-        self.tags.push(Tag { kind, subject, detail });
+        self.tags.push(Tag {
+            kind,
+            subject,
+            detail,
+        });
         self.tags.len() as u32
     }
 
     fn paid_rows(&self, e: usize) -> Vec<usize> {
-        self.enrolls[e].rows.iter().copied().filter(|&r| self.rows[r].status == PAID && !self.rows[r].deleted).collect()
+        self.enrolls[e]
+            .rows
+            .iter()
+            .copied()
+            .filter(|&r| self.rows[r].status == PAID && !self.rows[r].deleted)
+            .collect()
     }
 
     fn split_band(&self, r: &Row, schemes: &[Scheme; 5]) -> bool {
-        schemes[r.scheme as usize].approval_threshold_fen.is_some_and(|t| r.amount * 5 >= t * 4)
+        schemes[r.scheme as usize]
+            .approval_threshold_fen
+            .is_some_and(|t| r.amount * 5 >= t * 4)
     }
 
     /// Plants one subject of `kind`; returns its truth payments (0 when no candidate was found).
     fn plant_one(&mut self, kind: usize, schemes: &[Scheme; 5]) -> u64 {
         match kind {
             K_DUPLICATE | K_MANY_ACCOUNTS | K_CROSS_REGION => {
-                let Some(e) = self.pick(|_, _| true) else { return 0 };
+                let Some(e) = self.pick(|_, _| true) else {
+                    return 0;
+                };
                 self.protect(e);
                 let rows = self.paid_rows(e);
                 let r = rows[self.rng.random_range(0..rows.len())];
@@ -553,12 +673,17 @@ impl Chunk {
                 match kind {
                     K_DUPLICATE => {
                         again.pay_date += Duration::days(self.rng.random_range(1..=25));
-                        detail = format!("{} {} paid twice", SCHEME_CODES[again.scheme as usize], period_text(again.period));
+                        detail = format!(
+                            "{} {} paid twice",
+                            SCHEME_CODES[again.scheme as usize],
+                            period_text(again.period)
+                        );
                     }
                     K_MANY_ACCOUNTS => {
                         again.account = self.card();
                         again.pay_date += Duration::days(self.rng.random_range(0..=25));
-                        detail = format!("second account {}", self.accounts[again.account as usize]);
+                        detail =
+                            format!("second account {}", self.accounts[again.account as usize]);
                     }
                     _ => {
                         let n = self.villages.len() as u32;
@@ -591,13 +716,21 @@ impl Chunk {
                         break;
                     };
                     self.protect(e);
-                    households.insert(self.persons[self.enrolls[e].person as usize].household.clone());
+                    households.insert(
+                        self.persons[self.enrolls[e].person as usize]
+                            .household
+                            .clone(),
+                    );
                     chosen.push(e);
                 }
                 if chosen.len() < 3 {
                     return 0;
                 }
-                let t = self.tag(kind, self.accounts[card as usize].clone(), format!("{} payees of {} households", chosen.len(), chosen.len()));
+                let t = self.tag(
+                    kind,
+                    self.accounts[card as usize].clone(),
+                    format!("{} payees of {} households", chosen.len(), chosen.len()),
+                );
                 let mut n = 0;
                 for e in chosen {
                     for r in self.enrolls[e].rows.clone() {
@@ -612,7 +745,8 @@ impl Chunk {
             K_INVALID | K_GHOST | K_AGE => self.plant_new_payee(kind, schemes),
             K_DECEASED => {
                 let Some(e) = self.pick(|c, en| {
-                    (en.scheme == ELDERLY && en.rows.len() == 12) || (en.scheme == FARMLAND && c.persons[en.person as usize].death.is_none())
+                    (en.scheme == ELDERLY && en.rows.len() == 12)
+                        || (en.scheme == FARMLAND && c.persons[en.person as usize].death.is_none())
                 }) else {
                     return 0;
                 };
@@ -621,7 +755,8 @@ impl Chunk {
                 let p = self.enrolls[e].person as usize;
                 let first = self.rows[rows[0]].pay_date;
                 let death = if rows.len() == 1 {
-                    self.birth(YEAR - 1, YEAR - 1).min(first - Duration::days(61))
+                    self.birth(YEAR - 1, YEAR - 1)
+                        .min(first - Duration::days(61))
                 } else {
                     let m = self.rng.random_range(1..=8usize);
                     self.rows[rows[m]].pay_date - Duration::days(self.rng.random_range(1..=20))
@@ -644,7 +779,11 @@ impl Chunk {
             K_OFFICIAL => self.plant_official(schemes),
             K_ROUND => self.plant_round(schemes),
             K_SKIM | K_INFLATION => {
-                let Some(e) = self.pick(|c, en| en.scheme != ELDERLY || c.rows[en.rows[0]].amount > 0) else { return 0 };
+                let Some(e) =
+                    self.pick(|c, en| en.scheme != ELDERLY || c.rows[en.rows[0]].amount > 0)
+                else {
+                    return 0;
+                };
                 self.protect(e);
                 let rows = self.paid_rows(e);
                 let from = self.rng.random_range(0..rows.len());
@@ -659,7 +798,8 @@ impl Chunk {
                     } else {
                         let up = due + (due * self.rng.random_range(10..=60) / 100).max(1);
                         if self.rng.random_bool(0.3) {
-                            s.max_amount_fen.map_or(up, |m| m + self.rng.random_range(1..=50_000))
+                            s.max_amount_fen
+                                .map_or(up, |m| m + self.rng.random_range(1..=50_000))
                         } else {
                             up
                         }
@@ -669,7 +809,11 @@ impl Chunk {
                     }
                     if let Some(th) = s.approval_threshold_fen {
                         if amt * 5 >= th * 4 && amt < th {
-                            amt = if kind == K_SKIM { th * 4 / 5 - 113 } else { th + 113 };
+                            amt = if kind == K_SKIM {
+                                th * 4 / 5 - 113
+                            } else {
+                                th + 113
+                            };
                         }
                     }
                     if amt <= 0 || amt == due || (kind == K_SKIM && amt > due) {
@@ -680,11 +824,17 @@ impl Chunk {
                     n += 1;
                 }
                 let s0 = self.rows[rows[from]].scheme as usize;
-                self.tags[t as usize - 1].detail = format!("{} paid {} due", SCHEME_CODES[s0], if kind == K_SKIM { "below" } else { "above" });
+                self.tags[t as usize - 1].detail = format!(
+                    "{} paid {} due",
+                    SCHEME_CODES[s0],
+                    if kind == K_SKIM { "below" } else { "above" }
+                );
                 n
             }
             K_SPLIT => {
-                let Some(e) = self.pick(|_, en| en.scheme == FARMLAND) else { return 0 };
+                let Some(e) = self.pick(|_, en| en.scheme == FARMLAND) else {
+                    return 0;
+                };
                 self.protect(e);
                 let r = self.enrolls[e].rows[0];
                 let th = schemes[0].approval_threshold_fen.unwrap_or(500_000);
@@ -700,7 +850,11 @@ impl Chunk {
                     return 0;
                 }
                 let p = self.rows[r].person as usize;
-                let t = self.tag(kind, self.accounts[self.rows[r].account as usize].clone(), format!("{} parts on {}", parts.len(), self.rows[r].pay_date));
+                let t = self.tag(
+                    kind,
+                    self.accounts[self.rows[r].account as usize].clone(),
+                    format!("{} parts on {}", parts.len(), self.rows[r].pay_date),
+                );
                 let mut again = self.rows[r].clone();
                 self.rows[r].quantity = Some(parts[0].0);
                 self.rows[r].amount = parts[0].1;
@@ -741,12 +895,23 @@ impl Chunk {
             self.persons[p as usize].id = if self.rng.random_bool(0.5) {
                 // wrong check character
                 let c = id.as_bytes()[17];
-                let wrong = b"0123456789X".iter().copied().filter(|x| *x != c).nth(self.rng.random_range(0..10)).unwrap_or(b'0');
+                let wrong = b"0123456789X"
+                    .iter()
+                    .copied()
+                    .filter(|x| *x != c)
+                    .nth(self.rng.random_range(0..10))
+                    .unwrap_or(b'0');
                 format!("{}{}", &id[..17], wrong as char)
             } else {
                 // impossible birth date, right check character
-                let bad = ["0230", "0231", "0431", "0631", "1131", "1332", "0010"][self.rng.random_range(0..7)];
-                id_with(&self.county, &format!("{}{bad}", birth.year()), self.rng.random_range(0..500u16) * 2 + u16::from(male), true)
+                let bad = ["0230", "0231", "0431", "0631", "1131", "1332", "0010"]
+                    [self.rng.random_range(0..7)];
+                id_with(
+                    &self.county,
+                    &format!("{}{bad}", birth.year()),
+                    self.rng.random_range(0..500u16) * 2 + u16::from(male),
+                    true,
+                )
             };
         }
         let e = self.enroll(p, scheme, quantity, schemes);
@@ -756,7 +921,11 @@ impl Chunk {
         }
         let months = self.rng.random_range(3..=12usize);
         let rows = self.enrolls[e].rows.clone();
-        let keep = if rows.len() > months { rows.len() - months } else { 0 };
+        let keep = if rows.len() > months {
+            rows.len() - months
+        } else {
+            0
+        };
         for &r in &rows[..keep] {
             self.rows[r].deleted = true;
         }
@@ -780,7 +949,8 @@ impl Chunk {
     fn plant_fuzzy(&mut self, schemes: &[Scheme; 5]) -> u64 {
         let Some(e) = self.pick(|c, en| {
             let name = &c.persons[en.person as usize].name;
-            name.chars().any(|ch| group_of(GIVEN, ch).is_some_and(|g| GIVEN[g].chars().count() > 1))
+            name.chars()
+                .any(|ch| group_of(GIVEN, ch).is_some_and(|g| GIVEN[g].chars().count() > 1))
                 && c.persons[en.person as usize].enrolled == 1
         }) else {
             return 0;
@@ -796,7 +966,10 @@ impl Chunk {
             let table = if i == 0 { SURNAMES } else { GIVEN };
             if let Some(g) = group_of(table, *ch) {
                 let alts: Vec<char> = table[g].chars().filter(|x| x != ch).collect();
-                if !alts.is_empty() && (!changed || self.rng.random_bool(0.3)) && (i > 0 || self.rng.random_bool(0.4)) {
+                if !alts.is_empty()
+                    && (!changed || self.rng.random_bool(0.3))
+                    && (i > 0 || self.rng.random_bool(0.4))
+                {
                     chars[i] = alts[self.rng.random_range(0..alts.len())];
                     changed = true;
                 }
@@ -834,12 +1007,23 @@ impl Chunk {
         let quantity = self.rows[self.enrolls[e].rows[0]].quantity;
         let e2 = self.enroll(q, scheme, quantity, schemes);
         self.enrolls[e2].protected = true;
-        let mut ids = [self.persons[p as usize].id.clone(), self.persons[q as usize].id.clone()];
+        let mut ids = [
+            self.persons[p as usize].id.clone(),
+            self.persons[q as usize].id.clone(),
+        ];
         ids.sort();
-        let detail = format!("{} / {}", self.persons[p as usize].name, self.persons[q as usize].name);
+        let detail = format!(
+            "{} / {}",
+            self.persons[p as usize].name, self.persons[q as usize].name
+        );
         let t = self.tag(K_FUZZY, ids.join("|"), detail);
         let mut n = 0;
-        for r in self.enrolls[e].rows.clone().into_iter().chain(self.enrolls[e2].rows.clone()) {
+        for r in self.enrolls[e]
+            .rows
+            .clone()
+            .into_iter()
+            .chain(self.enrolls[e2].rows.clone())
+        {
             self.rows[r].tag = t;
             n += 1;
         }
@@ -858,11 +1042,20 @@ impl Chunk {
         }
         if variant == 2 {
             // an ordinary payee's money goes to the official's account
-            let Some(e) = self.pick(|_, _| true) else { return 0 };
+            let Some(e) = self.pick(|_, _| true) else {
+                return 0;
+            };
             self.protect(e);
             let acct = self.account_of(official);
             let p = self.enrolls[e].person as usize;
-            let t = self.tag(K_OFFICIAL, self.persons[p].id.clone(), format!("paid into the account of official {}", self.persons[official as usize].id));
+            let t = self.tag(
+                K_OFFICIAL,
+                self.persons[p].id.clone(),
+                format!(
+                    "paid into the account of official {}",
+                    self.persons[official as usize].id
+                ),
+            );
             let mut n = 0;
             for r in self.enrolls[e].rows.clone() {
                 self.rows[r].account = acct;
@@ -872,24 +1065,45 @@ impl Chunk {
             return n;
         }
         // the official or a relative is paid
-        let p = if variant == 1 {
-            match self.officials.iter().position(|x| x.relative_of.is_some() && !self.persons[x.person as usize].protected) {
-                Some(i) => self.officials[i].person,
-                None => official,
-            }
-        } else {
-            official
-        };
-        if (variant == 1 && self.persons[p as usize].protected) || self.persons[p as usize].enrolled > 0 {
+        let p =
+            if variant == 1 {
+                match self.officials.iter().position(|x| {
+                    x.relative_of.is_some() && !self.persons[x.person as usize].protected
+                }) {
+                    Some(i) => self.officials[i].person,
+                    None => official,
+                }
+            } else {
+                official
+            };
+        if (variant == 1 && self.persons[p as usize].protected)
+            || self.persons[p as usize].enrolled > 0
+        {
             return 0;
         }
         self.persons[p as usize].protected = true;
-        let scheme = if self.rng.random_bool(0.5) { DIBAO } else { TEKUN };
+        let scheme = if self.rng.random_bool(0.5) {
+            DIBAO
+        } else {
+            TEKUN
+        };
         let q = (scheme == DIBAO).then(|| self.rng.random_range(1..=3) * 100);
         let e = self.enroll(p, scheme, q, schemes);
         self.enrolls[e].protected = true;
-        let who = if self.officials.iter().any(|x| x.person == p && x.relative_of.is_some()) { "relative of an official" } else { "official" };
-        let t = self.tag(K_OFFICIAL, self.persons[p as usize].id.clone(), who.to_string());
+        let who = if self
+            .officials
+            .iter()
+            .any(|x| x.person == p && x.relative_of.is_some())
+        {
+            "relative of an official"
+        } else {
+            "official"
+        };
+        let t = self.tag(
+            K_OFFICIAL,
+            self.persons[p as usize].id.clone(),
+            who.to_string(),
+        );
         let rows = self.enrolls[e].rows.clone();
         for &r in &rows {
             self.rows[r].tag = t;
@@ -915,7 +1129,11 @@ impl Chunk {
         if cands.len() < 5 {
             return 0;
         }
-        let t = self.tag(K_ROUND, self.persons[officer as usize].id.clone(), format!("round FARMLAND sums in {}", self.villages[v as usize].code));
+        let t = self.tag(
+            K_ROUND,
+            self.persons[officer as usize].id.clone(),
+            format!("round FARMLAND sums in {}", self.villages[v as usize].code),
+        );
         let mut n = 0;
         for e in cands {
             if !self.rng.random_bool(0.8) {
@@ -947,7 +1165,10 @@ impl Chunk {
             let p = self.person(v, &hh, b, true);
             let q = loop {
                 let q = self.rng.random_range(100..=3000);
-                if schemes[0].due_fen(Some(q * 100), None).is_some_and(|x| x % 10_000 != 0) {
+                if schemes[0]
+                    .due_fen(Some(q * 100), None)
+                    .is_some_and(|x| x % 10_000 != 0)
+                {
                     break q;
                 }
             };
@@ -978,7 +1199,11 @@ impl Chunk {
 /// `check` (the check character of the 17 digits), which makes even an impossible birth date pass the checksum.
 fn id_with(county: &str, birth: &str, seq: u16, check: bool) -> String {
     let mut id = format!("{county}{birth}{seq:03}");
-    let c = if check { id_check_char(id.as_bytes()).unwrap_or(b'0') } else { b'0' };
+    let c = if check {
+        id_check_char(id.as_bytes()).unwrap_or(b'0')
+    } else {
+        b'0'
+    };
     id.push(c as char);
     id
 }

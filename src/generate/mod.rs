@@ -159,27 +159,50 @@ pub struct Manifest {
 /// The generated schemes, in [`chunk::SCHEME_CODES`] order.
 pub fn schemes() -> Result<[Scheme; 5]> {
     let path = Path::new("schemes.toml");
-    let doc: toml::Table = toml::from_str(SCHEMES_TOML).map_err(|e| Error::config(path, "schemes", e.to_string()))?;
-    let table = doc.get("schemes").and_then(toml::Value::as_table).cloned().unwrap_or_default();
+    let doc: toml::Table =
+        toml::from_str(SCHEMES_TOML).map_err(|e| Error::config(path, "schemes", e.to_string()))?;
+    let table = doc
+        .get("schemes")
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_default();
     let parsed = parse_schemes(path, &table)?;
-    let get = |c: &str| parsed.get(c).cloned().ok_or_else(|| Error::config(path, format!("schemes.{c}"), "missing"));
-    Ok([get("FARMLAND")?, get("ECO_FOREST")?, get("ELDERLY")?, get("DIBAO")?, get("TEKUN")?])
+    let get = |c: &str| {
+        parsed
+            .get(c)
+            .cloned()
+            .ok_or_else(|| Error::config(path, format!("schemes.{c}"), "missing"))
+    };
+    Ok([
+        get("FARMLAND")?,
+        get("ECO_FOREST")?,
+        get("ELDERLY")?,
+        get("DIBAO")?,
+        get("TEKUN")?,
+    ])
 }
 
 /// The share of rows wanted per kind: `anomaly_rate` split evenly, then the overrides.
 pub fn kind_rates(opts: &GenerateOptions) -> Result<Vec<f64>> {
     let ok = |r: f64| r.is_finite() && (0.0..=0.5).contains(&r);
     if !ok(opts.anomaly_rate) {
-        return Err(Error::Usage(format!("--anomaly-rate must be between 0 and 0.5, got {}", opts.anomaly_rate)));
+        return Err(Error::Usage(format!(
+            "--anomaly-rate must be between 0 and 0.5, got {}",
+            opts.anomaly_rate
+        )));
     }
     let mut rates = vec![opts.anomaly_rate / KINDS.len() as f64; KINDS.len()];
     for (k, r) in &opts.rates {
-        let i = KINDS
-            .iter()
-            .position(|x| x == k)
-            .ok_or_else(|| Error::Usage(format!("unknown anomaly kind `{k}` in --rate (kinds: {})", KINDS.join(", "))))?;
+        let i = KINDS.iter().position(|x| x == k).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown anomaly kind `{k}` in --rate (kinds: {})",
+                KINDS.join(", ")
+            ))
+        })?;
         if !ok(*r) {
-            return Err(Error::Usage(format!("--rate {k}={r}: must be between 0 and 0.5")));
+            return Err(Error::Usage(format!(
+                "--rate {k}={r}: must be between 0 and 0.5"
+            )));
         }
         rates[i] = *r;
     }
@@ -193,14 +216,20 @@ struct Plan {
 }
 
 fn plan(rows: u64, files: usize, row_group_rows: usize) -> Vec<Plan> {
-    let chunk_rows = (row_group_rows as u64).max(rows.div_ceil(MAX_CHUNKS)).max(1);
+    let chunk_rows = (row_group_rows as u64)
+        .max(rows.div_ceil(MAX_CHUNKS))
+        .max(1);
     let mut out = Vec::new();
     for f in 0..files as u64 {
         let (s, e) = (f * rows / files as u64, (f + 1) * rows / files as u64);
         let mut at = s;
         while at < e {
             let n = chunk_rows.min(e - at);
-            out.push(Plan { file: f as usize, start: at, rows: n as usize });
+            out.push(Plan {
+                file: f as usize,
+                start: at,
+                rows: n as usize,
+            });
             at += n;
         }
     }
@@ -215,10 +244,18 @@ fn props(row_group_rows: usize) -> WriterProperties {
         .build()
 }
 
-fn writer(path: &Path, schema: SchemaRef, row_group_rows: usize) -> Result<ArrowWriter<BufWriter<File>>> {
+fn writer(
+    path: &Path,
+    schema: SchemaRef,
+    row_group_rows: usize,
+) -> Result<ArrowWriter<BufWriter<File>>> {
     let f = File::create(path).map_err(|e| Error::io(path, e))?;
-    ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, f), schema, Some(props(row_group_rows)))
-        .map_err(|e| Error::output(path, e))
+    ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, f),
+        schema,
+        Some(props(row_group_rows)),
+    )
+    .map_err(|e| Error::output(path, e))
 }
 
 fn write(w: &mut ArrowWriter<BufWriter<File>>, path: &Path, b: &RecordBatch) -> Result<()> {
@@ -238,9 +275,13 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
         return Err(Error::Usage("--row-group-rows must be at least 1".into()));
     }
     let rates = kind_rates(opts)?;
-    let files = opts.files.unwrap_or_else(|| opts.rows.div_ceil(ROWS_PER_FILE).max(1) as usize);
+    let files = opts
+        .files
+        .unwrap_or_else(|| opts.rows.div_ceil(ROWS_PER_FILE).max(1) as usize);
     if files == 0 || files as u64 > opts.rows {
-        return Err(Error::Usage(format!("--files must be between 1 and the number of rows, got {files}")));
+        return Err(Error::Usage(format!(
+            "--files must be between 1 and the number of rows, got {files}"
+        )));
     }
     let schemes = schemes()?;
     let out = &opts.out;
@@ -249,7 +290,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
     // a previous run may have written more parts
     for entry in std::fs::read_dir(&ledger_dir).map_err(|e| Error::io(&ledger_dir, e))? {
         let p = entry.map_err(|e| Error::io(&ledger_dir, e))?.path();
-        if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet")) {
+        if p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
+        {
             std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
         }
     }
@@ -263,7 +307,11 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
     let (mut dea_w, dea_p) = side("deaths.parquet", tables::deaths_schema())?;
     let (mut off_w, off_p) = side("officials.parquet", tables::officials_schema())?;
     let (mut tru_w, tru_p) = side("truth.parquet", tables::truth_schema())?;
-    let mut counts = Counts { files, chunks: plan.len(), ..Counts::default() };
+    let mut counts = Counts {
+        files,
+        chunks: plan.len(),
+        ..Counts::default()
+    };
     let mut planted = vec![Planted::default(); KINDS.len()];
     let mut file_names = Vec::new();
     let mut ledger: Option<(usize, ArrowWriter<BufWriter<File>>, PathBuf)> = None;
@@ -284,7 +332,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
                 let ch = chunk::Chunk::generate(opts.seed, index, p.rows, &targets, &schemes);
                 let payees = {
                     let mut seen = vec![false; ch.persons.len()];
-                    ch.rows.iter().filter(|r| !std::mem::replace(&mut seen[r.person as usize], true)).count() as u64
+                    ch.rows
+                        .iter()
+                        .filter(|r| !std::mem::replace(&mut seen[r.person as usize], true))
+                        .count() as u64
                 };
                 let b = tables::batches(&ch, p.start).map_err(|e| Error::output(out, e))?;
                 Ok((b, ch.planted.clone(), payees))
@@ -331,9 +382,21 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
     let toml_path = out.join("schemes.toml");
     std::fs::write(&toml_path, SCHEMES_TOML).map_err(|e| Error::io(&toml_path, e))?;
     file_names.extend(
-        ["registry.parquet", "deaths.parquet", "officials.parquet", "schemes.toml", "truth.parquet", "manifest.json"].map(String::from),
+        [
+            "registry.parquet",
+            "deaths.parquet",
+            "officials.parquet",
+            "schemes.toml",
+            "truth.parquet",
+            "manifest.json",
+        ]
+        .map(String::from),
     );
-    counts.planted = KINDS.iter().zip(&planted).map(|(k, p)| ((*k).to_string(), *p)).collect();
+    counts.planted = KINDS
+        .iter()
+        .zip(&planted)
+        .map(|(k, p)| ((*k).to_string(), *p))
+        .collect();
     let manifest = Manifest {
         generator: format!("subsidy-audit {}", env!("CARGO_PKG_VERSION")),
         options: ManifestOptions {
@@ -344,7 +407,11 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
             files,
             row_group_rows: rg,
         },
-        kind_rates: KINDS.iter().zip(&rates).map(|(k, r)| ((*k).to_string(), *r)).collect(),
+        kind_rates: KINDS
+            .iter()
+            .zip(&rates)
+            .map(|(k, r)| ((*k).to_string(), *r))
+            .collect(),
         counts,
         files: file_names,
     };
@@ -372,14 +439,20 @@ mod tests {
         let mut o = GenerateOptions::default();
         o.rates.insert("dupe".into(), 0.1);
         let e = kind_rates(&o).expect_err("unknown kind");
-        assert!(matches!(e, Error::Usage(ref m) if m.contains("dupe")), "{e}");
+        assert!(
+            matches!(e, Error::Usage(ref m) if m.contains("dupe")),
+            "{e}"
+        );
     }
 
     #[test]
     fn plan_covers_every_row() {
         let p = plan(20_000, 2, 4096);
         assert_eq!(p.iter().map(|x| x.rows as u64).sum::<u64>(), 20_000);
-        assert_eq!(p.iter().filter(|x| x.file == 1).map(|x| x.start).min(), Some(10_000));
+        assert_eq!(
+            p.iter().filter(|x| x.file == 1).map(|x| x.start).min(),
+            Some(10_000)
+        );
         assert!(p.iter().all(|x| x.rows <= 4096));
     }
 }

@@ -30,12 +30,24 @@ pub fn ledger_schema() -> SchemaRef {
 
 pub fn registry_schema() -> SchemaRef {
     Arc::new(Schema::new(
-        ["payee_id", "payee_name", "region", "account", "scheme", "household_id"].map(|n| utf8(n, false)).to_vec(),
+        [
+            "payee_id",
+            "payee_name",
+            "region",
+            "account",
+            "scheme",
+            "household_id",
+        ]
+        .map(|n| utf8(n, false))
+        .to_vec(),
     ))
 }
 
 pub fn deaths_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![utf8("payee_id", false), Field::new("death_date", DataType::Date32, false)]))
+    Arc::new(Schema::new(vec![
+        utf8("payee_id", false),
+        Field::new("death_date", DataType::Date32, false),
+    ]))
 }
 
 pub fn officials_schema() -> SchemaRef {
@@ -51,7 +63,11 @@ pub fn officials_schema() -> SchemaRef {
 }
 
 pub fn truth_schema() -> SchemaRef {
-    Arc::new(Schema::new(["kind", "txn_id", "subject", "detail"].map(|n| utf8(n, false)).to_vec()))
+    Arc::new(Schema::new(
+        ["kind", "txn_id", "subject", "detail"]
+            .map(|n| utf8(n, false))
+            .to_vec(),
+    ))
 }
 
 pub fn days(d: NaiveDate) -> i32 {
@@ -64,7 +80,9 @@ fn strings<I: IntoIterator<Item = S>, S: AsRef<str>>(it: I) -> ArrayRef {
 }
 
 fn decimal(values: Vec<Option<i128>>, p: u8) -> arrow::error::Result<ArrayRef> {
-    Ok(Arc::new(Decimal128Array::from(values).with_precision_and_scale(p, 2)?))
+    Ok(Arc::new(
+        Decimal128Array::from(values).with_precision_and_scale(p, 2)?,
+    ))
 }
 
 /// The batches of one chunk: ledger, registry, deaths, officials, truth. `first_txn` numbers its rows.
@@ -79,33 +97,50 @@ pub struct Batches {
 pub fn batches(ch: &Chunk, first_txn: u64) -> arrow::error::Result<Batches> {
     let rows = &ch.rows;
     let person = |i: u32| &ch.persons[i as usize];
-    let txn: Vec<String> = (0..rows.len()).map(|i| format!("T{:012}", first_txn + i as u64)).collect();
+    let txn: Vec<String> = (0..rows.len())
+        .map(|i| format!("T{:012}", first_txn + i as u64))
+        .collect();
     let ledger = RecordBatch::try_new(
         ledger_schema(),
         vec![
             strings(&txn),
             strings(rows.iter().map(|r| SCHEME_CODES[r.scheme as usize])),
             strings(rows.iter().map(|r| period_text(r.period))),
-            Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| days(r.pay_date)))),
+            Arc::new(Date32Array::from_iter_values(
+                rows.iter().map(|r| days(r.pay_date)),
+            )),
             strings(rows.iter().map(|r| &ch.villages[r.village as usize].code)),
             strings(rows.iter().map(|r| &person(r.person).id)),
             strings(rows.iter().map(|r| &person(r.person).name)),
             strings(rows.iter().map(|r| &ch.accounts[r.account as usize])),
-            decimal(rows.iter().map(|r| Some(i128::from(r.amount))).collect(), 14)?,
-            decimal(rows.iter().map(|r| r.quantity.map(i128::from)).collect(), 12)?,
+            decimal(
+                rows.iter().map(|r| Some(i128::from(r.amount))).collect(),
+                14,
+            )?,
+            decimal(
+                rows.iter().map(|r| r.quantity.map(i128::from)).collect(),
+                12,
+            )?,
             strings(rows.iter().map(|r| &person(r.officer).id)),
             strings(rows.iter().map(|r| STATUS[r.status as usize])),
             strings(rows.iter().map(|r| &person(r.person).household)),
         ],
     )?;
     let reg = &ch.registry;
-    let account = |p: u32| person(p).account.map_or("", |a| ch.accounts[a as usize].as_str());
+    let account = |p: u32| {
+        person(p)
+            .account
+            .map_or("", |a| ch.accounts[a as usize].as_str())
+    };
     let registry = RecordBatch::try_new(
         registry_schema(),
         vec![
             strings(reg.iter().map(|(p, _)| &person(*p).id)),
             strings(reg.iter().map(|(p, _)| &person(*p).name)),
-            strings(reg.iter().map(|(p, _)| &ch.villages[person(*p).village as usize].code)),
+            strings(
+                reg.iter()
+                    .map(|(p, _)| &ch.villages[person(*p).village as usize].code),
+            ),
             strings(reg.iter().map(|(p, _)| account(*p))),
             strings(reg.iter().map(|(_, s)| SCHEME_CODES[*s as usize])),
             strings(reg.iter().map(|(p, _)| &person(*p).household)),
@@ -115,7 +150,9 @@ pub fn batches(ch: &Chunk, first_txn: u64) -> arrow::error::Result<Batches> {
         deaths_schema(),
         vec![
             strings(ch.deaths.iter().map(|(id, _)| id)),
-            Arc::new(Date32Array::from_iter_values(ch.deaths.iter().map(|(_, d)| days(*d)))),
+            Arc::new(Date32Array::from_iter_values(
+                ch.deaths.iter().map(|(_, d)| days(*d)),
+            )),
         ],
     )?;
     let off = &ch.officials;
@@ -124,11 +161,20 @@ pub fn batches(ch: &Chunk, first_txn: u64) -> arrow::error::Result<Batches> {
         vec![
             strings(off.iter().map(|o| &person(o.person).id)),
             strings(off.iter().map(|o| &person(o.person).name)),
-            strings(off.iter().map(|o| &ch.villages[person(o.person).village as usize].code)),
-            Arc::new(StringArray::from_iter(off.iter().map(|o| o.with_account.then(|| account(o.person))))),
+            strings(
+                off.iter()
+                    .map(|o| &ch.villages[person(o.person).village as usize].code),
+            ),
+            Arc::new(StringArray::from_iter(
+                off.iter()
+                    .map(|o| o.with_account.then(|| account(o.person))),
+            )),
             Arc::new(StringArray::from_iter(off.iter().map(|o| o.role))),
             strings(off.iter().map(|o| &person(o.person).household)),
-            Arc::new(StringArray::from_iter(off.iter().map(|o| o.relative_of.map(|p| person(p).id.as_str())))),
+            Arc::new(StringArray::from_iter(
+                off.iter()
+                    .map(|o| o.relative_of.map(|p| person(p).id.as_str())),
+            )),
         ],
     )?;
     // truth: one row per planted payment, grouped by tag in tag order, payments in ledger order
@@ -150,6 +196,20 @@ pub fn batches(ch: &Chunk, first_txn: u64) -> arrow::error::Result<Batches> {
             detail.push(t.detail.as_str());
         }
     }
-    let truth = RecordBatch::try_new(truth_schema(), vec![strings(kind), strings(tx), strings(subject), strings(detail)])?;
-    Ok(Batches { ledger, registry, deaths, officials, truth })
+    let truth = RecordBatch::try_new(
+        truth_schema(),
+        vec![
+            strings(kind),
+            strings(tx),
+            strings(subject),
+            strings(detail),
+        ],
+    )?;
+    Ok(Batches {
+        ledger,
+        registry,
+        deaths,
+        officials,
+        truth,
+    })
 }
