@@ -3,6 +3,8 @@
 //! `(seed, chunk index)` and its row range, so chunks are generated in parallel and the output does not depend on
 //! the number of threads.
 
+#![allow(clippy::many_single_char_names, clippy::match_same_arms)]
+
 use super::names::{group, group_of, CARD_PREFIXES, GIVEN, PROVINCES, ROLES, SURNAMES};
 use super::KINDS;
 use crate::ident::{id_check_char, luhn_check_digit};
@@ -150,7 +152,7 @@ pub struct Chunk {
     pub planted: Vec<(u64, u64)>,
     enrolls: Vec<Enroll>,
     county: String,
-    chunk: u64,
+    index: u64,
     rng: ChaCha8Rng,
     used_ids: HashSet<(NaiveDate, u16)>,
     used_names: HashSet<(NaiveDate, u64)>,
@@ -198,7 +200,7 @@ impl Chunk {
             planted: vec![(0, 0); KINDS.len()],
             enrolls: Vec::new(),
             county,
-            chunk: index,
+            index,
             rng: ChaCha8Rng::seed_from_u64(chunk_seed(seed, index)),
             used_ids: HashSet::new(),
             used_names: HashSet::new(),
@@ -241,13 +243,13 @@ impl Chunk {
         let body = if n < 100_000 && self.rng.random_bool(0.4) {
             format!(
                 "{prefix}{:04}{:05}",
-                self.chunk % 10_000,
+                self.index % 10_000,
                 (n * 7919) % 100_000
             )
         } else {
             format!(
                 "{prefix}{:05}{:07}",
-                self.chunk % 100_000,
+                self.index % 100_000,
                 (n * 7919) % 10_000_000
             )
         };
@@ -492,7 +494,7 @@ impl Chunk {
 
     /// Pay date of a scheme's period in a village: the village pays each scheme on a fixed day of the month.
     fn pay_date(&self, v: u32, scheme: u8, month: u32) -> NaiveDate {
-        let h = (u64::from(v) * 31 + u64::from(scheme) * 7 + self.chunk) % 20;
+        let h = (u64::from(v) * 31 + u64::from(scheme) * 7 + self.index) % 20;
         d(YEAR, month, 5 + h as u32)
     }
 
@@ -616,6 +618,7 @@ impl Chunk {
 
     // ---------------------------------------------------------------- planted anomalies
 
+    #[allow(clippy::needless_range_loop)]
     fn plant(&mut self, targets: &[u64], schemes: &[Scheme; 5]) {
         for kind in 0..KINDS.len() {
             let mut fails = 0;
@@ -651,6 +654,7 @@ impl Chunk {
             .collect()
     }
 
+    #[allow(clippy::unused_self)]
     fn split_band(&self, r: &Row, schemes: &[Scheme; 5]) -> bool {
         schemes[r.scheme as usize]
             .approval_threshold_fen

@@ -267,6 +267,7 @@ fn close(w: ArrowWriter<BufWriter<File>>, path: &Path) -> Result<()> {
 }
 
 /// Generates the folder `opts.out`; returns the manifest it wrote.
+#[allow(clippy::type_complexity)]
 pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
     if opts.rows == 0 {
         return Err(Error::Usage("--rows must be at least 1".into()));

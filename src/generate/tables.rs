@@ -165,16 +165,18 @@ pub fn batches(ch: &Chunk, first_txn: u64) -> arrow::error::Result<Batches> {
                 off.iter()
                     .map(|o| &ch.villages[person(o.person).village as usize].code),
             ),
-            Arc::new(StringArray::from_iter(
+            Arc::new(
                 off.iter()
-                    .map(|o| o.with_account.then(|| account(o.person))),
-            )),
-            Arc::new(StringArray::from_iter(off.iter().map(|o| o.role))),
+                    .map(|o| o.with_account.then(|| account(o.person)))
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(off.iter().map(|o| o.role).collect::<StringArray>()),
             strings(off.iter().map(|o| &person(o.person).household)),
-            Arc::new(StringArray::from_iter(
+            Arc::new(
                 off.iter()
-                    .map(|o| o.relative_of.map(|p| person(p).id.as_str())),
-            )),
+                    .map(|o| o.relative_of.map(|p| person(p).id.as_str()))
+                    .collect::<StringArray>(),
+            ),
         ],
     )?;
     // truth: one row per planted payment, grouped by tag in tag order, payments in ledger order
