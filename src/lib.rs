@@ -15,7 +15,10 @@
 pub mod case;
 pub mod config;
 pub mod error;
+pub mod evaluate;
 pub mod finding;
+pub mod generate;
+pub mod ident;
 pub mod ledger;
 pub mod money;
 pub mod period;

@@ -231,10 +231,47 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     Ok(if a.exit_zero { 0 } else { outcome.exit_code() })
 }
 
-fn generate(_a: cli::GenerateArgs) -> Result<u8> {
-    Err(Error::Usage("generate: not wired yet".into()))
+fn generate(a: cli::GenerateArgs) -> Result<u8> {
+    let mut rates = std::collections::BTreeMap::new();
+    for r in &a.rates {
+        let (k, v) = r
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--rate {r}: expected KIND=R")))?;
+        let v: f64 = v
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && (0.0..=1.0).contains(x))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--rate {r}: the rate must be a number between 0 and 1"
+                ))
+            })?;
+        rates.insert(k.to_string(), v);
+    }
+    if !(a.anomaly_rate.is_finite() && (0.0..=1.0).contains(&a.anomaly_rate)) {
+        return Err(Error::Usage(
+            "--anomaly-rate must be between 0 and 1".into(),
+        ));
+    }
+    let opts = subsidy_audit::generate::GenerateOptions {
+        rows: a.rows,
+        out: a.out,
+        seed: a.seed,
+        anomaly_rate: a.anomaly_rate,
+        rates,
+        files: a.files,
+        row_group_rows: a.row_group_rows,
+    };
+    let m = subsidy_audit::generate::generate(&opts)?;
+    out(&json(&m)?)?;
+    Ok(0)
 }
 
-fn evaluate(_a: cli::EvaluateArgs) -> Result<u8> {
-    Err(Error::Usage("evaluate: not wired yet".into()))
+fn evaluate(a: cli::EvaluateArgs) -> Result<u8> {
+    let e = subsidy_audit::evaluate::evaluate(&a.truth, &a.findings)?;
+    match a.format {
+        ListFormat::Json => out(&json(&e)?)?,
+        ListFormat::Table => out(&e.to_table())?,
+    }
+    Ok(0)
 }
