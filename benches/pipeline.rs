@@ -58,7 +58,7 @@ fn write_ledger(dir: &Path, rows: usize) {
     let mut done = 0;
     while done < rows {
         let n = chunk.min(rows - done);
-        let mut cols: Vec<Vec<String>> = vec![Vec::with_capacity(n); 8];
+        let mut cols: Vec<Vec<String>> = (0..8).map(|_| Vec::with_capacity(n)).collect();
         let mut dates = Vec::with_capacity(n);
         let mut amounts = Vec::with_capacity(n);
         for i in 0..n {

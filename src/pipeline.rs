@@ -18,7 +18,7 @@ use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Partial result of a scan over some row groups: one state per rule and data-quality counts per file.
 /// Merging partial results in any order gives the same findings.
@@ -66,17 +66,24 @@ pub struct ScanPlan<'a> {
     pub batch_size: usize,
 }
 
-/// Folds every row group of the ledger through the rules. `progress` is called with rows done.
+/// Folds every row group of the ledger through the rules. One worker per thread pulls row groups from a shared
+/// counter, so there is exactly one partial state per thread (memory stays bounded whatever the number of row
+/// groups); the states are then merged. `progress` is called with rows done.
 pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<ScanState> {
     let n_files = plan.ledger.files.len();
+    let units = units(&plan.ledger.files);
+    let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
-    units(&plan.ledger.files)
+    let workers = rayon::current_num_threads().clamp(1, units.len().max(1));
+    let states: Vec<ScanState> = (0..workers)
         .into_par_iter()
-        .try_fold(
-            || ScanState::new(plan.rules, n_files),
-            |mut st, u| {
+        .map(|_| {
+            let mut st = ScanState::new(plan.rules, n_files);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(u) = units.get(i) else { break };
                 let file = &plan.ledger.files[u.file as usize];
-                read_row_group(
+                let read = read_row_group(
                     file,
                     u.file,
                     u.row_group,
@@ -87,15 +94,21 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
                     |b| {
                         st.update(plan.rules, &b);
                     },
-                )?;
+                );
+                if let Err(e) = read {
+                    // stop the other workers early
+                    next.store(units.len(), Ordering::Relaxed);
+                    return Err(e);
+                }
                 progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
-                Ok(st)
-            },
-        )
-        .try_reduce(
-            || ScanState::new(plan.rules, n_files),
-            |a, b| Ok(a.merge(plan.rules, b)),
-        )
+            }
+            Ok(st)
+        })
+        .collect::<Result<_>>()?;
+    Ok(states
+        .into_iter()
+        .reduce(|a, b| a.merge(plan.rules, b))
+        .unwrap_or_else(|| ScanState::new(plan.rules, n_files)))
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.

@@ -64,7 +64,11 @@ impl Status {
 /// A stable 64-bit hash of a text value (trimmed); never [`NO_HASH`].
 #[inline]
 pub fn hash_text(s: &str) -> u64 {
-    match xxh3_64(s.trim().as_bytes()) {
+    let b = s.as_bytes();
+    let padded = b.first().is_some_and(u8::is_ascii_whitespace)
+        || b.last().is_some_and(u8::is_ascii_whitespace);
+    let t = if padded { s.trim().as_bytes() } else { b };
+    match xxh3_64(t) {
         NO_HASH => 1,
         h => h,
     }

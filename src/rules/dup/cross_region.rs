@@ -53,7 +53,7 @@ impl Rule for CrossRegion {
         for i in b.rows() {
             if b.is_paid(i) {
                 let key = b.payee_period_key[i];
-                st.push(key, (key, region[i], b.row_ref(i)));
+                st.push((key, region[i], b.row_ref(i)));
             }
         }
     }
@@ -63,18 +63,15 @@ impl Rule for CrossRegion {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|part| {
-            part.chunk_by(|a, b| a.0 == b.0)
-                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= 2)
-                .map(|g| {
-                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                    rows.sort_unstable();
-                    Draft {
-                        evidence: rows,
-                        facts: vec![],
-                    }
-                })
-                .collect()
+        st.finish(|run| {
+            (run.chunk_by(|a, b| a.1 == b.1).count() >= 2).then(|| {
+                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
+                rows.sort_unstable();
+                Draft {
+                    evidence: rows,
+                    facts: vec![],
+                }
+            })
         })
     }
 

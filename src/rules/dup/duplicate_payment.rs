@@ -63,7 +63,7 @@ impl Rule for DuplicatePayment {
         for i in b.rows() {
             if b.is_paid(i) {
                 let key = (b.payee_period_key[i] & !0xF) | u64::from(b.allowed[i]);
-                st.push(key, (key, b.row_ref(i)));
+                st.push((key, b.row_ref(i)));
             }
         }
     }
@@ -73,14 +73,12 @@ impl Rule for DuplicatePayment {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|part| {
-            part.chunk_by(|a, b| a.0 == b.0)
-                .filter(|g| g.len() > (g[0].0 & 0xF) as usize)
-                .map(|g| Draft {
-                    evidence: g.iter().map(|e| e.1).collect(),
-                    facts: vec![(g[0].0 & 0xF) as i64],
-                })
-                .collect()
+        st.finish(|run| {
+            let allowed = (run[0].0 & 0xF) as usize;
+            (run.len() > allowed).then(|| Draft {
+                evidence: run.iter().map(|e| e.1).collect(),
+                facts: vec![allowed as i64],
+            })
         })
     }
 

@@ -62,7 +62,7 @@ impl Rule for OnePayeeManyAccounts {
         for i in b.rows() {
             if b.is_paid(i) {
                 let key = b.payee_period_key[i];
-                st.push(key, (key, acct[i], b.row_ref(i)));
+                st.push((key, acct[i], b.row_ref(i)));
             }
         }
     }
@@ -73,18 +73,15 @@ impl Rule for OnePayeeManyAccounts {
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         let min = self.min_accounts;
-        st.finish(|part| {
-            part.chunk_by(|a, b| a.0 == b.0)
-                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= min)
-                .map(|g| {
-                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                    rows.sort_unstable();
-                    Draft {
-                        evidence: rows,
-                        facts: vec![],
-                    }
-                })
-                .collect()
+        st.finish(|run| {
+            (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
+                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
+                rows.sort_unstable();
+                Draft {
+                    evidence: rows,
+                    facts: vec![],
+                }
+            })
         })
     }
 

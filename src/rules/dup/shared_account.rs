@@ -76,7 +76,7 @@ impl Rule for SharedAccount {
                     .copied()
                     .filter(|h| *h != NO_HASH)
                     .map_or(payee[i], |h| h.rotate_left(1) ^ 1);
-                st.push(acct[i], (acct[i], person, b.row_ref(i)));
+                st.push((acct[i], person, b.row_ref(i)));
             }
         }
     }
@@ -87,18 +87,15 @@ impl Rule for SharedAccount {
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         let min = self.min_payees;
-        st.finish(|part| {
-            part.chunk_by(|a, b| a.0 == b.0)
-                .filter(|g| g.chunk_by(|a, b| a.1 == b.1).count() >= min)
-                .map(|g| {
-                    let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                    rows.sort_unstable();
-                    Draft {
-                        evidence: rows,
-                        facts: vec![],
-                    }
-                })
-                .collect()
+        st.finish(|run| {
+            (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
+                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
+                rows.sort_unstable();
+                Draft {
+                    evidence: rows,
+                    facts: vec![],
+                }
+            })
         })
     }
 
