@@ -85,6 +85,23 @@ pub struct Layout {
     pub schemes: Option<PathBuf>,
 }
 
+impl Layout {
+    /// The reference tables this run has.
+    pub fn references(&self) -> Vec<rules::Reference> {
+        let mut r = Vec::new();
+        for (p, k) in [
+            (&self.registry, rules::Reference::Registry),
+            (&self.deaths, rules::Reference::Deaths),
+            (&self.officials, rules::Reference::Officials),
+        ] {
+            if p.is_some() {
+                r.push(k);
+            }
+        }
+        r
+    }
+}
+
 pub fn layout(opts: &ScanOptions) -> Layout {
     let mut l = Layout {
         ledger: opts.inputs.clone(),
@@ -176,7 +193,8 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
     let mut skipped = Vec::new();
     let mut columns = ColSet::of(&[Col::Amount]);
     for e in selected {
-        if let Some(reason) = rules::missing_columns(e.meta, ledger.available) {
+        if let Some(reason) = rules::missing_inputs(e.meta, ledger.available, &layout.references())
+        {
             skipped.push(Skipped {
                 code: e.meta.code.into(),
                 reason,

@@ -20,6 +20,25 @@ use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+/// A reference table a rule may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reference {
+    Registry,
+    Deaths,
+    Officials,
+}
+
+impl Reference {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Registry => "registry",
+            Self::Deaths => "deaths",
+            Self::Officials => "officials",
+        }
+    }
+}
+
 /// A threshold's value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -70,6 +89,8 @@ pub struct RuleMeta {
     pub columns: &'static [Col],
     /// Columns it uses when present.
     pub optional_columns: &'static [Col],
+    /// Reference tables it cannot run without.
+    pub references: &'static [Reference],
     pub params: &'static [ParamSpec],
 }
 
@@ -262,19 +283,37 @@ pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<RuleEntry>> {
         .collect())
 }
 
-/// Why a rule cannot run on a ledger, if it cannot.
-pub fn missing_columns(meta: &RuleMeta, available: ColSet) -> Option<String> {
+/// Why a rule cannot run on a ledger, if it cannot: a missing column, or a reference table not given.
+pub fn missing_inputs(
+    meta: &RuleMeta,
+    available: ColSet,
+    references: &[Reference],
+) -> Option<String> {
     let missing: Vec<&str> = meta
         .columns
         .iter()
         .filter(|c| !available.contains(**c))
         .map(|c| c.name())
         .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
+    if !missing.is_empty() {
+        return Some(format!(
             "ledger lacks column{} {}",
             if missing.len() > 1 { "s" } else { "" },
             missing.join(", ")
+        ));
+    }
+    let refs: Vec<&str> = meta
+        .references
+        .iter()
+        .filter(|r| !references.contains(r))
+        .map(|r| r.name())
+        .collect();
+    (!refs.is_empty()).then(|| {
+        let flags: Vec<String> = refs.iter().map(|r| format!("--{r}")).collect();
+        format!(
+            "no {} table given ({})",
+            refs.join(" or "),
+            flags.join(", ")
         )
     })
 }

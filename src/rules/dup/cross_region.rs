@@ -33,6 +33,7 @@ False positives
     severity: Severity::High,
     columns: &[Col::PayeeId, Col::Scheme, Col::Period, Col::Region],
     optional_columns: &[Col::Status],
+    references: &[],
     params: &[],
 };
 

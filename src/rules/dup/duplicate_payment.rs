@@ -37,6 +37,7 @@ False positives
     severity: Severity::High,
     columns: &[Col::PayeeId, Col::Scheme, Col::Period],
     optional_columns: &[Col::Status],
+    references: &[],
     params: &[],
 };
 

@@ -35,6 +35,7 @@ False positives
     severity: Severity::Medium,
     columns: &[Col::PayeeId, Col::Scheme, Col::Period, Col::Account],
     optional_columns: &[Col::Status],
+    references: &[],
     params: &[ParamSpec { name: "min_accounts", default: ParamValue::Int(2), doc: "distinct accounts that fire the rule" }],
 };
 

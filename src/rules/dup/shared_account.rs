@@ -39,6 +39,7 @@ False positives
     severity: Severity::High,
     columns: &[Col::Account, Col::PayeeId],
     optional_columns: &[Col::HouseholdId, Col::Status],
+    references: &[],
     params: &[ParamSpec {
         name: "min_payees",
         default: ParamValue::Int(3),
