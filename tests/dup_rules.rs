@@ -181,3 +181,51 @@ fn thresholds_come_from_the_config() {
     let subjects: Vec<&str> = o.findings.iter().map(|f| f.subject.as_str()).collect();
     assert_eq!(subjects, vec!["A45", "AX"]);
 }
+
+#[test]
+fn files_may_differ_in_column_order_and_compatible_types() {
+    use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let d = tempfile::tempdir().expect("tmp");
+    let rows = dup_rows();
+    let (a, b) = rows.split_at(12);
+    common::write_ledger(&d.path().join("ledger/a.parquet"), a, 100);
+    // the second file: columns reversed, amount as float64 yuan, text as large utf8
+    let batch = common::batch(b);
+    let mut fields = Vec::new();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()).rev() {
+        if f.name() == "amount" {
+            let dec = c
+                .as_any()
+                .downcast_ref::<arrow::array::Decimal128Array>()
+                .expect("decimal");
+            let fl: Float64Array = dec.iter().map(|v| v.map(|x| x as f64 / 100.0)).collect();
+            fields.push(Field::new("amount", DataType::Float64, true));
+            cols.push(Arc::new(fl));
+        } else if *f.data_type() == DataType::Utf8 {
+            fields.push(Field::new(f.name(), DataType::LargeUtf8, true));
+            cols.push(arrow::compute::cast(c, &DataType::LargeUtf8).expect("cast"));
+        } else {
+            fields.push(f.as_ref().clone());
+            cols.push(c.clone());
+        }
+    }
+    let other = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
+    common::write_batch(&d.path().join("ledger/b.parquet"), &other, 5);
+    std::fs::write(d.path().join("schemes.toml"), SCHEMES).expect("write");
+    let opts = ScanOptions {
+        inputs: vec![d.path().join("ledger")],
+        config: Some(d.path().join("schemes.toml")),
+        ..ScanOptions::default()
+    };
+    let o = scan(&opts, &|_, _| {}).expect("scan");
+    let single = {
+        let s = setup(1000);
+        run(s.path(), 2, 8192, &[])
+    };
+    let subjects =
+        |o: &subsidy_audit::Outcome| -> Vec<(String, String, Vec<String>, i64)> { findings(o) };
+    assert_eq!(subjects(&o), subjects(&single));
+}
