@@ -177,14 +177,3 @@ impl Finding {
         )
     }
 }
-
-/// `110105194912310021` -> `110105********0021`: ids shortened for terminal tables (files keep them whole).
-pub fn mask_middle(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 10 {
-        return s.to_string();
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
-}

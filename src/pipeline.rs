@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::finding::{EvidenceRow, Finding};
 use crate::ledger::batch::{Batch, BatchContext, DqStats, RowRef, Status};
 use crate::ledger::column::{Col, ColSet};
-use crate::ledger::decode::date_from_days;
 use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
@@ -252,9 +251,4 @@ fn evidence_row(b: &Batch, i: usize, file_name: &str) -> EvidenceRow {
         officer_id: opt(Col::OfficerId),
         household_id: opt(Col::HouseholdId),
     }
-}
-
-/// `2024-03-05` for days since the epoch.
-pub fn fmt_date(days: i32) -> String {
-    date_from_days(days).map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }

@@ -41,6 +41,9 @@ pub enum Status {
 
 impl Status {
     pub fn parse(s: &str) -> Option<Self> {
+        if s == "PAID" {
+            return Some(Self::Paid);
+        }
         let t = s.trim();
         if t.eq_ignore_ascii_case("PAID") {
             Some(Self::Paid)
@@ -59,6 +62,12 @@ impl Status {
             Self::Reversed => "REVERSED",
         }
     }
+}
+
+/// Whether a text is empty or only white space (fast path: most values start with a non-space).
+#[inline]
+pub fn is_blank(s: &str) -> bool {
+    s.as_bytes().first().is_none_or(u8::is_ascii_whitespace) && s.trim().is_empty()
 }
 
 /// A stable 64-bit hash of a text value (trimmed); never [`NO_HASH`].
@@ -300,7 +309,7 @@ impl Batch {
                     }
                     None
                 }
-                Some(s) if s.trim().is_empty() => {
+                Some(s) if is_blank(s) => {
                     if must {
                         bad(i, Problem::Null);
                     }

@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -252,14 +251,4 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
         }
     }
     Ok(available)
-}
-
-/// The file's own column names, for messages.
-pub fn column_names(f: &LedgerFile) -> BTreeMap<String, String> {
-    f.meta
-        .schema()
-        .fields()
-        .iter()
-        .map(|x| (x.name().clone(), x.data_type().to_string()))
-        .collect()
 }
