@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scheme;
+pub mod stats;
 
 use crate::case::Case;
 use crate::config::Config;
