@@ -14,6 +14,7 @@
 
 pub mod case;
 pub mod config;
+pub mod digits;
 pub mod error;
 pub mod evaluate;
 pub mod finding;
