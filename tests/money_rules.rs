@@ -355,3 +355,111 @@ fn recall_and_precision_on_a_generated_ledger() {
         assert_eq!(r.precision_payment, Some(1.0), "{r:?}");
     }
 }
+
+/// 1,000 log-uniform amounts (Benford's law) in township 520102003 by officer OB1, and in township 520102004
+/// by officer OB2 the same but every second one replaced by a made-up 48xx or 49xx yuan amount.
+fn digit_rows() -> Vec<(String, R)> {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut out = Vec::new();
+    for (town, officer) in [("520102003001", "OB1"), ("520102004001", "OB2")] {
+        for k in 0..1000u32 {
+            let u = 2.0 + 3.0 * (f64::from(k) + 0.5) / 1000.0;
+            let mut fen = (10f64.powf(u) * 100.0).round() as i64;
+            if officer == "OB2" && k % 2 == 0 {
+                fen = 480_000 + i64::from(k) * 37 % 20_000;
+            }
+            out.push((
+                "数".to_string(),
+                (
+                    leak(format!("{officer}-{k}")),
+                    "OTHER",
+                    "2024",
+                    "2024-03-01",
+                    town,
+                    leak(format!("{officer}P{k}")),
+                    leak(format!("{officer}A{k}")),
+                    leak(format!("{}.{:02}", fen / 100, fen % 100)),
+                    "",
+                    officer,
+                    "",
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn digit_nonconformity_flags_the_made_up_unit_only() {
+    let d = tempfile::tempdir().expect("tmp");
+    write(&d.path().join("ledger.parquet"), &digit_rows());
+    std::fs::write(d.path().join("schemes.toml"), SCHEMES).expect("write");
+    let o = run(d.path(), &["DIG001"], 2, 8192);
+    let subjects: Vec<(&str, &str)> = o
+        .findings
+        .iter()
+        .map(|f| (f.subject_kind.as_str(), f.subject.as_str()))
+        .collect();
+    assert_eq!(
+        subjects,
+        vec![("officer", "OB2"), ("region", "520102"), ("region", "520102004")],
+        "{:#?}",
+        o.findings
+    );
+    for f in &o.findings {
+        assert!(f.explanation.contains("48") || f.explanation.contains("49"), "{}", f.explanation);
+        assert_eq!(f.amount_fen, 0);
+        assert!(!f.txn_ids.is_empty());
+    }
+    // with the gate raised above the unit sizes nothing is testable
+    std::fs::write(
+        d.path().join("schemes.toml"),
+        format!("{SCHEMES}\n[rules.DIG001]\nmin_amounts = 5000\n"),
+    )
+    .expect("write");
+    assert!(run(d.path(), &["DIG001"], 1, 8192).findings.is_empty());
+}
+
+#[test]
+fn digits_command_prints_the_whole_table() {
+    let d = tempfile::tempdir().expect("tmp");
+    write(&d.path().join("ledger.parquet"), &digit_rows());
+    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
+        .expect("bin")
+        .args(["digits", "--by", "none", "--format", "json"])
+        .arg(d.path().join("ledger.parquet"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rows = v.as_array().expect("array");
+    let tests: Vec<&str> = rows.iter().filter_map(|r| r["test"].as_str()).collect();
+    assert_eq!(tests, vec!["first", "second", "first_two", "last_two"]);
+    for r in rows {
+        assert_eq!(r["unit"], "all");
+        assert_eq!(r["n"], 2000);
+        for k in ["mad", "chi2", "p_value", "conformity"] {
+            assert!(!r[k].is_null(), "{k}");
+        }
+    }
+    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
+        .expect("bin")
+        .args(["digits", "--by", "township"])
+        .arg(d.path().join("ledger.parquet"))
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("520102003") && text.contains("520102004"), "{text}");
+    assert!(text.contains("nonconformity"), "{text}");
+    // a grouping column the ledger lacks is a usage error (exit 2)
+    let tmp = tempfile::tempdir().expect("tmp");
+    common::write_ledger(&tmp.path().join("l.parquet"), &common::dup_rows(), 10);
+    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
+        .expect("bin")
+        .args(["digits", "--by", "officer"])
+        .arg(tmp.path().join("l.parquet"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("officer_id"));
+}
