@@ -116,29 +116,221 @@ const OLD90: &str = "520102193407010022";
 fn rows() -> Vec<(String, R)> {
     let mut v: Vec<R> = vec![
         // clean: rate x quantity to the fen; a round rate x quantity (DIBAO 420 x 5); fixed and band amounts
-        ("C01", "FARMLAND", "2024", "2024-04-12", V, "P01", "A01", "1457.30", "12.35", "OF1", "H01"),
-        ("C02", "DIBAO", "2024-01", "2024-01-15", V, "P02", "A02", "2100.00", "5", "OF1", "H02"),
-        ("C03", "ELDERLY", "2024-01", "2024-01-15", V, OLD84, "A03", "100.00", "", "OF1", "H03"),
-        ("C04", "ELDERLY", "2024-06", "2024-06-15", V, OLD90, "A04", "100.00", "", "OF1", "H04"),
+        (
+            "C01",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            V,
+            "P01",
+            "A01",
+            "1457.30",
+            "12.35",
+            "OF1",
+            "H01",
+        ),
+        (
+            "C02",
+            "DIBAO",
+            "2024-01",
+            "2024-01-15",
+            V,
+            "P02",
+            "A02",
+            "2100.00",
+            "5",
+            "OF1",
+            "H02",
+        ),
+        (
+            "C03",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            V,
+            OLD84,
+            "A03",
+            "100.00",
+            "",
+            "OF1",
+            "H03",
+        ),
+        (
+            "C04",
+            "ELDERLY",
+            "2024-06",
+            "2024-06-15",
+            V,
+            OLD90,
+            "A04",
+            "100.00",
+            "",
+            "OF1",
+            "H04",
+        ),
         // turned 90 on 2024-07-01: the band changes
-        ("C05", "ELDERLY", "2024-07", "2024-07-15", V, OLD90, "A04", "200.00", "", "OF1", "H04"),
-        ("C06", "TEKUN", "2024-Q1", "2024-02-10", V, "P06", "A06", "1800.00", "", "OF1", "H06"),
+        (
+            "C05",
+            "ELDERLY",
+            "2024-07",
+            "2024-07-15",
+            V,
+            OLD90,
+            "A04",
+            "200.00",
+            "",
+            "OF1",
+            "H04",
+        ),
+        (
+            "C06",
+            "TEKUN",
+            "2024-Q1",
+            "2024-02-10",
+            V,
+            "P06",
+            "A06",
+            "1800.00",
+            "",
+            "OF1",
+            "H06",
+        ),
         // spouses sharing a card, each paid their own due in the split band on the same day: not a split
-        ("C07", "FARMLAND", "2024", "2024-04-12", V, "P07", "A07", "4130.00", "35", "OF1", "H07"),
-        ("C08", "FARMLAND", "2024", "2024-04-12", V, "P08", "A07", "4248.00", "36", "OF1", "H07"),
+        (
+            "C07",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            V,
+            "P07",
+            "A07",
+            "4130.00",
+            "35",
+            "OF1",
+            "H07",
+        ),
+        (
+            "C08",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            V,
+            "P08",
+            "A07",
+            "4248.00",
+            "36",
+            "OF1",
+            "H07",
+        ),
         // skim: 30.00 mu due 3,540.00, paid 3,000.37
-        ("S01", "FARMLAND", "2024", "2024-04-12", V, "P10", "A10", "3000.37", "30", "OF1", "H10"),
+        (
+            "S01",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            V,
+            "P10",
+            "A10",
+            "3000.37",
+            "30",
+            "OF1",
+            "H10",
+        ),
         // inflation on a band: 84 years old, due 100.00, paid 150.00
-        ("I01", "ELDERLY", "2024-02", "2024-02-15", V, OLD84, "A03", "150.00", "", "OF1", "H03"),
+        (
+            "I01",
+            "ELDERLY",
+            "2024-02",
+            "2024-02-15",
+            V,
+            OLD84,
+            "A03",
+            "150.00",
+            "",
+            "OF1",
+            "H03",
+        ),
         // over the ceiling: two TEKUN payments in one quarter, 3,600.00 against 1,800.00
-        ("X01", "TEKUN", "2024-Q2", "2024-05-10", V, "P11", "A11", "1800.00", "", "OF1", "H11"),
-        ("X02", "TEKUN", "2024-Q2", "2024-05-20", V, "P11", "A11", "1800.00", "", "OF1", "H11"),
+        (
+            "X01",
+            "TEKUN",
+            "2024-Q2",
+            "2024-05-10",
+            V,
+            "P11",
+            "A11",
+            "1800.00",
+            "",
+            "OF1",
+            "H11",
+        ),
+        (
+            "X02",
+            "TEKUN",
+            "2024-Q2",
+            "2024-05-20",
+            V,
+            "P11",
+            "A11",
+            "1800.00",
+            "",
+            "OF1",
+            "H11",
+        ),
         // split: one payee, one card, two parts under 5,000.00 the same day (each the due of its quantity)
-        ("D01", "FARMLAND", "2024", "2024-04-13", V, "P12", "A12", "4602.00", "39", "OF1", "H12"),
-        ("D02", "FARMLAND", "2024", "2024-04-13", V, "P12", "A12", "4484.00", "38", "OF1", "H12"),
+        (
+            "D01",
+            "FARMLAND",
+            "2024",
+            "2024-04-13",
+            V,
+            "P12",
+            "A12",
+            "4602.00",
+            "39",
+            "OF1",
+            "H12",
+        ),
+        (
+            "D02",
+            "FARMLAND",
+            "2024",
+            "2024-04-13",
+            V,
+            "P12",
+            "A12",
+            "4484.00",
+            "38",
+            "OF1",
+            "H12",
+        ),
         // not judged: no quantity for a rate, no birth date for a band
-        ("N01", "FARMLAND", "2024", "2024-04-12", V, "P13", "A13", "999.99", "", "OF1", "H13"),
-        ("N02", "ELDERLY", "2024-01", "2024-01-15", V, "BADID", "A14", "300.00", "", "OF1", "H14"),
+        (
+            "N01",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            V,
+            "P13",
+            "A13",
+            "999.99",
+            "",
+            "OF1",
+            "H13",
+        ),
+        (
+            "N02",
+            "ELDERLY",
+            "2024-01",
+            "2024-01-15",
+            V,
+            "BADID",
+            "A14",
+            "300.00",
+            "",
+            "OF1",
+            "H14",
+        ),
     ];
     // round sums: officer OF9 in village 520102003005 pays 6 of 8 FARMLAND payees round sums; 40 payees of
     // officer OF1 elsewhere are paid to the fen
@@ -157,7 +349,19 @@ fn rows() -> Vec<(String, R)> {
     for (k, (t, p, a)) in round.iter().enumerate() {
         out.push((
             "圆".into(),
-            (t, "FARMLAND", "2024", "2024-04-20", "520102003005", p, p, a, quantities[k], "OF9", p),
+            (
+                t,
+                "FARMLAND",
+                "2024",
+                "2024-04-20",
+                "520102003005",
+                p,
+                p,
+                a,
+                quantities[k],
+                "OF9",
+                p,
+            ),
         ));
     }
     out
@@ -171,11 +375,24 @@ fn clean_many() -> Vec<(String, R)> {
         let fen = (i64::from(q) * 118 * 100 + 50) / 100;
         let id: &'static str = Box::leak(format!("Q{k:02}").into_boxed_str());
         let txn: &'static str = Box::leak(format!("K{k:02}").into_boxed_str());
-        let amt: &'static str = Box::leak(format!("{}.{:02}", fen / 100, fen % 100).into_boxed_str());
+        let amt: &'static str =
+            Box::leak(format!("{}.{:02}", fen / 100, fen % 100).into_boxed_str());
         let qty: &'static str = Box::leak(format!("{}.{:02}", q / 100, q % 100).into_boxed_str());
         out.push((
             "净".to_string(),
-            (txn, "FARMLAND", "2024", "2024-04-12", "520102003006", id, id, amt, qty, "OF1", id),
+            (
+                txn,
+                "FARMLAND",
+                "2024",
+                "2024-04-12",
+                "520102003006",
+                id,
+                id,
+                amt,
+                qty,
+                "OF1",
+                id,
+            ),
         ));
     }
     out
@@ -251,7 +468,11 @@ fn entitlement_finds_skim_inflation_and_ceiling() {
     let mut got_sorted = got.clone();
     got_sorted.sort();
     assert_eq!(got_sorted, want, "{:#?}", o.findings);
-    let skim = o.findings.iter().find(|x| x.subject == "P10").expect("skim");
+    let skim = o
+        .findings
+        .iter()
+        .find(|x| x.subject == "P10")
+        .expect("skim");
     assert!(
         skim.explanation.contains("paid 3000.37 due 3540.00"),
         "{}",
@@ -263,7 +484,10 @@ fn entitlement_finds_skim_inflation_and_ceiling() {
 fn split_payment_finds_the_parts_not_the_spouses() {
     let d = setup();
     let o = run(d.path(), &["AMT002"], 2, 8192);
-    assert_eq!(findings(&o), vec![f("AMT002", "A12", &["D01", "D02"], 448_400)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("AMT002", "A12", &["D01", "D02"], 448_400)]
+    );
 }
 
 #[test]
@@ -279,7 +503,9 @@ fn round_sum_finds_the_officer() {
             3_900 + 2_220 + 1_780 + 1_420 + 1_340 + 1_440
         )]
     );
-    assert!(o.findings[0].explanation.contains("to 6 of 8 distinct payees"));
+    assert!(o.findings[0]
+        .explanation
+        .contains("to 6 of 8 distinct payees"));
     // without officers the village is flagged instead
     let mut all = rows();
     all.extend(clean_many());
@@ -331,7 +557,11 @@ fn generated(rate: f64) -> (tempfile::TempDir, subsidy_audit::Outcome) {
 #[test]
 fn nothing_on_a_clean_generated_ledger() {
     let (_d, o) = generated(0.0);
-    assert!(o.findings.is_empty(), "{:#?}", &o.findings[..o.findings.len().min(3)]);
+    assert!(
+        o.findings.is_empty(),
+        "{:#?}",
+        &o.findings[..o.findings.len().min(3)]
+    );
 }
 
 #[test]
@@ -402,12 +632,20 @@ fn digit_nonconformity_flags_the_made_up_unit_only() {
         .collect();
     assert_eq!(
         subjects,
-        vec![("officer", "OB2"), ("region", "520102"), ("region", "520102004")],
+        vec![
+            ("officer", "OB2"),
+            ("region", "520102"),
+            ("region", "520102004")
+        ],
         "{:#?}",
         o.findings
     );
     for f in &o.findings {
-        assert!(f.explanation.contains("48") || f.explanation.contains("49"), "{}", f.explanation);
+        assert!(
+            f.explanation.contains("48") || f.explanation.contains("49"),
+            "{}",
+            f.explanation
+        );
         assert_eq!(f.amount_fen, 0);
         assert!(!f.txn_ids.is_empty());
     }
@@ -430,7 +668,11 @@ fn digits_command_prints_the_whole_table() {
         .arg(d.path().join("ledger.parquet"))
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v.as_array().expect("array");
     let tests: Vec<&str> = rows.iter().filter_map(|r| r["test"].as_str()).collect();
@@ -449,7 +691,10 @@ fn digits_command_prints_the_whole_table() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("520102003") && text.contains("520102004"), "{text}");
+    assert!(
+        text.contains("520102003") && text.contains("520102004"),
+        "{text}"
+    );
     assert!(text.contains("nonconformity"), "{text}");
     // a grouping column the ledger lacks is a usage error (exit 2)
     let tmp = tempfile::tempdir().expect("tmp");

@@ -10,7 +10,11 @@ pub fn upper_tail(k: u64, n: u64, p: f64) -> f64 {
     if k > n {
         return 0.0;
     }
-    let p = if p.is_finite() { p.clamp(0.0, 1.0) } else { 0.0 };
+    let p = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     if p <= 0.0 {
         return 0.0;
     }

@@ -4,7 +4,13 @@
 /// capped at 1. A non-finite p-value counts as 1.
 pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     let m = p.len();
-    let clean = |x: f64| if x.is_finite() { x.clamp(0.0, 1.0) } else { 1.0 };
+    let clean = |x: f64| {
+        if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    };
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by(|&a, &b| clean(p[a]).total_cmp(&clean(p[b])).then(a.cmp(&b)));
     let mut q = vec![1.0; m];

@@ -198,10 +198,7 @@ impl Rule for Entitlement {
 impl Entitlement {
     fn render_ceiling(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
         let mut rows = rows_of(d, ev);
-        if rows.is_empty()
-            || !all_same(&rows, |r| &r.payee_id)
-            || !all_same(&rows, |r| &r.scheme)
-        {
+        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
         }
         rows.sort_by_key(|r| (r.pay_date, r.row));

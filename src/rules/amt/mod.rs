@@ -70,7 +70,8 @@ pub(crate) fn birth_of_id(id: &str) -> Option<(i32, u32, u32)> {
     if b.len() != 18 || !b[6..14].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let num =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
     let (y, m, d) = (num(6..10), num(10..12), num(12..14));
     if !(1880..=2100).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;

@@ -218,7 +218,13 @@ impl Rule for RoundSum {
             let rows: Vec<&(u64, u64, RowRef, i64)> = st
                 .round
                 .iter()
-                .filter(|r| if kind == OFFICER { r.0 == unit } else { r.1 == unit })
+                .filter(|r| {
+                    if kind == OFFICER {
+                        r.0 == unit
+                    } else {
+                        r.1 == unit
+                    }
+                })
                 .collect();
             if kind == REGION && rows.iter().all(|r| officers.contains(&r.0)) {
                 continue;
@@ -255,11 +261,7 @@ impl Rule for RoundSum {
             if !rows.iter().all(|r| r.officer_id == rows[0].officer_id) {
                 return None;
             }
-            (
-                SubjectKind::Officer,
-                rows[0].officer_id.clone()?,
-                "officer",
-            )
+            (SubjectKind::Officer, rows[0].officer_id.clone()?, "officer")
         } else {
             if !all_same(&rows, |r| &r.region) {
                 return None;

@@ -116,7 +116,11 @@ impl Rule for SplitPayment {
         st.sort_unstable();
         let mut drafts = Vec::new();
         for g in st.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            let Some(th) = self.ctx.scheme(g[0].1).and_then(|s| s.approval_threshold_fen) else {
+            let Some(th) = self
+                .ctx
+                .scheme(g[0].1)
+                .and_then(|s| s.approval_threshold_fen)
+            else {
                 continue;
             };
             for cluster in g.chunk_by(|a, b| b.2 - a.2 <= self.window) {

@@ -154,9 +154,7 @@ impl Rule for FirstTwoDigits {
                 _ => 2,
             };
             let mut facts = vec![level, r.n as i64];
-            facts.extend(
-                [r.mad, r.expected_mad, r.chi2, r.p_value].map(|x| x.to_bits() as i64),
-            );
+            facts.extend([r.mad, r.expected_mad, r.chi2, r.p_value].map(|x| x.to_bits() as i64));
             for (d, z) in &spikes {
                 facts.push(i64::from(*d));
                 facts.push(z.to_bits() as i64);
