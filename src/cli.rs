@@ -47,6 +47,34 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Precision and recall of a scan's findings against a generated folder's truth.
     Evaluate(EvaluateArgs),
+    /// Nigrini's digit tests (first, second, first two, last two digits) per unit: the whole table.
+    Digits(DigitsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigitsBy {
+    County,
+    Township,
+    Officer,
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DigitsArgs {
+    /// Ledger files or folders, or a generated folder.
+    #[arg(required = true)]
+    pub ledger: Vec<PathBuf>,
+    /// Config file (TOML): column mapping and scheme rules (amounts fixed by the rules are left out).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The unit of the tests; `none`: the whole ledger is one unit.
+    #[arg(long, value_enum, default_value = "county")]
+    pub by: DigitsBy,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

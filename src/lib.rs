@@ -14,6 +14,7 @@
 
 pub mod case;
 pub mod config;
+pub mod digits;
 pub mod error;
 pub mod evaluate;
 pub mod finding;
@@ -26,6 +27,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scheme;
+pub mod stats;
 
 use crate::case::Case;
 use crate::config::Config;

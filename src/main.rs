@@ -162,6 +162,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Generate(a) => generate(a),
         Command::Evaluate(a) => evaluate(a),
+        Command::Digits(a) => digits(a),
     }
 }
 
@@ -272,6 +273,28 @@ fn evaluate(a: cli::EvaluateArgs) -> Result<u8> {
     match a.format {
         ListFormat::Json => out(&json(&e)?)?,
         ListFormat::Table => out(&e.to_table())?,
+    }
+    Ok(0)
+}
+
+fn digits(a: cli::DigitsArgs) -> Result<u8> {
+    use subsidy_audit::rules::dig::Level;
+    let level = match a.by {
+        cli::DigitsBy::County => Level::County,
+        cli::DigitsBy::Township => Level::Township,
+        cli::DigitsBy::Officer => Level::Officer,
+        cli::DigitsBy::None => Level::All,
+    };
+    let opts = ScanOptions {
+        inputs: a.ledger,
+        config: a.config,
+        threads: a.threads,
+        ..ScanOptions::default()
+    };
+    let rows = subsidy_audit::digits::digit_table(&opts, level)?;
+    match a.format {
+        ListFormat::Json => out(&json(&rows)?)?,
+        ListFormat::Table => out(&subsidy_audit::digits::render_table(&rows))?,
     }
     Ok(0)
 }

@@ -8,6 +8,8 @@
 //! never strings, so memory follows the state and not the text of the ledger. The few rows that end up as
 //! evidence are read back afterwards with a row selection, and only then are names, ids and amounts shown.
 
+pub mod amt;
+pub mod dig;
 pub mod dup;
 pub mod keyed;
 
@@ -244,6 +246,22 @@ pub struct RuleEntry {
 /// Every rule, in code order. One line per rule.
 pub fn registry() -> Vec<RuleEntry> {
     vec![
+        RuleEntry {
+            meta: &amt::entitlement::META,
+            build: amt::entitlement::build,
+        },
+        RuleEntry {
+            meta: &amt::split_payment::META,
+            build: amt::split_payment::build,
+        },
+        RuleEntry {
+            meta: &amt::round_sum::META,
+            build: amt::round_sum::build,
+        },
+        RuleEntry {
+            meta: &dig::first_two_digits::META,
+            build: dig::first_two_digits::build,
+        },
         RuleEntry {
             meta: &dup::duplicate_payment::META,
             build: dup::duplicate_payment::build,

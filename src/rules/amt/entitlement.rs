@@ -1,0 +1,247 @@
+//! AMT001 entitlement-mismatch: paid less than due (a skim), more than due (an inflation), or one payee's total
+//! in one period above the scheme's ceiling.
+//!
+//! Per row the due amount is computed from the scheme rules (integer arithmetic) and only rows off by more than
+//! the tolerance are kept; the ceiling needs the payee's total per period, so rows of schemes with a
+//! `max_amount` are grouped by the batch's payee-period key (24 bytes a row).
+
+use super::DueCalc;
+use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::dup::{all_same, list};
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "AMT001",
+    name: "entitlement-mismatch",
+    summary: "Paid below the scheme's due amount (skim), above it (inflation), or above the period ceiling",
+    doc: "\
+What it flags
+  PAID payments whose amount differs from the amount the scheme rules make due by more than the scheme's
+  `tolerance`: the rate x quantity (rounded to fen), the fixed `amount`, or the age band's amount for the
+  payee's age on the pay date (from the birth date in the 18-character id). Paid below due is a skim, above due
+  an inflation; one finding per payee and kind. Also a payee whose PAID total for one scheme in one period
+  exceeds the scheme's `max_amount`. At risk: the difference (due minus paid for a skim, paid minus due for an
+  inflation, the total above the ceiling). Payments whose due cannot be computed (no quantity for a rate, no
+  readable birth date for age bands, a scheme the config does not describe) are not judged.
+
+Why it matters
+  Interception shows in the amounts: the clerk pays the beneficiary less than the entitlement and keeps the
+  rest (克扣), or pays more than due and shares the excess (虚报冒领).
+
+Example
+  Payee 520102195503120011 (FARMLAND, 12.50 mu at 118.00) was paid 1,180.00 yuan for 2024 where 1,475.00 was
+  due: 295.00 yuan skimmed.
+
+False positives
+  Arrears or back pay settled in one payment, a rate changed in the year, quantities corrected after payment.
+  Give the scheme a `tolerance`, describe the scheme rules as they were applied, or `--ignore AMT001`.",
+    severity: Severity::High,
+    columns: &[Col::Amount, Col::Scheme, Col::PayeeId, Col::Period],
+    optional_columns: &[Col::Quantity, Col::PayDate, Col::Status],
+    references: &[],
+    params: &[],
+};
+
+pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    erase(
+        &META,
+        Entitlement {
+            ctx: env.batch.clone(),
+        },
+    )
+}
+
+pub struct Entitlement {
+    ctx: BatchContext,
+}
+
+const SKIM: i64 = 0;
+const INFLATION: i64 = 1;
+const CEILING: i64 = 2;
+
+#[derive(Default)]
+pub struct State {
+    /// (payee hash, kind, row, due)
+    off: Vec<(u64, i64, RowRef, i64)>,
+    /// (payee-period key, row, amount << 16 | scheme index) of rows of schemes with a ceiling
+    periods: Keyed<(u64, RowRef, i64)>,
+}
+
+impl Rule for Entitlement {
+    type State = State;
+
+    fn update(&self, st: &mut State, b: &Batch) {
+        let payee = b.hashes(Col::PayeeId);
+        let mut calc = DueCalc::new(&self.ctx);
+        let has_key = !b.payee_period_key.is_empty();
+        for i in b.rows() {
+            if !b.is_paid(i) {
+                continue;
+            }
+            let Some(s) = calc.scheme(b, i) else {
+                continue;
+            };
+            let amount = b.amount_fen[i];
+            if let Some(due) = calc.due(b, i, s) {
+                let diff = amount - due;
+                if diff.abs() > s.tolerance_fen {
+                    let kind = if diff < 0 { SKIM } else { INFLATION };
+                    st.off.push((payee[i], kind, b.row_ref(i), due));
+                }
+            }
+            if s.max_amount_fen.is_some() && has_key {
+                let packed = (amount << 16) | i64::from(b.scheme[i]);
+                st.periods
+                    .push((b.payee_period_key[i], b.row_ref(i), packed));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut State, from: State) {
+        into.off.extend(from.off);
+        into.periods.append(from.periods);
+    }
+
+    fn finish(&self, st: State) -> Vec<Draft> {
+        let mut off = st.off;
+        off.sort_unstable();
+        let mut drafts: Vec<Draft> = off
+            .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+            .map(|g| Draft {
+                evidence: g.iter().map(|e| e.2).collect(),
+                facts: std::iter::once(g[0].1)
+                    .chain(g.iter().map(|e| e.3))
+                    .collect(),
+            })
+            .collect();
+        let ctx = &self.ctx;
+        drafts.extend(st.periods.finish(|run| {
+            let total: i64 = run.iter().map(|e| e.2 >> 16).sum();
+            let scheme = (run[0].2 & 0xFFFF) as u16;
+            let max = ctx.scheme(scheme).and_then(|s| s.max_amount_fen)?;
+            (total > max).then(|| Draft {
+                evidence: run.iter().map(|e| e.1).collect(),
+                facts: vec![CEILING],
+            })
+        }));
+        drafts
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let kind = *d.facts.first()?;
+        if kind == CEILING {
+            return self.render_ceiling(d, ev);
+        }
+        // rows and their dues, in pay order
+        let mut rows: Vec<(&EvidenceRow, i64)> = d
+            .evidence
+            .iter()
+            .zip(&d.facts[1..])
+            .filter_map(|(r, due)| ev.get(r).map(|x| (x, *due)))
+            .collect();
+        if rows.is_empty() {
+            return None;
+        }
+        rows.sort_by_key(|(r, _)| (r.pay_date, r.row));
+        let only: Vec<&EvidenceRow> = rows.iter().map(|(r, _)| *r).collect();
+        if !all_same(&only, |r| &r.payee_id) {
+            return None;
+        }
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|(r, due)| (r.amount_fen - due).abs())
+            .collect();
+        let total: i64 = risk.iter().sum();
+        let first = rows[0].0;
+        let details: Vec<String> = rows
+            .iter()
+            .map(|(r, due)| {
+                format!(
+                    "{} {} paid {} due {}",
+                    r.scheme,
+                    r.period,
+                    fmt_yuan(r.amount_fen),
+                    fmt_yuan(*due)
+                )
+            })
+            .collect();
+        let (what, verb) = if kind == SKIM {
+            ("below", "skimmed")
+        } else {
+            ("above", "paid in excess")
+        };
+        let explanation = format!(
+            "payee {} ({}) was paid {what} the amount due on {} payment{}: {}; {} yuan {verb}",
+            first.payee_name,
+            first.payee_id,
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            list(&details, 6),
+            fmt_yuan(total)
+        );
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &only,
+            &risk,
+            explanation,
+        ))
+    }
+}
+
+impl Entitlement {
+    fn render_ceiling(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
+            return None;
+        }
+        rows.sort_by_key(|r| (r.pay_date, r.row));
+        let max = self.ctx.scheme_by_code(&rows[0].scheme)?.max_amount_fen?;
+        let total: i64 = rows.iter().map(|r| r.amount_fen).sum();
+        if total <= max {
+            return None;
+        }
+        // the excess is put at risk on the last payments, which took the total over the ceiling
+        let mut left = total - max;
+        let mut risk = vec![0i64; rows.len()];
+        for (k, r) in rows.iter().enumerate().rev() {
+            let x = left.min(r.amount_fen.max(0));
+            risk[k] = x;
+            left -= x;
+            if left == 0 {
+                break;
+            }
+        }
+        let mut periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+        periods.dedup();
+        let r0 = rows[0];
+        let explanation = format!(
+            "payee {} ({}) received {} yuan in {} payment{} of {} for {} where the scheme's ceiling is {}: {} yuan over it ({})",
+            r0.payee_name,
+            r0.payee_id,
+            fmt_yuan(total),
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            r0.scheme,
+            periods.join(", "),
+            fmt_yuan(max),
+            fmt_yuan(total - max),
+            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6)
+        );
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            r0.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
+    }
+}

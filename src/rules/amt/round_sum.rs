@@ -1,0 +1,301 @@
+//! AMT003 round-sum-concentration: officers (and villages) whose payees are paid round sums far more often than
+//! the same schemes' payees elsewhere.
+//!
+//! Only payments the scheme rules do not make round are looked at (no fixed amounts or age bands, and no
+//! rate x quantity that happens to be round). Each payee counts once per unit (a payee's round amount repeats
+//! every period), the expected share is the same schemes' share elsewhere, the p-value a binomial upper tail,
+//! and Benjamini-Hochberg is applied across every unit tested.
+
+use super::DueCalc;
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
+use crate::ledger::column::Col;
+use crate::money::fmt_yuan;
+use crate::rules::dup::{all_same, list};
+use crate::rules::keyed::Keyed;
+use crate::rules::{
+    erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
+    RuleMeta,
+};
+use crate::stats::binomial::upper_tail;
+use crate::stats::multiple::benjamini_hochberg;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "AMT003",
+    name: "round-sum-concentration",
+    summary: "An officer or village whose payees get round sums far more often than the same schemes elsewhere",
+    doc: "\
+What it flags
+  Per officer and per village (region): the distinct payees paid at least one round amount (a whole multiple
+  of `unit_yuan`, default 100 yuan) where the scheme rule did not make it round (fixed amounts and age bands
+  are left out, and so is a rate x quantity that is itself round), out of the distinct payees the unit paid
+  under such schemes. The expected share is the same schemes' share among payees elsewhere (at least
+  `min_base_rate`); the p-value is the binomial upper tail, adjusted with Benjamini-Hochberg across every
+  unit tested. A unit with q below `max_q` (default 0.001) and at least `min_round_payees` (default 3) round
+  payees is flagged; a village is not reported again when flagged officers explain all its round payments.
+  Evidence: the round payments. At risk: how far each round payment is from its due amount (the whole payment
+  when the due cannot be computed).
+
+Why it matters
+  Invented payments are typed, not computed: a clerk who makes up beneficiaries or amounts writes 1,000.00 or
+  2,500.00, where an entitlement computed from a rate and an area comes out to the fen.
+
+Example
+  Officer 520102197803150031 paid round sums to 9 of 24 FARMLAND payees (expected 0.1%): p = 3e-25, q = 4e-22.
+
+False positives
+  Schemes paid in round sums by their rules but described in the config with a rate, manual top-ups in round
+  sums. Describe the scheme rules as applied, raise `min_round_payees`, or `--ignore AMT003`.",
+    severity: Severity::Medium,
+    columns: &[Col::Amount, Col::Scheme, Col::PayeeId, Col::Region],
+    optional_columns: &[Col::OfficerId, Col::Quantity, Col::Status],
+    references: &[],
+    params: &[
+        ParamSpec {
+            name: "unit_yuan",
+            default: ParamValue::Int(100),
+            doc: "an amount is round when it is a whole multiple of this many yuan",
+        },
+        ParamSpec {
+            name: "max_q",
+            default: ParamValue::Float(0.001),
+            doc: "Benjamini-Hochberg q-value below which a unit is flagged",
+        },
+        ParamSpec {
+            name: "min_round_payees",
+            default: ParamValue::Int(3),
+            doc: "distinct payees with round amounts a flagged unit has at least",
+        },
+        ParamSpec {
+            name: "min_base_rate",
+            default: ParamValue::Float(0.001),
+            doc: "floor of the expected share of round payees (chance alone)",
+        },
+    ],
+};
+
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    erase(
+        &META,
+        RoundSum {
+            ctx: env.batch.clone(),
+            unit_fen: p.int("unit_yuan").max(1).saturating_mul(100),
+            max_q: p.float("max_q"),
+            min_round: u64::try_from(p.int("min_round_payees").max(1)).unwrap_or(1),
+            min_base: p.float("min_base_rate").clamp(0.0, 1.0),
+        },
+    )
+}
+
+pub struct RoundSum {
+    ctx: BatchContext,
+    unit_fen: i64,
+    max_q: f64,
+    min_round: u64,
+    min_base: f64,
+}
+
+const OFFICER: i64 = 0;
+const REGION: i64 = 1;
+const SCHEME_BITS: u64 = 17;
+
+#[derive(Default)]
+pub struct State {
+    /// (mix(payee, scheme), officer hash, region hash with the scheme and the round flag in its low 17 bits)
+    payees: Keyed<(u64, u64, u64)>,
+    /// (officer hash, region hash (masked), row, fen at risk) of the round payments
+    round: Vec<(u64, u64, RowRef, i64)>,
+}
+
+fn region_key(h: u64) -> u64 {
+    h & !((1 << SCHEME_BITS) - 1)
+}
+
+impl Rule for RoundSum {
+    type State = State;
+
+    fn update(&self, st: &mut State, b: &Batch) {
+        let payee = b.hashes(Col::PayeeId);
+        let region = b.hashes(Col::Region);
+        let officer = b.hashes(Col::OfficerId);
+        let mut calc = DueCalc::new(&self.ctx);
+        for i in b.rows() {
+            let Some(s) = calc.scheme(b, i) else {
+                continue;
+            };
+            if s.is_amount_fixed() || !b.is_paid(i) {
+                continue;
+            }
+            let due = calc.due(b, i, s);
+            if due.is_some_and(|d| d % self.unit_fen == 0) {
+                continue;
+            }
+            let a = b.amount_fen[i];
+            let is_round = a > 0 && a % self.unit_fen == 0;
+            let off = officer.get(i).copied().unwrap_or(NO_HASH);
+            let reg = region_key(region[i]);
+            let scheme = u64::from(b.scheme[i]);
+            st.payees.push((
+                mix(payee[i], scheme),
+                off,
+                reg | (scheme << 1) | u64::from(is_round),
+            ));
+            if is_round {
+                let risk = due.map_or(a, |d| (a - d).abs());
+                st.round.push((off, reg, b.row_ref(i), risk));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut State, from: State) {
+        into.payees.append(from.payees);
+        into.round.extend(from.round);
+    }
+
+    fn finish(&self, st: State) -> Vec<Draft> {
+        // per payee and scheme: the units it was paid by, and whether any of their payments was round
+        let units: Vec<Vec<(i64, u64, u16, bool)>> = st.payees.finish(|run| {
+            let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
+            let mut out: BTreeMap<(i64, u64), bool> = BTreeMap::new();
+            for e in run {
+                let round = e.2 & 1 == 1;
+                if e.1 != NO_HASH {
+                    *out.entry((OFFICER, e.1)).or_default() |= round;
+                }
+                *out.entry((REGION, region_key(e.2))).or_default() |= round;
+            }
+            Some(
+                out.into_iter()
+                    .map(|((k, u), r)| (k, u, scheme, r))
+                    .collect(),
+            )
+        });
+        // (kind, unit) -> scheme -> (payees, round payees); kind -> scheme -> totals
+        let mut per_unit: BTreeMap<(i64, u64), BTreeMap<u16, (u64, u64)>> = BTreeMap::new();
+        let mut totals: BTreeMap<(i64, u16), (u64, u64)> = BTreeMap::new();
+        for (kind, unit, scheme, round) in units.into_iter().flatten() {
+            let e = per_unit
+                .entry((kind, unit))
+                .or_default()
+                .entry(scheme)
+                .or_default();
+            e.0 += 1;
+            e.1 += u64::from(round);
+            let t = totals.entry((kind, scheme)).or_default();
+            t.0 += 1;
+            t.1 += u64::from(round);
+        }
+        let mut tested: Vec<((i64, u64), u64, u64, f64, f64)> = Vec::new();
+        for (unit, schemes) in &per_unit {
+            let (mut n, mut k, mut expected) = (0u64, 0u64, 0.0f64);
+            for (scheme, (sn, sk)) in schemes {
+                let (tn, tk) = totals.get(&(unit.0, *scheme)).copied().unwrap_or((0, 0));
+                let (en, ek) = (tn - sn, tk - sk);
+                let rate = ((ek as f64 + 0.5) / (en as f64 + 1.0)).max(self.min_base);
+                n += sn;
+                k += sk;
+                expected += *sn as f64 * rate;
+            }
+            if n == 0 {
+                continue;
+            }
+            let p = expected / n as f64;
+            tested.push((*unit, n, k, p, upper_tail(k, n, p)));
+        }
+        let q = benjamini_hochberg(&tested.iter().map(|t| t.4).collect::<Vec<_>>());
+        let flagged: Vec<usize> = (0..tested.len())
+            .filter(|&i| q[i] < self.max_q && tested[i].2 >= self.min_round)
+            .collect();
+        let officers: BTreeSet<u64> = flagged
+            .iter()
+            .filter(|&&i| tested[i].0 .0 == OFFICER)
+            .map(|&i| tested[i].0 .1)
+            .collect();
+        let mut drafts = Vec::new();
+        for i in flagged {
+            let ((kind, unit), n, k, p, pv) = tested[i];
+            let rows: Vec<&(u64, u64, RowRef, i64)> = st
+                .round
+                .iter()
+                .filter(|r| {
+                    if kind == OFFICER {
+                        r.0 == unit
+                    } else {
+                        r.1 == unit
+                    }
+                })
+                .collect();
+            if kind == REGION && rows.iter().all(|r| officers.contains(&r.0)) {
+                continue;
+            }
+            let mut ev: Vec<(RowRef, i64)> = rows.iter().map(|r| (r.2, r.3)).collect();
+            ev.sort_unstable();
+            drafts.push(Draft {
+                evidence: ev.iter().map(|e| e.0).collect(),
+                facts: [kind, n as i64, k as i64]
+                    .into_iter()
+                    .chain([p, pv, q[i]].map(|x| x.to_bits() as i64))
+                    .chain(ev.iter().map(|e| e.1))
+                    .collect(),
+            });
+        }
+        drafts
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let [kind, n, k, p, pv, q] = d.facts.get(..6)?.try_into().ok()?;
+        let f = |x: i64| f64::from_bits(x as u64);
+        let risk_of: BTreeMap<RowRef, i64> = d
+            .evidence
+            .iter()
+            .copied()
+            .zip(d.facts[6..].iter().copied())
+            .collect();
+        let mut rows = rows_of(d, ev);
+        if rows.is_empty() {
+            return None;
+        }
+        rows.sort_by_key(|r| (r.pay_date, r.row));
+        let (subject_kind, subject, what) = if kind == OFFICER {
+            if !rows.iter().all(|r| r.officer_id == rows[0].officer_id) {
+                return None;
+            }
+            (SubjectKind::Officer, rows[0].officer_id.clone()?, "officer")
+        } else {
+            if !all_same(&rows, |r| &r.region) {
+                return None;
+            }
+            (SubjectKind::Region, rows[0].region.clone(), "region")
+        };
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|r| r.row.and_then(|x| risk_of.get(&x).copied()).unwrap_or(0))
+            .collect();
+        let mut schemes: Vec<&str> = rows.iter().map(|r| r.scheme.as_str()).collect();
+        schemes.sort_unstable();
+        schemes.dedup();
+        let explanation = format!(
+            "{what} {subject} paid round sums (multiples of {} yuan) not made round by the scheme rules to {k} of {n} distinct payees of {} ({:.1}%, expected {:.2}% from the same schemes elsewhere): binomial p = {:.2e}, Benjamini-Hochberg q = {:.2e} (threshold {}); {} round payments: {}",
+            self.unit_fen / 100,
+            schemes.join(", "),
+            k as f64 * 100.0 / n.max(1) as f64,
+            f(p) * 100.0,
+            f(pv),
+            f(q),
+            self.max_q,
+            rows.len(),
+            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6),
+        );
+        let _ = fmt_yuan;
+        Some(Finding::new(
+            &META,
+            META.severity,
+            subject_kind,
+            subject,
+            &rows,
+            &risk,
+            explanation,
+        ))
+    }
+}
