@@ -270,16 +270,11 @@ fn decimals(
 pub fn decode_date(arr: &ArrayRef, out: &mut Vec<i32>, bad: &mut impl FnMut(usize, Problem)) {
     out.clear();
     out.reserve(arr.len());
-    if let Ok(text) = Text::from_array(arr).map_err(|_| ()).and_then(|t| {
-        if matches!(
-            arr.data_type(),
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
-        ) {
-            Ok(t)
-        } else {
-            Err(())
-        }
-    }) {
+    let is_text = matches!(
+        arr.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
+    );
+    if let Some(text) = is_text.then(|| Text::from_array(arr).ok()).flatten() {
         for i in 0..text.len() {
             match text.get(i) {
                 None => {

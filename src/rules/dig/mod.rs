@@ -43,7 +43,7 @@ pub struct Units {
 pub struct Unit {
     pub level: Level,
     pub name: String,
-    pub counts: DigitCounts,
+    pub counts: Box<DigitCounts>,
     /// Lowest row (packed `RowRef`) per first-two-digit value; `u64::MAX` when none.
     pub sample: Box<[u64; 90]>,
 }
@@ -56,7 +56,7 @@ impl Units {
         self.units.push(Unit {
             level,
             name: name(),
-            counts: DigitCounts::default(),
+            counts: Box::default(),
             sample: Box::new([u64::MAX; 90]),
         });
         self.index.insert(key, self.units.len() - 1);
