@@ -260,6 +260,10 @@ pub fn registry() -> Vec<RuleEntry> {
             meta: &dup::cross_region::META,
             build: dup::cross_region::build,
         },
+        RuleEntry {
+            meta: &dup::same_person_many_identities::META,
+            build: dup::same_person_many_identities::build,
+        },
     ]
 }
 
