@@ -26,6 +26,8 @@ pub const KINDS: [&str; 7] = [
 ];
 
 const KIND_ID: u64 = 6;
+/// The kind of the name-sound blocks.
+pub const KIND_SOUND: u64 = 5;
 
 fn year(days: i32) -> i32 {
     crate::ledger::decode::date_from_days(days).map_or(0, |d| d.year())

@@ -31,8 +31,6 @@
 //! name with the same birth date in the same county scores at least 9 + 12 + 2 = 23; the same name and birth
 //! date in another county (two real people: common names repeat nationwide) 10 + 12 - 4 = 18.
 
-use chrono::Datelike;
-
 /// What the comparison saw, field by field (bits of [`Comparison::agree`]).
 pub mod field {
     pub const NAME_EXACT: u32 = 1;
@@ -132,24 +130,35 @@ fn region(a: &str, b: &str) -> (u32, f64) {
     }
 }
 
-fn digits8(days: i32) -> Option<[u8; 8]> {
-    let d = crate::ledger::decode::date_from_days(days)?;
-    let v = format!("{:04}{:02}{:02}", d.year().clamp(0, 9999), d.month(), d.day());
-    let b = v.as_bytes();
+/// `YYYYMMDD` digits of a day count (days since 1970-01-01), by the civil-from-days algorithm (integer only:
+/// this runs for many pairs).
+fn digits8(days: i32) -> [u8; 8] {
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = (yoe + era * 400 + i64::from(m <= 2)).clamp(0, 9999);
+    let v = y * 10_000 + m * 100 + d;
     let mut out = [0u8; 8];
-    out.copy_from_slice(b.get(..8)?);
-    Some(out)
+    let mut x = v;
+    for o in out.iter_mut().rev() {
+        *o = (x % 10) as u8;
+        x /= 10;
+    }
+    out
 }
 
 /// Whether two birth dates are one digit or one adjacent transposition apart (`19500312` / `19500321`).
 pub fn birth_near(a: i32, b: i32) -> bool {
-    let (Some(x), Some(y)) = (digits8(a), digits8(b)) else {
-        return false;
-    };
-    let diff: Vec<usize> = (0..8).filter(|&i| x[i] != y[i]).collect();
-    match diff.as_slice() {
-        [_] => true,
-        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+    let (x, y) = (digits8(a), digits8(b));
+    let mut diff = (0..8).filter(|&i| x[i] != y[i]);
+    match (diff.next(), diff.next(), diff.next()) {
+        (Some(_), None, _) => true,
+        (Some(i), Some(j), None) => j == i + 1 && x[i] == y[j] && x[j] == y[i],
         _ => false,
     }
 }
@@ -167,6 +176,32 @@ fn latin_sim(a: &str, b: &str) -> f64 {
         w.join(" ")
     };
     direct.max(strsim::jaro_winkler(&sorted(a), &sorted(b)))
+}
+
+/// Whether two ids are exactly one edit apart: one substitution, one adjacent transposition, or one
+/// character more or less (the optimal-string-alignment distance is 1), without allocating.
+pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let head = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    match long.len() - short.len() {
+        0 => {
+            if head == short.len() {
+                return false; // equal
+            }
+            let n = short.len();
+            let tail = short[head..]
+                .iter()
+                .rev()
+                .zip(long[head..].iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
+            let differ = n - head - tail;
+            differ == 1
+                || (differ == 2 && short[head] == long[head + 1] && short[head + 1] == long[head])
+        }
+        1 => short[head..] == long[head + 1..],
+        _ => false,
+    }
 }
 
 /// Similarity of two Chinese names by their pinyin syllables: the names must have as many syllables and
@@ -229,8 +264,7 @@ pub fn compare(a: &Person<'_>, b: &Person<'_>, min_score: f64) -> Option<Compari
     }
     if !a.id.is_empty()
         && !b.id.is_empty()
-        && a.id.len().abs_diff(b.id.len()) <= 1
-        && strsim::osa_distance(a.id, b.id) == 1
+        && one_edit(a.id.as_bytes(), b.id.as_bytes())
     {
         t.add(field::ID_ONE, weight::ID_ONE);
     }
@@ -384,11 +418,26 @@ mod tests {
         assert_eq!(compare(&a, &b, 20.0), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn one_edit_is_osa_distance_one(a in "[0-9X]{0,6}", b in "[0-9X]{0,6}") {
+            proptest::prop_assert_eq!(
+                one_edit(a.as_bytes(), b.as_bytes()),
+                strsim::osa_distance(&a, &b) == 1
+            );
+        }
+    }
+
     #[test]
     fn birth_dates_one_typo_apart() {
         let d = |s: &str| crate::ledger::decode::parse_date(s).expect("date");
         assert!(birth_near(d("1950-03-12"), d("1950-03-21")));
         assert!(birth_near(d("1950-03-12"), d("1950-08-12")));
         assert!(!birth_near(d("1950-03-12"), d("1951-04-12")));
+        assert!(!birth_near(d("1950-03-12"), d("1950-03-12")));
+        for s in ["1900-02-28", "1970-01-01", "2000-02-29", "1969-12-31", "2024-12-31"] {
+            let want: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+            assert_eq!(digits8(d(s)).to_vec(), want, "{s}");
+        }
     }
 }

@@ -51,6 +51,21 @@ pub struct Match {
 /// Blocking keys carry their kind in the low 3 bits.
 const KIND_BITS: u64 = 7;
 
+/// The birth date a block entry sorts by, if known.
+fn entry_birth(v: u64) -> Option<i32> {
+    let o = (v >> 32) as u32;
+    (o != u32::MAX).then(|| (i64::from(o) + i64::from(i32::MIN)) as i32)
+}
+
+/// In a name-sound block, a pair can only reach the threshold with equal or near birth dates (or an unknown
+/// one): every other way to the threshold (a shared account, phone, address, household) is a block of its own.
+fn births_may_match(x: u64, y: u64) -> bool {
+    match (entry_birth(x), entry_birth(y)) {
+        (Some(a), Some(b)) => a == b || compare::birth_near(a, b),
+        _ => true,
+    }
+}
+
 /// Every pair of the records `0..n` (`get(i)` gives record `i`) that reaches `cfg.min_score`, each pair once,
 /// sorted. Work and memory are linear in `n`: a few keys per record, a bounded window per block.
 pub fn find_matches<'a, F>(n: usize, get: F, cfg: &MatchConfig) -> Vec<Match>
@@ -91,7 +106,7 @@ where
                 let pa = get(a);
                 for y in &run[i + 1..(i + window).min(run.len())] {
                     let b = y.1 as u32;
-                    if a == b {
+                    if a == b || (kind == blocking::KIND_SOUND && !births_may_match(x.1, y.1)) {
                         continue;
                     }
                     let pb = get(b);
