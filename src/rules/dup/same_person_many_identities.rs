@@ -206,12 +206,7 @@ impl State {
         let name = normalise_name(b.text(Col::PayeeName, i).unwrap_or(""));
         let region = b.text(Col::Region, i).unwrap_or("").trim();
         let birth = id_birth_days(&id)
-            .or_else(|| {
-                b.has(Col::BirthDate)
-                    .then(|| b.birth_date.get(i).copied())
-                    .flatten()
-                    .filter(|d| *d != 0)
-            })
+            .or_else(|| b.birth_date.get(i).copied().filter(|d| *d != 0))
             .unwrap_or(NO_BIRTH);
         let start = self.arena.len() as u64;
         let mut lens = [0u8; 4];
