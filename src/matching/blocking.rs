@@ -75,7 +75,11 @@ pub fn shares_earlier(a: &Person<'_>, b: &Person<'_>, kind: u64) -> bool {
         || (kind > 1 && eq(a.household, b.household))
         || (kind > 2 && eq(a.phone, b.phone))
         || (kind > 3 && eq(a.address, b.address))
-        || (kind > 4 && a.birth.is_some() && a.birth == b.birth && !a.region.is_empty() && a.region == b.region)
+        || (kind > 4
+            && a.birth.is_some()
+            && a.birth == b.birth
+            && !a.region.is_empty()
+            && a.region == b.region)
         || (kind > 5
             && !a.phon.is_empty()
             && a.key == b.key
@@ -109,8 +113,15 @@ mod tests {
         assert!(shared("520112195003120017")); // county code
         assert!(shared("250102195003120017")); // transposition in the county code
         assert!(!shared("530112195003120027"));
-        let short = Person { id: "4512345", birth: Some(9), ..Person::default() };
-        let typo = Person { id: "4512354", ..short };
+        let short = Person {
+            id: "4512345",
+            birth: Some(9),
+            ..Person::default()
+        };
+        let typo = Person {
+            id: "4512354",
+            ..short
+        };
         assert!(keys(&short).iter().any(|k| keys(&typo).contains(k)));
     }
 

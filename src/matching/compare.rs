@@ -251,7 +251,12 @@ pub fn compare(a: &Person<'_>, b: &Person<'_>, min_score: f64) -> Option<Compari
     t.add(bits, w);
     for (x, y, bit, w) in [
         (a.account, b.account, field::ACCOUNT, weight::ACCOUNT),
-        (a.household, b.household, field::HOUSEHOLD, weight::HOUSEHOLD),
+        (
+            a.household,
+            b.household,
+            field::HOUSEHOLD,
+            weight::HOUSEHOLD,
+        ),
         (a.address, b.address, field::ADDRESS, weight::ADDRESS),
         (a.phone, b.phone, field::PHONE, weight::PHONE),
     ] {
@@ -262,10 +267,7 @@ pub fn compare(a: &Person<'_>, b: &Person<'_>, min_score: f64) -> Option<Compari
     if t.score + weight::NAME_EXACT + weight::ID_ONE < min_score {
         return None;
     }
-    if !a.id.is_empty()
-        && !b.id.is_empty()
-        && one_edit(a.id.as_bytes(), b.id.as_bytes())
-    {
+    if !a.id.is_empty() && !b.id.is_empty() && one_edit(a.id.as_bytes(), b.id.as_bytes()) {
         t.add(field::ID_ONE, weight::ID_ONE);
     }
     if t.score + weight::NAME_EXACT < min_score {
@@ -329,7 +331,11 @@ pub fn describe(agree: u32) -> Vec<String> {
         ),
         (field::NAME_SIMILAR, "similar name", weight::NAME_SIMILAR),
         (field::BIRTH, "same birth date", weight::BIRTH),
-        (field::BIRTH_NEAR, "birth date one digit apart", weight::BIRTH_NEAR),
+        (
+            field::BIRTH_NEAR,
+            "birth date one digit apart",
+            weight::BIRTH_NEAR,
+        ),
         (field::ID_ONE, "ids one edit apart", weight::ID_ONE),
         (field::VILLAGE, "same village", weight::VILLAGE),
         (field::TOWNSHIP, "same township", weight::TOWNSHIP),
@@ -339,7 +345,11 @@ pub fn describe(agree: u32) -> Vec<String> {
         (field::ADDRESS, "same address", weight::ADDRESS),
         (field::PHONE, "same phone", weight::PHONE),
         (field::NAME_DIFF, "different name", weight::NAME_DIFF),
-        (field::BIRTH_DIFF, "different birth date", weight::BIRTH_DIFF),
+        (
+            field::BIRTH_DIFF,
+            "different birth date",
+            weight::BIRTH_DIFF,
+        ),
         (field::REGION_FAR, "another county", weight::REGION_FAR),
     ];
     items
@@ -435,8 +445,18 @@ mod tests {
         assert!(birth_near(d("1950-03-12"), d("1950-08-12")));
         assert!(!birth_near(d("1950-03-12"), d("1951-04-12")));
         assert!(!birth_near(d("1950-03-12"), d("1950-03-12")));
-        for s in ["1900-02-28", "1970-01-01", "2000-02-29", "1969-12-31", "2024-12-31"] {
-            let want: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+        for s in [
+            "1900-02-28",
+            "1970-01-01",
+            "2000-02-29",
+            "1969-12-31",
+            "2024-12-31",
+        ] {
+            let want: Vec<u8> = s
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|b| b - b'0')
+                .collect();
             assert_eq!(digits8(d(s)).to_vec(), want, "{s}");
         }
     }

@@ -49,7 +49,8 @@ fn t2s_table() -> &'static [(char, char)] {
         v.dedup_by_key(|p| p.0);
         v.retain(|p| p.0 != p.1);
         // follow chains (a simplified character that is itself listed) so that mapping twice changes nothing
-        let look = |v: &[(char, char)], c: char| v.binary_search_by_key(&c, |p| p.0).ok().map(|i| v[i].1);
+        let look =
+            |v: &[(char, char)], c: char| v.binary_search_by_key(&c, |p| p.0).ok().map(|i| v[i].1);
         let resolved: Vec<(char, char)> = v
             .iter()
             .map(|&(t, mut s)| {
@@ -156,18 +157,19 @@ pub fn normalise_name(raw: &str) -> NormName {
     let mut latin: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut is_han_name = false;
-    let flush = |word: &mut String, chars: &mut String, phon: &mut String, latin: &mut Vec<String>| {
-        if word.is_empty() {
-            return;
-        }
-        for s in [&mut *chars, &mut *phon] {
-            if !s.is_empty() {
-                s.push(' ');
+    let flush =
+        |word: &mut String, chars: &mut String, phon: &mut String, latin: &mut Vec<String>| {
+            if word.is_empty() {
+                return;
             }
-            s.push_str(word);
-        }
-        latin.push(std::mem::take(word));
-    };
+            for s in [&mut *chars, &mut *phon] {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                s.push_str(word);
+            }
+            latin.push(std::mem::take(word));
+        };
     for c in nfkc.chars() {
         if is_han(c) {
             flush(&mut word, &mut chars, &mut phon, &mut latin);
@@ -263,7 +265,10 @@ mod tests {
         assert_eq!(normalise_name("张·伟").chars, "张伟");
         assert_eq!(normalise_name("陳　大文").chars, "陈大文");
         assert_eq!(normalise_name("ＪＯＨＮ Ｓｍｉｔｈ").chars, "john smith");
-        assert_eq!(normalise_name("José  Müller-Lüdenscheidt").chars, "jose muller ludenscheidt");
+        assert_eq!(
+            normalise_name("José  Müller-Lüdenscheidt").chars,
+            "jose muller ludenscheidt"
+        );
     }
 
     #[test]
@@ -284,7 +289,10 @@ mod tests {
     #[test]
     fn ids_fold_case_and_width() {
         assert_eq!(normalise_id("11010519491231002x"), "11010519491231002X");
-        assert_eq!(normalise_id("１１０１０５１９４９１２３１００２Ｘ"), "11010519491231002X");
+        assert_eq!(
+            normalise_id("１１０１０５１９４９１２３１００２Ｘ"),
+            "11010519491231002X"
+        );
         assert_eq!(normalise_id(" 110105-19491231-002X "), "11010519491231002X");
         assert_eq!(id_birth_days("11010519700102002X"), Some(1));
         assert_eq!(id_birth_days("110105700102002"), Some(1));

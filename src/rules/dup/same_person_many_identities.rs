@@ -210,7 +210,10 @@ impl State {
             .unwrap_or(NO_BIRTH);
         let start = self.arena.len() as u64;
         let mut lens = [0u8; 4];
-        for (l, s) in lens.iter_mut().zip([id.as_str(), &name.chars, &name.phon, region]) {
+        for (l, s) in lens
+            .iter_mut()
+            .zip([id.as_str(), &name.chars, &name.phon, region])
+        {
             let s = clip(s);
             self.arena.push_str(s);
             *l = s.len() as u8;
@@ -373,7 +376,9 @@ impl Rule for SamePersonManyIdentities {
         let risk: Vec<i64> = rows
             .iter()
             .map(|r| {
-                if r.payee_id != first.0 && first_periods.contains(&(r.scheme.as_str(), r.period.as_str())) {
+                if r.payee_id != first.0
+                    && first_periods.contains(&(r.scheme.as_str(), r.period.as_str()))
+                {
                     r.amount_fen
                 } else {
                     0
