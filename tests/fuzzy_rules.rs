@@ -232,7 +232,7 @@ fn generated(dir: &Path, anomaly_rate: f64) -> subsidy_audit::Outcome {
                 .into_iter()
                 .collect()
         } else {
-            Default::default()
+            std::collections::BTreeMap::default()
         },
         row_group_rows: 4096,
         ..GenerateOptions::default()

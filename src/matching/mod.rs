@@ -127,7 +127,7 @@ where
         .into_iter()
         .flatten()
         .collect();
-    found.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    found.sort_by_key(|x| (x.a, x.b));
     found.dedup_by(|x, y| (x.a, x.b) == (y.a, y.b));
     found
 }
