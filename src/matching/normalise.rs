@@ -222,10 +222,15 @@ pub fn normalise_id(raw: &str) -> String {
     };
     if raw.is_ascii() {
         raw.chars().for_each(&mut push);
-    } else {
-        raw.nfkc().for_each(&mut push);
+        return out;
     }
-    out
+    raw.nfkc().for_each(&mut push);
+    if out.is_ascii() {
+        out
+    } else {
+        // dropping a space can leave a combining mark next to a letter: compose again
+        out.nfkc().collect()
+    }
 }
 
 /// The birth date (days since 1970-01-01) carried by a normalised resident id: `YYYYMMDD` at characters 7-14

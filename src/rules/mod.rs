@@ -402,7 +402,7 @@ mod tests {
         assert_eq!(codes(&["DUP001"], &[]), vec!["DUP001"]);
         assert_eq!(
             codes(&["dup"], &["DUP002", "DUP004"]),
-            vec!["DUP001", "DUP003"]
+            vec!["DUP001", "DUP003", "DUP005"]
         );
         assert!(matches!(
             select(&["XYZ".into()], &[]),
