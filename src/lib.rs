@@ -21,6 +21,7 @@ pub mod finding;
 pub mod generate;
 pub mod ident;
 pub mod ledger;
+pub mod matching;
 pub mod money;
 pub mod period;
 pub mod pipeline;

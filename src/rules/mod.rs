@@ -278,6 +278,10 @@ pub fn registry() -> Vec<RuleEntry> {
             meta: &dup::cross_region::META,
             build: dup::cross_region::build,
         },
+        RuleEntry {
+            meta: &dup::same_person_many_identities::META,
+            build: dup::same_person_many_identities::build,
+        },
     ]
 }
 
@@ -416,7 +420,7 @@ mod tests {
         assert_eq!(codes(&["DUP001"], &[]), vec!["DUP001"]);
         assert_eq!(
             codes(&["dup"], &["DUP002", "DUP004"]),
-            vec!["DUP001", "DUP003"]
+            vec!["DUP001", "DUP003", "DUP005"]
         );
         assert!(matches!(
             select(&["XYZ".into()], &[]),

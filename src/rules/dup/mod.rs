@@ -4,6 +4,7 @@
 pub mod cross_region;
 pub mod duplicate_payment;
 pub mod one_payee_many_accounts;
+pub mod same_person_many_identities;
 pub mod shared_account;
 
 use crate::finding::EvidenceRow;

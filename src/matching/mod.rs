@@ -1,0 +1,175 @@
+//! Record linkage: finding one person behind several identities (names, ids, villages).
+//!
+//! ```text
+//! records --normalise--> names (characters, pinyin / Soundex), ids, birth dates
+//!         --blocking--> (block key, record) entries, partitioned and sorted in parallel (rules::keyed)
+//!         --compare--> pairs inside each block (a capped window: never all pairs) scored field by field
+//!         --cluster--> union-find over the pairs that reach the threshold: persons
+//! ```
+//!
+//! [`normalise`] makes names and ids comparable, [`blocking`] chooses the pairs worth comparing,
+//! [`compare`] scores a pair (a Fellegi-Sunter log-likelihood; the weights are documented there) and
+//! [`cluster`] joins matched pairs into persons. The rule `DUP005` (`rules::dup::same_person_many_identities`)
+//! drives it over a ledger; `find_matches` is usable on its own.
+
+pub mod blocking;
+pub mod cluster;
+pub mod compare;
+pub mod normalise;
+
+pub use compare::{Comparison, Person};
+
+use crate::rules::keyed::Keyed;
+use rayon::prelude::*;
+
+/// How to match.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchConfig {
+    /// The score from which two records are one person.
+    pub min_score: f64,
+    /// Each record of a block is compared with at most this many neighbours (records sorted by birth date).
+    pub window: usize,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        Self {
+            min_score: 20.0,
+            window: 12,
+        }
+    }
+}
+
+/// Two records found to be one person (`a < b`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    pub a: u32,
+    pub b: u32,
+    pub cmp: Comparison,
+}
+
+/// Blocking keys carry their kind in the low 3 bits.
+const KIND_BITS: u64 = 7;
+
+/// The birth date a block entry sorts by, if known.
+fn entry_birth(v: u64) -> Option<i32> {
+    let o = (v >> 32) as u32;
+    (o != u32::MAX).then(|| (i64::from(o) + i64::from(i32::MIN)) as i32)
+}
+
+/// In a name-sound block, a pair can only reach the threshold with equal or near birth dates (or an unknown
+/// one): every other way to the threshold (a shared account, phone, address, household) is a block of its own.
+fn births_may_match(x: u64, y: u64) -> bool {
+    match (entry_birth(x), entry_birth(y)) {
+        (Some(a), Some(b)) => a == b || compare::birth_near(a, b),
+        _ => true,
+    }
+}
+
+/// Every pair of the records `0..n` (`get(i)` gives record `i`) that reaches `cfg.min_score`, each pair once,
+/// sorted. Work and memory are linear in `n`: a few keys per record, a bounded window per block.
+pub fn find_matches<'a, F>(n: usize, get: F, cfg: &MatchConfig) -> Vec<Match>
+where
+    F: Fn(u32) -> Person<'a> + Sync,
+{
+    const CHUNK: usize = 1 << 15;
+    let blocks = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut k: Keyed<(u64, u64)> = Keyed::default();
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let p = get(i as u32);
+                // sorted by birth date inside a block, then by record
+                let order = p.birth.map_or(u64::from(u32::MAX), |b| {
+                    u64::from((i64::from(b) - i64::from(i32::MIN)) as u32)
+                });
+                blocking::for_each_key(&p, |kind, key| {
+                    k.push(((key & !KIND_BITS) | kind, (order << 32) | i as u64));
+                });
+            }
+            k
+        })
+        .reduce(Keyed::default, |mut a, b| {
+            a.append(b);
+            a
+        });
+    let window = cfg.window.max(2);
+    let mut found: Vec<Match> = blocks
+        .finish(|run| {
+            if run.len() < 2 {
+                return None;
+            }
+            let kind = run[0].0 & KIND_BITS;
+            let mut out = Vec::new();
+            for (i, x) in run.iter().enumerate() {
+                let a = x.1 as u32;
+                let pa = get(a);
+                for y in &run[i + 1..(i + window).min(run.len())] {
+                    let b = y.1 as u32;
+                    if a == b || (kind == blocking::KIND_SOUND && !births_may_match(x.1, y.1)) {
+                        continue;
+                    }
+                    let pb = get(b);
+                    if blocking::shares_earlier(&pa, &pb, kind) {
+                        continue;
+                    }
+                    if let Some(cmp) = compare::compare(&pa, &pb, cfg.min_score) {
+                        out.push(Match {
+                            a: a.min(b),
+                            b: a.max(b),
+                            cmp,
+                        });
+                    }
+                }
+            }
+            (!out.is_empty()).then_some(out)
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+    found.sort_by_key(|x| (x.a, x.b));
+    found.dedup_by(|x, y| (x.a, x.b) == (y.a, y.b));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use normalise::{id_birth_days, normalise_id, normalise_name, NormName};
+
+    #[test]
+    fn finds_the_homophone_pair_among_others() {
+        let rows = [
+            ("520102195003120017", "张伟", "520102003004"),
+            ("520102195003120350", "章玮", "520102007001"),
+            ("520102195003120113", "李娜", "520102003004"),
+            ("110105195003120035", "张伟", "110105001001"),
+            ("520102196101010012", "张伟", "520102003004"),
+        ];
+        let recs: Vec<(String, NormName, &str)> = rows
+            .iter()
+            .map(|(i, n, r)| (normalise_id(i), normalise_name(n), *r))
+            .collect();
+        let get = |i: u32| {
+            let (id, n, r) = &recs[i as usize];
+            Person {
+                id,
+                chars: &n.chars,
+                phon: &n.phon,
+                key: n.key,
+                is_han: n.is_han,
+                birth: id_birth_days(id),
+                region: r,
+                ..Person::default()
+            }
+        };
+        let m = find_matches(recs.len(), get, &MatchConfig::default());
+        let pairs: Vec<(u32, u32)> = m.iter().map(|x| (x.a, x.b)).collect();
+        assert_eq!(pairs, vec![(0, 1)]);
+        let tight = MatchConfig {
+            window: 2,
+            ..MatchConfig::default()
+        };
+        assert_eq!(find_matches(recs.len(), get, &tight).len(), 1);
+    }
+}

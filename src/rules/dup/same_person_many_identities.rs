@@ -1,0 +1,441 @@
+//! DUP005 same-person-many-identities (一人多名): one person enrolled and paid under two or more payee ids.
+//!
+//! State: one compact record per distinct payee (first paid row, hashed account / household / address /
+//! phone, phonetic key, birth date, and the normalised id, name, pinyin and region text stored once in an
+//! arena), plus one `(payee hash, row)` pair per paid row. Finishing matches the records
+//! ([`crate::matching`]), clusters them into persons, and only then picks the rows of the clustered payees
+//! out of the pairs as evidence.
+
+use super::{by_pay_date, list, who};
+use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
+use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
+use crate::ledger::column::Col;
+use crate::matching::compare::describe;
+use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
+use crate::matching::{cluster, find_matches, MatchConfig, Person};
+use crate::money::fmt_yuan;
+use crate::rules::{
+    erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
+    RuleMeta,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DUP005",
+    name: "same-person-many-identities",
+    summary: "One person paid under two or more payee ids: a homophone or variant name, a near id, another village (一人多名)",
+    doc: "\
+What it flags
+  Two or more payee ids whose records look like one person. Names are normalised (full-width forms,
+  traditional to simplified characters, Latin case and diacritics) and compared by characters and by sound
+  (pinyin, so 张伟 and 章玮 agree; Soundex for Latin names); ids, birth dates (from the id or the birth_date
+  column), regions (village, township, county), accounts, households, addresses and phones are compared too.
+  Each agreement adds the points of a Fellegi-Sunter log-likelihood (see the README); pairs reaching
+  `min_score` (default 20) are joined into persons. Only pairs sharing a block (same account, household,
+  phone or address; same region and birth date; same name sound and birth year; ids one edit apart with the
+  same birth date) are compared, each block in a window of `window` neighbours.
+  At risk: what the other identities were paid for a scheme and period in which the first identity (the one
+  paid first) was also paid.
+
+Why it matters
+  Enrolling the same person again under a homophone name, a slightly different id and another village is
+  a favourite way to collect twice: exact keys never see it, and village clerks see only their own books.
+
+Example
+  张伟 (520102195003120017, village 520102003004) and 章玮 (520102195003120350, village 520102007001):
+  same pinyin zhang wei +9, same birth date +12, same county +2 = 23; 章玮 was paid 1200.00 yuan of
+  ELDERLY in months 张伟 was also paid.
+
+False positives
+  Twins with homophone names, or two people of the same name and birth date in one county. Raise
+  `min_score` (e.g. 24 requires the same township or another agreeing field), or `--ignore DUP005`.",
+    severity: Severity::High,
+    columns: &[Col::PayeeId, Col::PayeeName, Col::Region, Col::Account],
+    optional_columns: &[
+        Col::Status,
+        Col::HouseholdId,
+        Col::BirthDate,
+        Col::Address,
+        Col::Phone,
+    ],
+    references: &[],
+    params: &[
+        ParamSpec {
+            name: "min_score",
+            default: ParamValue::Float(20.0),
+            doc: "match score (sum of log2 likelihood ratios) from which two payees are one person",
+        },
+        ParamSpec {
+            name: "window",
+            default: ParamValue::Int(12),
+            doc: "neighbours each record is compared with inside a block (bounds the work of large blocks)",
+        },
+    ],
+};
+
+pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+    erase(
+        &META,
+        SamePersonManyIdentities {
+            cfg: MatchConfig {
+                min_score: p.float("min_score"),
+                window: p.int("window").clamp(2, 1000) as usize,
+            },
+        },
+    )
+}
+
+pub struct SamePersonManyIdentities {
+    cfg: MatchConfig,
+}
+
+/// The payee hashes are xxh3 values already: the map uses them as they are.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+const NO_BIRTH: i32 = i32::MIN;
+/// Longest text kept per field, in bytes.
+const MAX_TEXT: usize = 255;
+
+/// One distinct payee.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    payee: u64,
+    first: RowRef,
+    account: u64,
+    household: u64,
+    address: u64,
+    phone: u64,
+    key: u64,
+    /// Offset of its texts (id, name characters, name sound, region) in the arena.
+    start: u64,
+    birth: i32,
+    lens: [u8; 4],
+    is_han: bool,
+}
+
+const ROW_CHUNK: usize = 1 << 16;
+
+/// The rule's state.
+#[derive(Default)]
+pub struct State {
+    index: IdMap<u32>,
+    recs: Vec<Rec>,
+    arena: String,
+    /// (payee hash, row) of every paid row, in chunks (merging moves chunks).
+    rows: Vec<Vec<(u64, RowRef)>>,
+}
+
+fn clip(s: &str) -> &str {
+    if s.len() <= MAX_TEXT {
+        return s;
+    }
+    let mut end = MAX_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+impl State {
+    fn texts<'a>(&'a self, r: &Rec) -> [&'a str; 4] {
+        let mut at = r.start as usize;
+        r.lens.map(|l| {
+            let s = self.arena.get(at..at + usize::from(l)).unwrap_or("");
+            at += usize::from(l);
+            s
+        })
+    }
+
+    fn person(&self, r: &Rec) -> Person<'_> {
+        let [id, chars, phon, region] = self.texts(r);
+        Person {
+            id,
+            chars,
+            phon,
+            key: r.key,
+            is_han: r.is_han,
+            birth: (r.birth != NO_BIRTH).then_some(r.birth),
+            region,
+            account: r.account,
+            household: r.household,
+            address: r.address,
+            phone: r.phone,
+        }
+    }
+
+    fn push_row(&mut self, e: (u64, RowRef)) {
+        match self.rows.last_mut() {
+            Some(c) if c.len() < c.capacity() => c.push(e),
+            _ => {
+                let mut c = Vec::with_capacity(ROW_CHUNK);
+                c.push(e);
+                self.rows.push(c);
+            }
+        }
+    }
+
+    /// A record for batch row `i`, its texts appended to the arena.
+    fn record(&mut self, b: &Batch, i: usize, payee: u64) -> Rec {
+        let hashed = |c: Col| b.hashes(c).get(i).copied().unwrap_or(NO_HASH);
+        let contact = |c: Col| {
+            b.text(c, i)
+                .map(normalise_id)
+                .filter(|s| !s.is_empty())
+                .map_or(NO_HASH, |s| hash_text(&s))
+        };
+        let id = normalise_id(b.text(Col::PayeeId, i).unwrap_or(""));
+        let name = normalise_name(b.text(Col::PayeeName, i).unwrap_or(""));
+        let region = b.text(Col::Region, i).unwrap_or("").trim();
+        let birth = id_birth_days(&id)
+            .or_else(|| b.birth_date.get(i).copied().filter(|d| *d != 0))
+            .unwrap_or(NO_BIRTH);
+        let start = self.arena.len() as u64;
+        let mut lens = [0u8; 4];
+        for (l, s) in lens
+            .iter_mut()
+            .zip([id.as_str(), &name.chars, &name.phon, region])
+        {
+            let s = clip(s);
+            self.arena.push_str(s);
+            *l = s.len() as u8;
+        }
+        Rec {
+            payee,
+            first: b.row_ref(i),
+            account: hashed(Col::Account),
+            household: hashed(Col::HouseholdId),
+            address: contact(Col::Address),
+            phone: contact(Col::Phone),
+            key: name.key,
+            start,
+            birth,
+            lens,
+            is_han: name.is_han,
+        }
+    }
+}
+
+impl Rule for SamePersonManyIdentities {
+    type State = State;
+
+    fn update(&self, st: &mut State, b: &Batch) {
+        let payees = b.hashes(Col::PayeeId);
+        for i in b.rows() {
+            if !b.is_paid(i) {
+                continue;
+            }
+            let Some(&h) = payees.get(i) else { continue };
+            let row = b.row_ref(i);
+            st.push_row((h, row));
+            match st.index.get(&h) {
+                Some(&at) => {
+                    if row < st.recs[at as usize].first {
+                        let r = st.record(b, i, h);
+                        st.recs[at as usize] = r;
+                    }
+                }
+                None => {
+                    let r = st.record(b, i, h);
+                    st.index.insert(h, st.recs.len() as u32);
+                    st.recs.push(r);
+                }
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut State, from: State) {
+        let shift = into.arena.len() as u64;
+        into.arena.push_str(&from.arena);
+        for mut r in from.recs {
+            r.start += shift;
+            match into.index.get(&r.payee) {
+                Some(&at) => {
+                    if r.first < into.recs[at as usize].first {
+                        into.recs[at as usize] = r;
+                    }
+                }
+                None => {
+                    into.index.insert(r.payee, into.recs.len() as u32);
+                    into.recs.push(r);
+                }
+            }
+        }
+        into.rows.extend(from.rows);
+    }
+
+    fn finish(&self, mut st: State) -> Vec<Draft> {
+        // record order independent of the merge order: by first paid row
+        st.recs.sort_unstable_by_key(|r| r.first);
+        st.index = IdMap::default();
+        let st = st;
+        let matches = find_matches(
+            st.recs.len(),
+            |i| st.person(&st.recs[i as usize]),
+            &self.cfg,
+        );
+        let pairs: Vec<(u32, u32)> = matches.iter().map(|m| (m.a, m.b)).collect();
+        let groups = cluster::clusters(st.recs.len(), &pairs);
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        // payee hash -> cluster
+        let mut member: IdMap<u32> = IdMap::default();
+        for (c, g) in groups.iter().enumerate() {
+            for &i in g {
+                member.insert(st.recs[i as usize].payee, c as u32);
+            }
+        }
+        let mut evidence: Vec<(u32, RowRef)> = st
+            .rows
+            .par_iter()
+            .flat_map_iter(|chunk| {
+                chunk
+                    .iter()
+                    .filter_map(|(h, r)| member.get(h).map(|c| (*c, *r)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        evidence.sort_unstable();
+        let mut by_cluster: Vec<Vec<RowRef>> = vec![Vec::new(); groups.len()];
+        for (c, r) in evidence {
+            by_cluster[c as usize].push(r);
+        }
+        let mut edges: Vec<Vec<i64>> = vec![Vec::new(); groups.len()];
+        for m in &matches {
+            let c = member[&st.recs[m.a as usize].payee] as usize;
+            if edges[c].len() < 4 * 20 {
+                edges[c].extend([
+                    st.recs[m.a as usize].payee as i64,
+                    st.recs[m.b as usize].payee as i64,
+                    (m.cmp.score * 10.0).round() as i64,
+                    i64::from(m.cmp.agree),
+                ]);
+            }
+        }
+        groups
+            .iter()
+            .zip(by_cluster)
+            .zip(edges)
+            .map(|((g, rows), e)| {
+                let mut facts = vec![g.len() as i64];
+                facts.extend(g.iter().map(|&i| st.recs[i as usize].payee as i64));
+                facts.extend(e);
+                Draft {
+                    evidence: rows,
+                    facts,
+                }
+            })
+            .collect()
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        by_pay_date(&mut rows);
+        let n = usize::try_from(*d.facts.first()?).ok()?;
+        let members: Vec<i64> = d.facts.get(1..=n)?.to_vec();
+        // each identity's rows, identities in order of their first payment
+        let mut ids: Vec<(&str, Vec<&EvidenceRow>)> = Vec::new();
+        for r in &rows {
+            match ids.iter_mut().find(|(id, _)| *id == r.payee_id) {
+                Some((_, v)) => v.push(r),
+                None => ids.push((&r.payee_id, vec![r])),
+            }
+        }
+        let by_hash: HashMap<i64, &EvidenceRow> = ids
+            .iter()
+            .map(|(id, v)| (hash_text(id) as i64, v[0]))
+            .collect();
+        if ids.len() < 2 || ids.len() != n || members.iter().any(|h| !by_hash.contains_key(h)) {
+            return None; // a hash collision or rows that could not be read back
+        }
+        let first = &ids[0];
+        let first_periods: BTreeSet<(&str, &str)> = first
+            .1
+            .iter()
+            .map(|r| (r.scheme.as_str(), r.period.as_str()))
+            .collect();
+        let risk: Vec<i64> = rows
+            .iter()
+            .map(|r| {
+                if r.payee_id != first.0
+                    && first_periods.contains(&(r.scheme.as_str(), r.period.as_str()))
+                {
+                    r.amount_fen
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let mut subject: Vec<&str> = ids.iter().map(|(id, _)| *id).collect();
+        subject.sort_unstable();
+        let edges: Vec<String> = d.facts[1 + n..]
+            .chunks_exact(4)
+            .filter_map(|e| {
+                let (a, b) = (by_hash.get(&e[0])?, by_hash.get(&e[1])?);
+                let fields = describe(e[3] as u32).join(", ");
+                let score = e[2] as f64 / 10.0;
+                Some(format!(
+                    "{} ~ {}: score {score:.1} >= {:.1} ({fields})",
+                    who(a),
+                    who(b),
+                    self.cfg.min_score
+                ))
+            })
+            .collect();
+        let mut extra: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
+        for (r, f) in rows.iter().zip(&risk) {
+            if *f != 0 {
+                let e = extra.entry(r.payee_id.as_str()).or_default();
+                e.0 += 1;
+                e.1 += f;
+            }
+        }
+        let paid: Vec<String> = ids[1..]
+            .iter()
+            .map(|(id, v)| {
+                let (k, fen) = extra.get(id).copied().unwrap_or((0, 0));
+                format!(
+                    "{} {} yuan in {k} payment{} for scheme periods {} was also paid for",
+                    who(v[0]),
+                    fmt_yuan(fen),
+                    if k == 1 { "" } else { "s" },
+                    who(first.1[0])
+                )
+            })
+            .collect();
+        let explanation = format!(
+            "{} payee ids look like one person: {}; {}",
+            ids.len(),
+            list(&edges, 4),
+            paid.join("; ")
+        );
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Person,
+            subject.join("|"),
+            &rows,
+            &risk,
+            explanation,
+        ))
+    }
+}
