@@ -258,7 +258,7 @@ impl Officials {
         self.field(idx, 3)
     }
 
-    /// `王五 (52010219700101001X, 村主任)`
+    /// `王五 (11010519491231002X, 村主任)`
     pub fn describe(&self, idx: u32) -> String {
         let role = self.role(idx);
         if role.is_empty() {
@@ -295,7 +295,7 @@ mod tests {
     fn officials_relatives_accounts_households() {
         let o = Officials::from_rows(&[
             Row {
-                id: "52010219700101001X",
+                id: "11010519491231002X",
                 name: "王五",
                 account: Some("6228480000000001"),
                 role: Some("村主任"),
@@ -306,20 +306,20 @@ mod tests {
                 id: "520102199501010021",
                 name: "王小五",
                 household: Some("H1"),
-                relative_of: Some("52010219700101001x"),
+                relative_of: Some("11010519491231002x"),
                 ..Row::default()
             },
         ]);
-        let w = o.by_id(id_key("52010219700101001X")).expect("official");
-        assert_eq!(o.describe(w), "王五 (52010219700101001X, 村主任)");
+        let w = o.by_id(id_key("11010519491231002X")).expect("official");
+        assert_eq!(o.describe(w), "王五 (11010519491231002X, 村主任)");
         let r = o.by_id(id_key("520102199501010021")).expect("relative");
         let rp = o.person(r).expect("p");
         assert!(rp.is_relative());
-        assert_eq!(rp.official, id_key("52010219700101001X"));
-        assert_eq!(o.relative_of(r), "52010219700101001x");
+        assert_eq!(rp.official, id_key("11010519491231002X"));
+        assert_eq!(o.relative_of(r), "11010519491231002x");
         assert_eq!(o.by_account(hash_text("6228480000000001")), Some(w));
         assert_eq!(o.by_household(hash_text("H1")), Some(w));
-        assert!(o.officer_related(id_key("52010219700101001X"), rp));
+        assert!(o.officer_related(id_key("11010519491231002X"), rp));
         assert!(!o.officer_related(hash_text("X"), rp));
     }
 }

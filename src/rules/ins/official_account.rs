@@ -23,7 +23,7 @@ Why it matters
   the beneficiary never sees the money, and the ledger still shows their name.
 
 Example
-  李四 (520102194501010012) paid into account 6228480000000001 of 王五 (52010219700101001X, 村主任);
+  李四 (520102194501010012) paid into account 6228480000000001 of 王五 (11010519491231002X, 村主任);
   paid 1 payment (1416.00 yuan) on 2024-04-12.
 
 False positives

@@ -23,8 +23,8 @@ Why it matters
   is the most frequent insider abuse in audits: they decide who is eligible and approve the payments.
 
 Example
-  王五 (52010219700101001X) is an official: 王五 (52010219700101001X, 村主任); paid 4 payments
-  (7200.00 yuan) from 2024-02-12 to 2024-11-12; 4 of them prepared by officer 52010219700101001X, the
+  王五 (11010519491231002X) is an official: 王五 (11010519491231002X, 村主任); paid 4 payments
+  (7200.00 yuan) from 2024-02-12 to 2024-11-12; 4 of them prepared by officer 11010519491231002X, the
   official or a relative of the payee (self-dealing).
 
 False positives

@@ -25,7 +25,7 @@ Why it matters
   sibling or an in-law for minimum-income support or hardship relief, and approves the payments.
 
 Example
-  王小五 (520102199501010021) is a relative of official 王五 (52010219700101001X, 村主任) (officials table,
+  王小五 (520102199501010021) is a relative of official 王五 (11010519491231002X, 村主任) (officials table,
   relative_of); paid 12 payments (5040.00 yuan) from 2024-01-12 to 2024-12-12.
 
 False positives
