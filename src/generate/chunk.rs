@@ -1051,6 +1051,8 @@ impl Chunk {
             };
             self.protect(e);
             let acct = self.account_of(official);
+            // the officials table must list the card the money went to, or nothing could tell
+            self.officials[o].with_account = true;
             let p = self.enrolls[e].person as usize;
             let t = self.tag(
                 K_OFFICIAL,
