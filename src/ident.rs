@@ -94,8 +94,8 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
 /// Province-level codes of GB/T 2260 (the first two digits of a resident id), with 71 (Taiwan), 81 (Hong
 /// Kong), 82 (Macao) and 83 (residence permits of Taiwan residents).
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53,
-    54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// Oldest age (whole years on the payment date) that is still plausible.
@@ -347,7 +347,10 @@ mod tests {
         assert_eq!(w.as_str(), "11010519491231002X");
         // lower-case x, surrounding spaces
         let w2 = validate_id(" 11010519491231002x ").expect("valid");
-        assert_eq!((w2.as_str(), w2.form), ("11010519491231002X", IdForm::Normalised));
+        assert_eq!(
+            (w2.as_str(), w2.form),
+            ("11010519491231002X", IdForm::Normalised)
+        );
         // full-width digits and X
         let fw = validate_id("１１０１０５１９４９１２３１００２Ｘ").expect("valid");
         assert_eq!(fw.as_str(), "11010519491231002X");
@@ -361,19 +364,49 @@ mod tests {
         assert_eq!(validate_id("1101051949123100"), Err(IdProblem::Length));
         assert_eq!(validate_id(""), Err(IdProblem::Length));
         assert_eq!(validate_id("P01"), Err(IdProblem::Length));
-        assert_eq!(validate_id("1101051949123100AX"), Err(IdProblem::Characters));
-        assert_eq!(validate_id("11010519491231002Y"), Err(IdProblem::Characters));
-        assert_eq!(validate_id("张三10519491231002X"), Err(IdProblem::Characters));
-        assert_eq!(validate_id("110105194912310021"), Err(IdProblem::CheckCharacter));
-        assert_eq!(validate_id(&with_check("11010519450230001")), Err(IdProblem::BirthDate));
-        assert_eq!(validate_id(&with_check("11010519451301001")), Err(IdProblem::BirthDate));
-        assert_eq!(validate_id(&with_check("11010518700101001")), Err(IdProblem::BirthDate));
+        assert_eq!(
+            validate_id("1101051949123100AX"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("11010519491231002Y"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("张三10519491231002X"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("110105194912310021"),
+            Err(IdProblem::CheckCharacter)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010519450230001")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010519451301001")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010518700101001")),
+            Err(IdProblem::BirthDate)
+        );
         assert_eq!(validate_id("110105450230001"), Err(IdProblem::BirthDate));
-        assert_eq!(validate_id(&with_check("99010519491231001")), Err(IdProblem::Region));
-        assert_eq!(validate_id(&with_check("00010519491231001")), Err(IdProblem::Region));
+        assert_eq!(
+            validate_id(&with_check("99010519491231001")),
+            Err(IdProblem::Region)
+        );
+        assert_eq!(
+            validate_id(&with_check("00010519491231001")),
+            Err(IdProblem::Region)
+        );
         // problems that need the payment date
         let paid = d(2024, 5, 10);
-        assert_eq!(check_age(d(2025, 1, 1), paid), Some(IdProblem::BornAfterPayment));
+        assert_eq!(
+            check_age(d(2025, 1, 1), paid),
+            Some(IdProblem::BornAfterPayment)
+        );
         assert_eq!(check_age(d(1900, 1, 1), paid), Some(IdProblem::TooOld));
         assert_eq!(check_age(d(1904, 5, 10), paid), None);
         assert_eq!(check_age(d(1944, 3, 15), paid), None);

@@ -155,7 +155,11 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
     for (flag, cfg, at) in [
         (&opts.registry, &config.registry.path, &mut layout.registry),
         (&opts.deaths, &config.deaths.path, &mut layout.deaths),
-        (&opts.officials, &config.officials.path, &mut layout.officials),
+        (
+            &opts.officials,
+            &config.officials.path,
+            &mut layout.officials,
+        ),
     ] {
         if flag.is_none() {
             if let Some(p) = cfg {

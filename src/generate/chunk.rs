@@ -778,6 +778,19 @@ impl Chunk {
                         self.rows[r].deleted = true;
                     }
                 }
+                // the person's other schemes go on paying too: those payments are posthumous as well
+                let after = death + Duration::days(60);
+                for row in &mut self.rows {
+                    if row.person as usize == p
+                        && row.tag == 0
+                        && !row.deleted
+                        && row.status == PAID
+                        && row.pay_date > after
+                    {
+                        row.tag = t;
+                        n += 1;
+                    }
+                }
                 n
             }
             K_OFFICIAL => self.plant_official(schemes),

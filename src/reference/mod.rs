@@ -55,9 +55,13 @@ pub fn id_key_fast(raw: Option<&str>, raw_hash: u64) -> u64 {
 /// A name with its width and spaces normalised: full-width ASCII forms to ASCII, every space (ASCII or
 /// ideographic) and the middle dots of transcribed names dropped, ASCII letters upper-cased.
 pub fn normalise_name(raw: &str) -> Cow<'_, str> {
-    let plain = raw
-        .chars()
-        .all(|c| !c.is_whitespace() && !('\u{ff01}'..='\u{ff5e}').contains(&c) && !c.is_ascii_lowercase() && c != '·' && c != '•');
+    let plain = raw.chars().all(|c| {
+        !c.is_whitespace()
+            && !('\u{ff01}'..='\u{ff5e}').contains(&c)
+            && !c.is_ascii_lowercase()
+            && c != '·'
+            && c != '•'
+    });
     if plain {
         return Cow::Borrowed(raw);
     }
@@ -180,7 +184,10 @@ mod tests {
         assert_eq!(id_key("11010519491231002x"), k);
         assert_eq!(id_key(" １１０１０５１９４９１２３１００２Ｘ"), k);
         assert_eq!(id_key("110105491231002"), k);
-        assert_eq!(id_key_fast(Some("11010519491231002X"), hash_text("11010519491231002X")), k);
+        assert_eq!(
+            id_key_fast(Some("11010519491231002X"), hash_text("11010519491231002X")),
+            k
+        );
         assert_eq!(id_key_fast(Some("110105491231002"), 99), k);
         assert_eq!(id_key("P01"), hash_text("P01"));
     }

@@ -171,7 +171,9 @@ impl Officials {
         let persons = &self.persons;
         self.by_id = U64Map::build(&ids, |a, b| {
             let (pa, pb) = (&persons[*a as usize], &persons[b as usize]);
-            if pa.is_relative() && !pb.is_relative() || (pa.is_relative() == pb.is_relative() && b < *a) {
+            if pa.is_relative() && !pb.is_relative()
+                || (pa.is_relative() == pb.is_relative() && b < *a)
+            {
                 *a = b;
             }
         });

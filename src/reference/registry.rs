@@ -190,14 +190,20 @@ mod tests {
         assert_eq!(r.len(), 2);
         let k = id_key("11010519491231002x");
         assert_eq!(r.check(k, hash_text("R1"), || name_key("张 三")), Some(0));
-        assert_eq!(r.check(k, hash_text("R2"), || name_key("张三")), Some(OTHER_REGION));
+        assert_eq!(
+            r.check(k, hash_text("R2"), || name_key("张三")),
+            Some(OTHER_REGION)
+        );
         assert_eq!(
             r.check(k, hash_text("R2"), || name_key("王五")),
             Some(OTHER_REGION | OTHER_NAME)
         );
         let l = id_key("440524188001010014");
         assert_eq!(r.check(l, hash_text("R2"), || name_key("李四")), Some(0));
-        assert_eq!(r.check(l, hash_text("R3"), || name_key("李四")), Some(OTHER_REGION));
+        assert_eq!(
+            r.check(l, hash_text("R3"), || name_key("李四")),
+            Some(OTHER_REGION)
+        );
         assert_eq!(r.check(id_key("P9"), hash_text("R1"), || 0), None);
     }
 }

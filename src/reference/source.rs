@@ -11,8 +11,8 @@ use crate::ledger::column::Kind;
 use crate::ledger::decode::{decode_date, Text};
 use crate::ledger::source::accepts;
 use arrow::array::{Array, ArrayRef, StringBuilder};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -109,7 +109,12 @@ fn names(
     }
     Ok(specs
         .iter()
-        .map(|s| mapping.get(s.name).cloned().unwrap_or_else(|| s.name.to_string()))
+        .map(|s| {
+            mapping
+                .get(s.name)
+                .cloned()
+                .unwrap_or_else(|| s.name.to_string())
+        })
         .collect())
 }
 
@@ -132,7 +137,11 @@ pub fn load(
         )
     })?;
     if path.is_dir() {
-        return Err(fail(table, path, "is a folder, expected a Parquet or CSV file"));
+        return Err(fail(
+            table,
+            path,
+            "is a folder, expected a Parquet or CSV file",
+        ));
     }
     let mut head = [0u8; 4];
     let is_parquet = f.read_exact(&mut head).is_ok() && &head == b"PAR1";
@@ -144,7 +153,11 @@ pub fn load(
     if is_parquet {
         load_parquet(table, path, &names, specs)
     } else if matches!(ext.as_deref(), Some("csv" | "tsv")) {
-        let delim = if ext.as_deref() == Some("tsv") { b'\t' } else { b',' };
+        let delim = if ext.as_deref() == Some("tsv") {
+            b'\t'
+        } else {
+            b','
+        };
         load_csv(table, path, &names, specs, delim)
     } else {
         Err(fail(
@@ -285,17 +298,15 @@ fn load_csv(
     for (s, name) in specs.iter().zip(names) {
         match header.iter().position(|h| h == name) {
             Some(i) => idx.push(Some(i)),
-            None if s.required => {
-                return Err(fail(
-                    table,
-                    path,
-                    format!(
-                        "column `{name}` (mapped from `{}`) is not in the header; columns found: {}",
-                        s.name,
-                        header.join(", ")
-                    ),
-                ))
-            }
+            None if s.required => return Err(fail(
+                table,
+                path,
+                format!(
+                    "column `{name}` (mapped from `{}`) is not in the header; columns found: {}",
+                    s.name,
+                    header.join(", ")
+                ),
+            )),
             None => idx.push(None),
         }
     }

@@ -46,9 +46,10 @@ pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     let mut limits = Vec::new();
     let mut idx = 0u16;
     while let Some(s) = env.batch.scheme(idx) {
-        limits.push((s.min_age.is_some() || s.max_age.is_some()).then(|| {
-            (s.min_age.unwrap_or(0), s.max_age.unwrap_or(u32::MAX))
-        }));
+        limits.push(
+            (s.min_age.is_some() || s.max_age.is_some())
+                .then(|| (s.min_age.unwrap_or(0), s.max_age.unwrap_or(u32::MAX))),
+        );
         idx += 1;
     }
     erase(&META, AgeIneligible { limits })
@@ -90,7 +91,11 @@ impl Rule for AgeIneligible {
             };
             let age = age_on(bd, pd);
             if age < *min || age > *max {
-                st.push((payee[i], (u32::from(s) << 16) | age.min(0xFFFF), b.row_ref(i)));
+                st.push((
+                    payee[i],
+                    (u32::from(s) << 16) | age.min(0xFFFF),
+                    b.row_ref(i),
+                ));
             }
         }
     }
@@ -128,8 +133,7 @@ impl Rule for AgeIneligible {
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
         let mut rows = rows_of(d, ev);
-        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme)
-        {
+        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
         }
         by_pay_date(&mut rows);
@@ -142,11 +146,9 @@ impl Rule for AgeIneligible {
             id.map(|n| age_on(n.birth, paid))
         };
         let ages = match (age(first), age(last)) {
-            (Some(a), Some(b)) if rows.len() > 1 => format!(
-                "was {a} on {} ... {b} on {}",
-                first.date(),
-                last.date()
-            ),
+            (Some(a), Some(b)) if rows.len() > 1 => {
+                format!("was {a} on {} ... {b} on {}", first.date(), last.date())
+            }
             (Some(a), _) => format!("was {a} on {}", first.date()),
             _ => "was outside the ages (by the birth_date column)".to_string(),
         };

@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(problem(&old, parse_date("2019-12-31"), true), None);
         let c = id_check_char(b"11010520250101001").expect("digits");
         let unborn = format!("11010520250101001{}", c as char);
-        assert_eq!(problem(&unborn, paid, true), Some(IdProblem::BornAfterPayment));
+        assert_eq!(
+            problem(&unborn, paid, true),
+            Some(IdProblem::BornAfterPayment)
+        );
         let c = id_check_char(b"99010519491231001").expect("digits");
         let region = format!("99010519491231001{}", c as char);
         assert_eq!(problem(&region, paid, true), Some(IdProblem::Region));

@@ -201,10 +201,7 @@ mod tests {
         assert_eq!(r.problem("12345678901234567890"), Some(LENGTH));
         assert_eq!(r.problem("A01"), Some(CHARS));
         assert_eq!(r.problem(""), Some(LENGTH));
-        let off = MalformedAccount {
-            luhn: false,
-            ..r
-        };
+        let off = MalformedAccount { luhn: false, ..r };
         assert_eq!(off.problem("4111111111111112"), None);
     }
 }

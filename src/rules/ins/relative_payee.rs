@@ -65,13 +65,14 @@ impl Match for RelativePayee {
         }
         let idx = o.by_household(k.household)?;
         let p = o.person(idx)?;
-        let critical = k.officer != NO_HASH && (k.officer == p.key || o.officer_related(k.officer, p));
+        let critical =
+            k.officer != NO_HASH && (k.officer == p.key || o.officer_related(k.officer, p));
         Some((idx, critical))
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
-        let matched_is_payee = o.id(idx) == rows[0].payee_id
-            || o.person(idx).is_some_and(|p| p.is_relative());
+        let matched_is_payee =
+            o.id(idx) == rows[0].payee_id || o.person(idx).is_some_and(|p| p.is_relative());
         if matched_is_payee {
             let official = o
                 .person(idx)
