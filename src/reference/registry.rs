@@ -166,6 +166,32 @@ impl Registry {
         Some(bits)
     }
 
+    /// The enrolment of a payee as one word for [`Registry::judge`]: `None` when absent. Payees with
+    /// disagreeing enrolments give `Some(u64::MAX)` (judge them with [`Registry::check`]).
+    #[inline]
+    pub fn entry(&self, payee: u64) -> Option<u64> {
+        let e = self.map.get(payee)?;
+        Some(if e.name & MORE == 0 {
+            (u64::from(e.region) << 32) | u64::from(e.name)
+        } else {
+            u64::MAX
+        })
+    }
+
+    /// The disagreements of a payment with an entry from [`Registry::entry`] (not `u64::MAX`).
+    #[inline]
+    pub fn judge(entry: u64, region_hash: u64, name: impl FnOnce() -> u64) -> u8 {
+        let (region, nm) = ((entry >> 32) as u32, entry as u32);
+        let mut bits = 0;
+        if region != 0 && region != half(region_hash) {
+            bits |= OTHER_REGION;
+        }
+        if nm != 0 && nm != half(name()) {
+            bits |= OTHER_NAME;
+        }
+        bits
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }

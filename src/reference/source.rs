@@ -298,15 +298,17 @@ fn load_csv(
     for (s, name) in specs.iter().zip(names) {
         match header.iter().position(|h| h == name) {
             Some(i) => idx.push(Some(i)),
-            None if s.required => return Err(fail(
-                table,
-                path,
-                format!(
+            None if s.required => {
+                return Err(fail(
+                    table,
+                    path,
+                    format!(
                     "column `{name}` (mapped from `{}`) is not in the header; columns found: {}",
                     s.name,
                     header.join(", ")
                 ),
-            )),
+                ))
+            }
             None => idx.push(None),
         }
     }

@@ -57,7 +57,10 @@ impl Match for OfficialAccount {
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
-        let whose = if o.person(idx).is_some_and(crate::reference::officials::Person::is_relative) {
+        let whose = if o
+            .person(idx)
+            .is_some_and(crate::reference::officials::Person::is_relative)
+        {
             format!(
                 "{}, a relative of official {}",
                 o.describe(idx),

@@ -71,8 +71,9 @@ impl Match for RelativePayee {
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
-        let matched_is_payee =
-            o.id(idx) == rows[0].payee_id || o.person(idx).is_some_and(crate::reference::officials::Person::is_relative);
+        let matched_is_payee = o.id(idx) == rows[0].payee_id
+            || o.person(idx)
+                .is_some_and(crate::reference::officials::Person::is_relative);
         if matched_is_payee {
             let official = o
                 .person(idx)
