@@ -1,7 +1,9 @@
 //! Identity numbers and bank cards: the GB 11643-1999 check character of the 18-character resident id,
-//! the birth date it carries, the Luhn check digit of card numbers, and age on a date.
+//! the birth date it carries, the 15-digit legacy form and its conversion, full validation
+//! ([`validate_id`]), the Luhn check digit of card numbers, and age on a date.
 
 use chrono::{Datelike, NaiveDate};
+use std::fmt;
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK: &[u8; 11] = b"10X98765432";
@@ -89,6 +91,192 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
     u32::try_from(age).unwrap_or(0)
 }
 
+/// Province-level codes of GB/T 2260 (the first two digits of a resident id), with 71 (Taiwan), 81 (Hong
+/// Kong), 82 (Macao) and 83 (residence permits of Taiwan residents).
+const PROVINCES: &[u8] = &[
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+];
+
+/// Oldest age (whole years on the payment date) that is still plausible.
+pub const MAX_PLAUSIBLE_AGE: u32 = 120;
+
+/// Why an identity number is not a valid resident id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdProblem {
+    /// Neither 18 characters nor the 15-digit legacy form.
+    Length,
+    /// A character other than a digit (or a final `X`), after full-width digits are normalised.
+    Characters,
+    /// The 18th character is not the GB 11643-1999 check character of the first 17.
+    CheckCharacter,
+    /// Characters 7-14 (or 7-12 of the legacy form) are not a real date.
+    BirthDate,
+    /// The first two digits are not a province code.
+    Region,
+    /// The birth date is after the payment.
+    BornAfterPayment,
+    /// Older than [`MAX_PLAUSIBLE_AGE`] on the payment date.
+    TooOld,
+}
+
+impl IdProblem {
+    pub const ALL: [IdProblem; 7] = [
+        Self::Length,
+        Self::Characters,
+        Self::CheckCharacter,
+        Self::BirthDate,
+        Self::Region,
+        Self::BornAfterPayment,
+        Self::TooOld,
+    ];
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+    pub fn from_code(c: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(c)).copied()
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Length => "not 18 characters (nor the 15-digit legacy form)",
+            Self::Characters => "holds characters other than digits and a final X",
+            Self::CheckCharacter => "wrong check character (GB 11643-1999)",
+            Self::BirthDate => "impossible birth date",
+            Self::Region => "no such province code in its first two digits",
+            Self::BornAfterPayment => "birth date after the payment",
+            Self::TooOld => "older than 120 on the payment date",
+        }
+    }
+}
+
+impl fmt::Display for IdProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// How an id was written before it was normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdForm {
+    /// 18 ASCII characters, upper-case `X` if any.
+    Standard,
+    /// 18 characters with full-width digits, a lower-case `x` or inner spaces.
+    Normalised,
+    /// The 15-digit legacy form, converted (century `19` inserted, check character computed).
+    Legacy15,
+}
+
+/// A valid resident id in its 18-character form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NormalisedId {
+    id: [u8; 18],
+    pub birth: NaiveDate,
+    pub is_male: bool,
+    pub form: IdForm,
+}
+
+impl NormalisedId {
+    /// The 18 characters (ASCII digits and maybe a final `X`).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.id).unwrap_or("")
+    }
+}
+
+/// Full-width digits and `Ｘ`/`ｘ` to ASCII; spaces (ASCII, ideographic) dropped; `None` for any other
+/// non-ASCII character. At most 20 bytes kept (longer is a length problem anyway).
+fn ascii_form(raw: &str, buf: &mut [u8; 20]) -> Result<usize, IdProblem> {
+    let mut n = 0;
+    for c in raw.chars() {
+        let b = match c {
+            '0'..='9' | 'X' | 'x' => c as u8,
+            '０'..='９' => b'0' + (c as u32 - '０' as u32) as u8,
+            'Ｘ' | 'ｘ' => b'X',
+            ' ' | '\u{3000}' => continue,
+            c if c.is_ascii() => c as u8,
+            _ => return Err(IdProblem::Characters),
+        };
+        if n == buf.len() {
+            return Err(IdProblem::Length);
+        }
+        buf[n] = b;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn digits(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))
+}
+
+/// Validates a resident id as GB 11643-1999 says: 18 characters (17 digits and a check character, `x` read
+/// as `X`), full-width digits normalised first; the 15-digit legacy form (GB 11643-1989) is converted by
+/// inserting the century `19` and computing the check character. The birth date must be a real date from 1880
+/// on and the first two digits a province code. Checks that need the payment date are in [`check_age`].
+pub fn validate_id(raw: &str) -> Result<NormalisedId, IdProblem> {
+    let raw = raw.trim();
+    let mut buf = [0u8; 20];
+    let (n, mut form) = if raw.len() == 18 && raw.is_ascii() && !raw.ends_with('x') {
+        buf[..18].copy_from_slice(raw.as_bytes());
+        (18, IdForm::Standard)
+    } else {
+        (ascii_form(raw, &mut buf)?, IdForm::Normalised)
+    };
+    let mut id = [0u8; 18];
+    match n {
+        18 => {
+            if !buf[..17].iter().all(u8::is_ascii_digit) {
+                return Err(IdProblem::Characters);
+            }
+            let last = buf[17].to_ascii_uppercase();
+            if !(last.is_ascii_digit() || last == b'X') {
+                return Err(IdProblem::Characters);
+            }
+            id[..17].copy_from_slice(&buf[..17]);
+            id[17] = last;
+        }
+        15 => {
+            if !buf[..15].iter().all(u8::is_ascii_digit) {
+                return Err(IdProblem::Characters);
+            }
+            id[..6].copy_from_slice(&buf[..6]);
+            id[6..8].copy_from_slice(b"19");
+            id[8..17].copy_from_slice(&buf[6..15]);
+            form = IdForm::Legacy15;
+        }
+        _ => return Err(IdProblem::Length),
+    }
+    let check = id_check_char(&id[..17]).ok_or(IdProblem::Characters)?;
+    if form == IdForm::Legacy15 {
+        id[17] = check;
+    } else if id[17] != check {
+        return Err(IdProblem::CheckCharacter);
+    }
+    let year = digits(&id[6..10]);
+    let birth = NaiveDate::from_ymd_opt(year as i32, digits(&id[10..12]), digits(&id[12..14]))
+        .filter(|_| year >= 1880)
+        .ok_or(IdProblem::BirthDate)?;
+    if !PROVINCES.contains(&(digits(&id[..2]) as u8)) {
+        return Err(IdProblem::Region);
+    }
+    Ok(NormalisedId {
+        id,
+        birth,
+        is_male: (id[16] - b'0') % 2 == 1,
+        form,
+    })
+}
+
+/// The problem of a birth date on a payment date: born after it, or older than [`MAX_PLAUSIBLE_AGE`].
+pub fn check_age(birth: NaiveDate, paid: NaiveDate) -> Option<IdProblem> {
+    if birth > paid {
+        Some(IdProblem::BornAfterPayment)
+    } else if age_on(birth, paid) > MAX_PLAUSIBLE_AGE {
+        Some(IdProblem::TooOld)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +325,112 @@ mod tests {
         assert_eq!(age_on(d(1944, 3, 15), d(2024, 3, 15)), 80);
         assert_eq!(age_on(d(1944, 2, 29), d(2024, 2, 28)), 79);
         assert_eq!(age_on(d(2000, 1, 1), d(1999, 1, 1)), 0);
+    }
+
+    fn with_check(first17: &str) -> String {
+        let c = id_check_char(first17.as_bytes()).expect("17 digits");
+        format!("{first17}{}", c as char)
+    }
+
+    #[test]
+    fn validate_id_vectors() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+        // a man (odd 17th digit) and a woman (even), standard form
+        let man = validate_id("440524188001010014").expect("valid");
+        assert!(man.is_male);
+        assert_eq!(man.birth, d(1880, 1, 1));
+        assert_eq!(man.form, IdForm::Standard);
+        let woman = with_check("11010519491231002");
+        assert!(woman.ends_with('X'));
+        let w = validate_id(&woman).expect("valid");
+        assert!(!w.is_male);
+        assert_eq!(w.as_str(), "11010519491231002X");
+        // lower-case x, surrounding spaces
+        let w2 = validate_id(" 11010519491231002x ").expect("valid");
+        assert_eq!(
+            (w2.as_str(), w2.form),
+            ("11010519491231002X", IdForm::Normalised)
+        );
+        // full-width digits and X
+        let fw = validate_id("１１０１０５１９４９１２３１００２Ｘ").expect("valid");
+        assert_eq!(fw.as_str(), "11010519491231002X");
+        assert_eq!(fw.form, IdForm::Normalised);
+        // 15-digit legacy form: 19 inserted, check character computed
+        let old = validate_id("110105491231002").expect("valid");
+        assert_eq!(old.as_str(), "11010519491231002X");
+        assert_eq!(old.form, IdForm::Legacy15);
+        assert!(!old.is_male);
+        // each kind of invalid
+        assert_eq!(validate_id("1101051949123100"), Err(IdProblem::Length));
+        assert_eq!(validate_id(""), Err(IdProblem::Length));
+        assert_eq!(validate_id("P01"), Err(IdProblem::Length));
+        assert_eq!(
+            validate_id("1101051949123100AX"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("11010519491231002Y"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("张三10519491231002X"),
+            Err(IdProblem::Characters)
+        );
+        assert_eq!(
+            validate_id("110105194912310021"),
+            Err(IdProblem::CheckCharacter)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010519450230001")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010519451301001")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(
+            validate_id(&with_check("11010518700101001")),
+            Err(IdProblem::BirthDate)
+        );
+        assert_eq!(validate_id("110105450230001"), Err(IdProblem::BirthDate));
+        assert_eq!(
+            validate_id(&with_check("99010519491231001")),
+            Err(IdProblem::Region)
+        );
+        assert_eq!(
+            validate_id(&with_check("00010519491231001")),
+            Err(IdProblem::Region)
+        );
+        // problems that need the payment date
+        let paid = d(2024, 5, 10);
+        assert_eq!(
+            check_age(d(2025, 1, 1), paid),
+            Some(IdProblem::BornAfterPayment)
+        );
+        assert_eq!(check_age(d(1900, 1, 1), paid), Some(IdProblem::TooOld));
+        assert_eq!(check_age(d(1904, 5, 10), paid), None);
+        assert_eq!(check_age(d(1944, 3, 15), paid), None);
+        for p in IdProblem::ALL {
+            assert_eq!(IdProblem::from_code(p.code()), Some(p));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_valid_id_survives_its_forms(days in 0i64..50_000, seq in 0u32..1000, prov in 0usize..35) {
+            let birth = NaiveDate::from_ymd_opt(1890, 1, 1).expect("date") + chrono::Duration::days(days);
+            let first17 = format!("{:02}0105{}{seq:03}", PROVINCES[prov], birth.format("%Y%m%d"));
+            let id = with_check(&first17);
+            let v = validate_id(&id).expect("valid");
+            proptest::prop_assert_eq!(v.as_str(), id.as_str());
+            proptest::prop_assert_eq!(v.birth, birth);
+            let fw: String = id.chars().map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c) } else { c }).collect();
+            proptest::prop_assert_eq!(validate_id(&fw).map(|x| x.as_str().to_string()), Ok(id.clone()));
+            // one digit changed: the check character catches it
+            let mut b = id.clone().into_bytes();
+            b[9] = if b[9] == b'9' { b'0' } else { b[9] + 1 };
+            let changed = String::from_utf8(b).expect("ascii");
+            proptest::prop_assert!(validate_id(&changed).is_err());
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod matching;
 pub mod money;
 pub mod period;
 pub mod pipeline;
+pub mod reference;
 pub mod report;
 pub mod rules;
 pub mod scheme;
@@ -136,15 +137,39 @@ pub struct Plan {
     pub rules: Vec<Box<dyn DynRule>>,
     pub skipped: Vec<Skipped>,
     pub columns: ColSet,
+    /// The reference tables the enabled rules need, loaded.
+    pub references: reference::References,
 }
 
-/// Reads config and ledger footers and decides which rules run: everything short of reading the data.
+/// Reads config and ledger footers, decides which rules run and loads the reference tables they need:
+/// everything short of reading the ledger's data.
 pub fn plan(opts: &ScanOptions) -> Result<Plan> {
+    plan_with(opts, true)
+}
+
+fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
     if opts.inputs.is_empty() {
         return Err(Error::Usage("no ledger given".into()));
     }
     let layout = layout(opts);
+    let mut layout = layout;
     let mut config = Config::load(opts.config.as_deref(), layout.schemes.as_deref())?;
+    // a reference table's path: the flag, else the config's `[X] path`, else the generated folder's file
+    for (flag, cfg, at) in [
+        (&opts.registry, &config.registry.path, &mut layout.registry),
+        (&opts.deaths, &config.deaths.path, &mut layout.deaths),
+        (
+            &opts.officials,
+            &config.officials.path,
+            &mut layout.officials,
+        ),
+    ] {
+        if flag.is_none() {
+            if let Some(p) = cfg {
+                *at = Some(p.clone());
+            }
+        }
+    }
     if let Some(b) = opts.batch_size {
         config.batch_size = b.max(1);
     }
@@ -189,12 +214,8 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
                 .join(", "),
         });
     }
-    let env = RuleEnv {
-        batch: BatchContext::new(&config.schemes),
-    };
-    let mut rules = Vec::new();
+    let mut runnable = Vec::new();
     let mut skipped = Vec::new();
-    let mut columns = ColSet::of(&[Col::Amount]);
     for e in selected {
         if let Some(reason) = rules::missing_inputs(e.meta, ledger.available, &layout.references())
         {
@@ -202,8 +223,36 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
                 code: e.meta.code.into(),
                 reason,
             });
-            continue;
+        } else {
+            runnable.push(e);
         }
+    }
+    let mut needed: Vec<rules::Reference> = runnable
+        .iter()
+        .flat_map(|e| e.meta.references.iter().copied())
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let references = if load_references {
+        reference::load(
+            &needed,
+            layout.registry.as_deref(),
+            layout.deaths.as_deref(),
+            layout.officials.as_deref(),
+            &config,
+        )?
+    } else {
+        reference::References::default()
+    };
+    let env = RuleEnv {
+        batch: BatchContext::new(&config.schemes),
+        registry: references.registry.clone(),
+        deaths: references.deaths.clone(),
+        officials: references.officials.clone(),
+    };
+    let mut rules = Vec::new();
+    let mut columns = ColSet::of(&[Col::Amount]);
+    for e in runnable {
         let params = Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
         columns = columns.union(ColSet::of(e.meta.columns));
         for c in e.meta.optional_columns {
@@ -220,6 +269,7 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
         rules,
         skipped,
         columns,
+        references,
     })
 }
 
@@ -289,16 +339,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         }
         let rows_read: u64 = inputs.iter().map(|i| i.rows_read).sum();
         let wall = start.elapsed().as_secs_f64();
-        let mut reference_tables = BTreeMap::new();
-        for (k, v) in [
-            ("registry", &plan.layout.registry),
-            ("deaths", &plan.layout.deaths),
-            ("officials", &plan.layout.officials),
-        ] {
-            if let Some(p) = v {
-                reference_tables.insert(k.to_string(), p.display().to_string());
-            }
-        }
+        let reference_tables = plan.references.info.clone();
         let summary = Summary {
             version: env!("CARGO_PKG_VERSION"),
             config_hash: plan.config.hash.clone(),
@@ -327,6 +368,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             key_collisions_dropped: dropped,
             timing: Timing {
                 threads: n_threads,
+                reference_load_seconds: plan.references.load_seconds.clone(),
                 wall_seconds: (wall * 1000.0).round() / 1000.0,
                 rows_per_second: if wall > 0.0 {
                     (rows_read as f64 / wall).round()
@@ -414,7 +456,7 @@ pub fn check(opts: &ScanOptions) -> Result<CheckReport> {
     let mut o = opts.clone();
     o.select.clear();
     o.ignore.clear();
-    let plan = plan(&o)?;
+    let plan = plan_with(&o, false)?;
     let columns = Col::ALL
         .iter()
         .map(|&c| {

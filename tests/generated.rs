@@ -76,7 +76,7 @@ fn demo_fixture_scans_to_its_planted_cases() {
     assert_eq!(o.summary.rows_read, 20_000);
     assert_eq!(
         o.summary.rules_run,
-        vec!["DUP001", "DUP002", "DUP003", "DUP004"]
+        vec!["DUP001", "DUP002", "DUP003", "DUP004", "DUP005"]
     );
     assert!(o.summary.referrals > 0);
     assert_eq!(o.exit_code(), 1);

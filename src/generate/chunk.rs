@@ -778,6 +778,19 @@ impl Chunk {
                         self.rows[r].deleted = true;
                     }
                 }
+                // the person's other schemes go on paying too: those payments are posthumous as well
+                let after = death + Duration::days(60);
+                for row in &mut self.rows {
+                    if row.person as usize == p
+                        && row.tag == 0
+                        && !row.deleted
+                        && row.status == PAID
+                        && row.pay_date > after
+                    {
+                        row.tag = t;
+                        n += 1;
+                    }
+                }
                 n
             }
             K_OFFICIAL => self.plant_official(schemes),
@@ -1051,6 +1064,8 @@ impl Chunk {
             };
             self.protect(e);
             let acct = self.account_of(official);
+            // the officials table must list the card the money went to, or nothing could tell
+            self.officials[o].with_account = true;
             let p = self.enrolls[e].person as usize;
             let t = self.tag(
                 K_OFFICIAL,

@@ -16,6 +16,8 @@ use xxhash_rust::xxh3::xxh3_64;
 
 /// Sentinel for "no quantity".
 pub const NO_QUANTITY: i64 = i64::MIN;
+/// Sentinel for "no date" in an optional date column (`birth_date`).
+pub const NO_DATE: i32 = i32::MIN;
 /// Sentinel hash for a null optional text.
 pub const NO_HASH: u64 = 0;
 /// How many sample rows are kept per (column, problem).
@@ -185,6 +187,7 @@ pub struct Batch {
     /// In 1/10000 units; [`NO_QUANTITY`] when null.
     pub quantity_e4: Vec<i64>,
     pub pay_date: Vec<i32>,
+    /// Days since the epoch; [`NO_DATE`] when null or unreadable.
     pub birth_date: Vec<i32>,
     pub period: Vec<u32>,
     pub status: Vec<Status>,
@@ -257,11 +260,18 @@ impl Batch {
                     }
                 }
                 Col::PayDate => decode_date(&array, &mut b.pay_date, &mut bad),
-                Col::BirthDate => decode_date(&array, &mut b.birth_date, &mut |i, p| {
-                    if p == Problem::Unparsable {
-                        bad(i, p);
+                Col::BirthDate => {
+                    let mut unknown = Vec::new();
+                    decode_date(&array, &mut b.birth_date, &mut |i, p| {
+                        unknown.push(i);
+                        if p == Problem::Unparsable {
+                            bad(i, p);
+                        }
+                    });
+                    for i in unknown {
+                        b.birth_date[i] = NO_DATE;
                     }
-                }),
+                }
                 Col::Period => decode_period(&array, &mut b.period, &mut bad),
                 _ => match Text::from_array(&array) {
                     Ok(t) => {

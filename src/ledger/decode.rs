@@ -36,6 +36,11 @@ pub fn date_from_days(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
 }
 
+/// `2024-03-05` for days since the epoch.
+pub fn fmt_date(days: i32) -> String {
+    date_from_days(days).map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
 /// ISO date text (`2024-03-05`, `2024/03/05`, `20240305`) to days since the epoch.
 pub fn parse_date(text: &str) -> Option<i32> {
     let t = text.trim();

@@ -90,6 +90,8 @@ fn push_folded(c: char, out: &mut String) {
         'þ' => out.push_str("th"),
         'ı' => out.push('i'),
         _ if c.is_ascii() => out.push(c),
+        // a lone combining mark (`İ` lower-cases to `i` + U+0307) folds away like any other diacritic
+        _ if unicode_normalization::char::is_combining_mark(c) => {}
         _ => {
             let mut any = false;
             unicode_normalization::char::decompose_canonical(c, |d| {

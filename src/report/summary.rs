@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::ledger::column::Col;
 use crate::ledger::decode::Problem;
+use crate::reference::TableInfo;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -14,7 +15,8 @@ pub struct Summary {
     pub version: &'static str,
     pub config_hash: String,
     pub inputs: Vec<InputFile>,
-    pub reference_tables: BTreeMap<String, String>,
+    /// Each loaded reference table: path, format, rows, rows skipped, keys and memory.
+    pub reference_tables: BTreeMap<String, TableInfo>,
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
@@ -62,6 +64,8 @@ pub struct Skipped {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Timing {
     pub threads: usize,
+    /// Seconds each reference table took to load (before the scan; included in `wall_seconds`).
+    pub reference_load_seconds: BTreeMap<String, f64>,
     pub wall_seconds: f64,
     pub rows_per_second: f64,
 }

@@ -11,16 +11,20 @@
 pub mod amt;
 pub mod dig;
 pub mod dup;
+pub mod gho;
+pub mod ins;
 pub mod keyed;
 
 use crate::error::{Error, Result};
 use crate::finding::{EvidenceRow, Finding, Severity};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::{Col, ColSet};
+use crate::reference::{Deaths, Officials, Registry};
 use serde::Serialize;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A reference table a rule may need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -178,6 +182,10 @@ pub fn rows_of<'a>(draft: &Draft, ev: &'a Evidence) -> Vec<&'a EvidenceRow> {
 #[derive(Debug, Clone, Default)]
 pub struct RuleEnv {
     pub batch: BatchContext,
+    /// Reference tables, loaded once and shared read-only (`None` when not given or not needed).
+    pub registry: Option<Arc<Registry>>,
+    pub deaths: Option<Arc<Deaths>>,
+    pub officials: Option<Arc<Officials>>,
 }
 
 /// A rule, with a typed state.
@@ -281,6 +289,38 @@ pub fn registry() -> Vec<RuleEntry> {
         RuleEntry {
             meta: &dup::same_person_many_identities::META,
             build: dup::same_person_many_identities::build,
+        },
+        RuleEntry {
+            meta: &gho::invalid_id::META,
+            build: gho::invalid_id::build,
+        },
+        RuleEntry {
+            meta: &gho::not_enrolled::META,
+            build: gho::not_enrolled::build,
+        },
+        RuleEntry {
+            meta: &gho::paid_after_death::META,
+            build: gho::paid_after_death::build,
+        },
+        RuleEntry {
+            meta: &gho::age_ineligible::META,
+            build: gho::age_ineligible::build,
+        },
+        RuleEntry {
+            meta: &gho::malformed_account::META,
+            build: gho::malformed_account::build,
+        },
+        RuleEntry {
+            meta: &ins::official_payee::META,
+            build: ins::official_payee::build,
+        },
+        RuleEntry {
+            meta: &ins::relative_payee::META,
+            build: ins::relative_payee::build,
+        },
+        RuleEntry {
+            meta: &ins::official_account::META,
+            build: ins::official_account::build,
         },
     ]
 }

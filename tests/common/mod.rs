@@ -441,3 +441,60 @@ pub fn dup_rows() -> Vec<Row> {
         ),
     ]
 }
+
+/// The standard ledger batch for `rows` with extra text columns appended (`officer_id`, `birth_date`...).
+pub fn batch_with(rows: &[Row], extra: &[(&str, Vec<Option<&str>>)]) -> RecordBatch {
+    let b = batch(rows);
+    let mut fields: Vec<Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut cols = b.columns().to_vec();
+    for (name, values) in extra {
+        fields.push(Field::new(*name, DataType::Utf8, true));
+        cols.push(Arc::new(values.iter().copied().collect::<StringArray>()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch")
+}
+
+/// A table of text columns (`None` = null), for reference tables.
+pub fn text_table(cols: &[(&str, Vec<Option<&str>>)]) -> RecordBatch {
+    let fields: Vec<Field> = cols
+        .iter()
+        .map(|(n, _)| Field::new(*n, DataType::Utf8, true))
+        .collect();
+    let arrays: Vec<ArrayRef> = cols
+        .iter()
+        .map(|(_, v)| Arc::new(v.iter().copied().collect::<StringArray>()) as ArrayRef)
+        .collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).expect("table")
+}
+
+/// The same table as CSV (header row; nulls as empty cells).
+pub fn write_csv(path: &Path, cols: &[(&str, Vec<Option<&str>>)]) {
+    let mut s: String = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(",");
+    s.push('\n');
+    let n = cols.first().map_or(0, |c| c.1.len());
+    for i in 0..n {
+        let line: Vec<&str> = cols.iter().map(|(_, v)| v[i].unwrap_or("")).collect();
+        s.push_str(&line.join(","));
+        s.push('\n');
+    }
+    std::fs::write(path, s).expect("write csv");
+}
+
+/// A valid 18-character resident id: region (6 digits), birth `YYYYMMDD`, sequence (3 digits).
+pub fn resident_id(region: &str, birth: &str, seq: u32) -> String {
+    let first = format!("{region}{birth}{seq:03}");
+    let c = subsidy_audit::ident::id_check_char(first.as_bytes()).expect("17 digits");
+    format!("{first}{}", c as char)
+}
+
+/// A Luhn-valid 16-digit card number.
+pub fn card(n: u32) -> String {
+    let body = format!("622848{n:09}");
+    let c = subsidy_audit::ident::luhn_check_digit(body.as_bytes()).expect("digits");
+    format!("{body}{}", c as char)
+}

@@ -1,0 +1,180 @@
+//! GHO004 age-ineligible: payments for a scheme with an age limit to a payee outside it on the payment date.
+
+use super::payments;
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ident::{age_on, validate_id};
+use crate::ledger::batch::{Batch, RowRef, NO_DATE};
+use crate::ledger::column::Col;
+use crate::ledger::decode::fmt_date;
+use crate::ledger::decode::{date_from_days, days_from_date};
+use crate::rules::dup::{all_same, by_pay_date, who};
+use crate::rules::keyed::Keyed;
+use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "GHO004",
+    name: "age-ineligible",
+    summary: "Payments for a scheme with min_age/max_age to a payee outside the ages on the payment date",
+    doc: "\
+What it flags
+  PAID payments for a scheme whose config gives `min_age` and/or `max_age`, to a payee whose age in whole
+  years on pay_date is below `min_age` or above `max_age`. The birth date comes from the resident id
+  (characters 7-14; 15-digit ids converted) or, where the id carries none, from the `birth_date` column.
+  Payments whose birth date is unknown are not judged. One finding per payee and scheme; at risk: every
+  flagged payment.
+
+Why it matters
+  Age-based allowances (高龄补贴 from 80, child or student support up to an age) are paid to people who do
+  not qualify when the clerk enrols relatives early, or keeps paying beyond the limit: money diverted from
+  the scheme's budget with no complaint from anyone.
+
+Example
+  林秀兰 (520102195003110020) was 74 on 2024-06-05 ... 74 on 2024-12-05: paid 7 ELDERLY payments
+  (700.00 yuan), where ELDERLY requires an age of 80 or more.
+
+False positives
+  An id with a wrong birth date (the household register was corrected later), a scheme rule that changed
+  during the year. Fix the scheme's `min_age`/`max_age`, give a `birth_date` column, or `--ignore GHO004`.",
+    severity: Severity::High,
+    columns: &[Col::PayeeId, Col::Scheme, Col::PayDate],
+    optional_columns: &[Col::BirthDate, Col::Status],
+    references: &[],
+    params: &[],
+};
+
+pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    let mut limits = Vec::new();
+    let mut idx = 0u16;
+    while let Some(s) = env.batch.scheme(idx) {
+        limits.push(
+            (s.min_age.is_some() || s.max_age.is_some())
+                .then(|| (s.min_age.unwrap_or(0), s.max_age.unwrap_or(u32::MAX))),
+        );
+        idx += 1;
+    }
+    erase(&META, AgeIneligible { limits })
+}
+
+pub struct AgeIneligible {
+    /// (min_age, max_age) by scheme index, for the schemes that have either.
+    limits: Vec<Option<(u32, u32)>>,
+}
+
+/// The birth date (days) of batch row `i`: from the id, else from `birth_date`.
+fn birth_of(b: &Batch, i: usize) -> Option<i32> {
+    if let Ok(n) = validate_id(b.text(Col::PayeeId, i).unwrap_or("")) {
+        return Some(days_from_date(n.birth));
+    }
+    b.birth_date.get(i).copied().filter(|d| *d != NO_DATE)
+}
+
+impl Rule for AgeIneligible {
+    /// (payee hash, scheme index << 16 | age, row)
+    type State = Keyed<(u64, u32, RowRef)>;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        if self.limits.iter().all(Option::is_none) {
+            return;
+        }
+        let payee = b.hashes(Col::PayeeId);
+        for i in b.rows() {
+            let s = b.scheme[i];
+            let Some(Some((min, max))) = self.limits.get(usize::from(s)) else {
+                continue;
+            };
+            if !b.is_paid(i) {
+                continue;
+            }
+            let Some(born) = birth_of(b, i) else { continue };
+            let (Some(bd), Some(pd)) = (date_from_days(born), date_from_days(b.pay_date[i])) else {
+                continue;
+            };
+            let age = age_on(bd, pd);
+            if age < *min || age > *max {
+                st.push((
+                    payee[i],
+                    (u32::from(s) << 16) | age.min(0xFFFF),
+                    b.row_ref(i),
+                ));
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.append(from);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        st.finish(|run| {
+            Some(
+                run.chunk_by(|a, b| a.1 >> 16 == b.1 >> 16)
+                    .map(|g| {
+                        let s = g[0].1 >> 16;
+                        let (min, max) = self
+                            .limits
+                            .get(s as usize)
+                            .copied()
+                            .flatten()
+                            .unwrap_or((0, u32::MAX));
+                        let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                        rows.sort_unstable();
+                        Draft {
+                            evidence: rows,
+                            facts: vec![i64::from(min), i64::from(max)],
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
+            return None;
+        }
+        by_pay_date(&mut rows);
+        let (min, max) = (*d.facts.first()?, *d.facts.get(1)?);
+        let first = rows[0];
+        let last = rows[rows.len() - 1];
+        let id = validate_id(&first.payee_id).ok();
+        let age = |r: &crate::finding::EvidenceRow| {
+            let paid = date_from_days(r.pay_date)?;
+            id.map(|n| age_on(n.birth, paid))
+        };
+        let ages = match (age(first), age(last)) {
+            (Some(a), Some(b)) if rows.len() > 1 => {
+                format!("was {a} on {} ... {b} on {}", first.date(), last.date())
+            }
+            (Some(a), _) => format!("was {a} on {}", first.date()),
+            _ => "was outside the ages (by the birth_date column)".to_string(),
+        };
+        let born = id.map_or(String::new(), |n| {
+            format!(" (born {})", fmt_date(days_from_date(n.birth)))
+        });
+        let rule = match (min, max) {
+            (m, x) if m > 0 && x < i64::from(u32::MAX) => format!("an age from {m} to {x}"),
+            (m, _) if m > 0 => format!("an age of {m} or more"),
+            (_, x) => format!("an age of {x} or less"),
+        };
+        let explanation = format!(
+            "{}{born} {ages}: paid {} for {}, which requires {rule}",
+            who(first),
+            payments(&rows),
+            first.scheme
+        );
+        let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
+        Some(Finding::new(
+            &META,
+            META.severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
+    }
+}

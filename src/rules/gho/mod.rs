@@ -1,0 +1,55 @@
+//! The ghost-recipient family (`GHO`): payments to identity numbers that cannot exist, to people the
+//! registry does not enrol, to the dead, to people too young or too old for the scheme, and into accounts
+//! whose number cannot be a real card.
+
+pub mod age_ineligible;
+pub mod invalid_id;
+pub mod malformed_account;
+pub mod not_enrolled;
+pub mod paid_after_death;
+
+use crate::finding::EvidenceRow;
+use crate::ledger::batch::RowRef;
+use crate::rules::Draft;
+
+/// `5 payments (1234.00 yuan) from 2024-01-05 to 2024-12-05` of rows in pay-date order.
+pub(crate) fn payments(rows: &[&EvidenceRow]) -> String {
+    let n = rows.len();
+    let total = crate::rules::dup::total(rows);
+    match (rows.first(), rows.last()) {
+        (Some(a), Some(b)) if n > 1 => format!(
+            "{n} payments ({total} yuan) from {} to {}",
+            a.date(),
+            b.date()
+        ),
+        (Some(a), _) => format!("1 payment ({total} yuan) on {}", a.date()),
+        _ => "no payment".into(),
+    }
+}
+
+/// The distinct `SCHEME period` labels of the rows, in order of first appearance.
+pub(crate) fn periods(rows: &[&EvidenceRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rows {
+        let p = format!("{} {}", r.scheme, r.period);
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Drafts of grouped entries `(key, sub, row)`: one per run of equal `key` and `sub`, with `sub` as fact 0.
+pub(crate) fn drafts_by_sub<S: Copy + Eq + Into<i64>>(run: &[(u64, S, RowRef)]) -> Vec<Draft> {
+    run.chunk_by(|a, b| a.1 == b.1)
+        .map(|g| {
+            let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+            rows.sort_unstable();
+            rows.dedup();
+            Draft {
+                evidence: rows,
+                facts: vec![g[0].1.into()],
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,199 @@
+//! GHO002 not-enrolled: payees absent from the registry, paid by a region that does not enrol them, or
+//! under another name than the registry's.
+
+use super::{drafts_by_sub, payments};
+use crate::finding::{Finding, Severity, SubjectKind};
+use crate::ledger::batch::{Batch, RowRef};
+use crate::ledger::column::Col;
+use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
+use crate::reference::{id_key_fast, name_key, Registry};
+use crate::rules::dup::{all_same, by_pay_date, list};
+use crate::rules::keyed::Keyed;
+use crate::rules::{
+    erase, rows_of, Draft, DynRule, Evidence, Params, Reference, Rule, RuleEnv, RuleMeta,
+};
+use std::sync::Arc;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "GHO002",
+    name: "not-enrolled",
+    summary: "Payees absent from the registry, paid by a region that does not enrol them, or under another name",
+    doc: "\
+What it flags
+  PAID payments whose payee_id (normalised: x/X, full-width digits and 15-digit ids meet their 18-character
+  form) is
+    - absent from the registry of enrolled beneficiaries (high severity), or
+    - enrolled, but only in other regions than the paying one (medium), or
+    - enrolled under another name than the ledger's, after width and spaces are normalised (全角/半角,
+      ideographic spaces, the middle dot of transcribed names; medium).
+  One finding per payee and kind; at risk: every flagged payment.
+
+Why it matters
+  A payment to someone nobody enrolled is the plainest ghost: the clerk adds a line to the payment list
+  that never went through enrolment. A payment made by another village than the one that enrolled the
+  person, or to a name that differs from the enrolled one, is how a real identity is borrowed to pay
+  someone else.
+
+Example
+  52010219350405002X (陈秀英) is not in the registry: paid 9 payments (900.00 yuan) from 2024-04-05 to
+  2024-12-05 by region 520102001003.
+
+False positives
+  A registry older than the ledger (people enrolled after its extract), moves between villages, married
+  names. Refresh the registry, or `--ignore GHO002`.",
+    severity: Severity::High,
+    columns: &[Col::PayeeId, Col::Region],
+    optional_columns: &[Col::PayeeName, Col::Status],
+    references: &[Reference::Registry],
+    params: &[],
+};
+
+const ABSENT: u8 = 0;
+const REGION: u8 = 1;
+const NAME: u8 = 2;
+
+pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    erase(
+        &META,
+        NotEnrolled {
+            registry: env.registry.clone(),
+        },
+    )
+}
+
+pub struct NotEnrolled {
+    registry: Option<Arc<Registry>>,
+}
+
+/// Slots of the per-thread cache of registry entries (direct-mapped by the payee key).
+const CACHE: usize = 1 << 16;
+/// A cached "not in the registry".
+const ABSENT_ENTRY: u64 = u64::MAX - 1;
+
+/// The flagged rows, and a per-thread cache of registry entries: a payee is paid about monthly, so its
+/// entry is met again in the same row group, and a hit in this 1 MiB cache saves a miss into a registry of
+/// tens of MiB.
+#[derive(Default)]
+pub struct State {
+    found: Keyed<(u64, u8, RowRef)>,
+    cache: Vec<(u64, u64)>,
+}
+
+impl Rule for NotEnrolled {
+    type State = State;
+
+    fn update(&self, st: &mut Self::State, b: &Batch) {
+        let Some(reg) = self.registry.as_deref() else {
+            return;
+        };
+        if st.cache.is_empty() {
+            st.cache = vec![(0, 0); CACHE];
+        }
+        let payee = b.hashes(Col::PayeeId);
+        let region = b.hashes(Col::Region);
+        let has_name = b.has(Col::PayeeName);
+        for i in b.rows() {
+            if !b.is_paid(i) {
+                continue;
+            }
+            let key = id_key_fast(b.text(Col::PayeeId, i), payee[i]);
+            let slot = &mut st.cache[(key as usize) & (CACHE - 1)];
+            let entry = if slot.0 == key {
+                slot.1
+            } else {
+                let e = reg.entry(key).unwrap_or(ABSENT_ENTRY);
+                *slot = (key, e);
+                e
+            };
+            let name = || b.text(Col::PayeeName, i).map_or(0, name_key);
+            let bits = match entry {
+                ABSENT_ENTRY => None,
+                u64::MAX => reg.check(key, region[i], name),
+                e => Some(Registry::judge(e, region[i], name)),
+            };
+            match bits {
+                None => st.found.push((key, ABSENT, b.row_ref(i))),
+                Some(bits) => {
+                    if bits & OTHER_REGION != 0 {
+                        st.found.push((key, REGION, b.row_ref(i)));
+                    }
+                    if has_name && bits & OTHER_NAME != 0 {
+                        st.found.push((key, NAME, b.row_ref(i)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut Self::State, from: Self::State) {
+        into.found.append(from.found);
+    }
+
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        st.found
+            .finish(|run| Some(drafts_by_sub(run)))
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let mut rows = rows_of(d, ev);
+        if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) {
+            return None;
+        }
+        by_pay_date(&mut rows);
+        let first = rows[0];
+        let mut regions: Vec<String> = rows.iter().map(|r| r.region.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        let mut names: Vec<String> = rows.iter().map(|r| r.payee_name.clone()).collect();
+        names.sort();
+        names.dedup();
+        let by = format!(
+            "region{} {}",
+            if regions.len() == 1 { "" } else { "s" },
+            list(&regions, 4)
+        );
+        let kind = d.facts.first().copied().unwrap_or(0);
+        let (severity, explanation) = match u8::try_from(kind).unwrap_or(ABSENT) {
+            REGION => (
+                Severity::Medium,
+                format!(
+                    "{} ({}) is enrolled in the registry, but not by {by}, which paid {}",
+                    first.payee_id,
+                    list(&names, 3),
+                    payments(&rows)
+                ),
+            ),
+            NAME => (
+                Severity::Medium,
+                format!(
+                    "{} is enrolled under another name than the ledger's {} (after width and spaces are normalised): {} by {by}",
+                    first.payee_id,
+                    list(&names, 3),
+                    payments(&rows)
+                ),
+            ),
+            _ => (
+                Severity::High,
+                format!(
+                    "{} ({}) is not in the registry: paid {} by {by}",
+                    first.payee_id,
+                    list(&names, 3),
+                    payments(&rows)
+                ),
+            ),
+        };
+        let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
+        Some(Finding::new(
+            &META,
+            severity,
+            SubjectKind::Payee,
+            first.payee_id.clone(),
+            &rows,
+            &risk,
+            explanation,
+        ))
+    }
+}
