@@ -283,7 +283,10 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
     let n_threads = pool.current_num_threads();
     pool.install(|| {
+        let mut phases = pipeline::Phases::default();
+        let t = Instant::now();
         let plan = plan(opts)?;
+        phases.add("plan".into(), t);
         let baseline = read_baseline(opts.baseline.as_deref())?;
         let ctx = BatchContext::new(&plan.config.schemes);
         let sp = pipeline::ScanPlan {
@@ -294,15 +297,19 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             batch_size: plan.config.batch_size,
         };
         let total = plan.ledger.total_rows();
+        let t = Instant::now();
         let (state, hashes) = rayon::join(
             || pipeline::scan(&sp, &|done| progress(done, total)),
             || file_hashes(&plan.ledger.files),
         );
         let state = state?;
         let hashes = hashes?;
+        phases.add("scan".into(), t);
         let dq = state.files.clone();
-        let (mut findings, dropped) = pipeline::finish(&sp, state)?;
+        let (mut findings, dropped) = pipeline::finish(&sp, state, &mut phases)?;
+        let t = Instant::now();
         let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
+        phases.add("cases".into(), t);
         let inputs: Vec<InputFile> = plan
             .ledger
             .files
@@ -375,6 +382,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 } else {
                     0.0
                 },
+                phases: phases.0,
             },
         };
         Ok(Outcome {

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// Partial result of a scan over some row groups: one state per rule and data-quality counts per file.
 /// Merging partial results in any order gives the same findings.
@@ -111,21 +112,36 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
-pub fn finish(plan: &ScanPlan<'_>, state: ScanState) -> Result<(Vec<Finding>, usize)> {
-    let drafts: Vec<(usize, Vec<Draft>)> = plan
+pub fn finish(plan: &ScanPlan<'_>, state: ScanState, phases: &mut Phases) -> Result<(Vec<Finding>, usize)> {
+    // every rule finishes at once (each also in parallel inside): the slow ones overlap
+    let t = Instant::now();
+    let timed: Vec<(usize, Vec<Draft>, f64)> = plan
         .rules
-        .iter()
-        .zip(state.rules)
+        .par_iter()
+        .zip(state.rules.into_par_iter())
         .enumerate()
-        .map(|(i, (r, s))| (i, r.finish(s)))
+        .map(|(i, (r, s))| {
+            let t = Instant::now();
+            let d = r.finish(s);
+            (i, d, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0)
+        })
         .collect();
+    phases.add("finish".into(), t);
+    let mut drafts: Vec<(usize, Vec<Draft>)> = Vec::with_capacity(timed.len());
+    for (i, d, secs) in timed {
+        phases.0.push((format!("finish {} (overlapping)", plan.rules[i].meta().code), secs));
+        drafts.push((i, d));
+    }
+    let t = Instant::now();
     let mut wanted: Vec<RowRef> = drafts
         .iter()
         .flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied()))
         .collect();
-    wanted.sort_unstable();
+    wanted.par_sort_unstable();
     wanted.dedup();
     let evidence = read_evidence(plan, &wanted)?;
+    phases.add("read evidence".into(), t);
+    let t = Instant::now();
     let mut dropped = 0;
     let mut findings: Vec<Finding> = Vec::new();
     for (i, ds) in drafts {
@@ -135,8 +151,19 @@ pub fn finish(plan: &ScanPlan<'_>, state: ScanState) -> Result<(Vec<Finding>, us
         dropped += rendered.iter().filter(|f| f.is_none()).count();
         findings.extend(rendered.into_iter().flatten());
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    phases.add("render".into(), t);
     Ok((findings, dropped))
+}
+
+/// Seconds spent per phase of a run, for `summary.json`'s `timing` (never part of the deterministic output).
+#[derive(Debug, Clone, Default)]
+pub struct Phases(pub Vec<(String, f64)>);
+
+impl Phases {
+    pub fn add(&mut self, name: String, since: Instant) {
+        self.0.push((name, (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0));
+    }
 }
 
 /// The columns shown for evidence rows.

@@ -68,6 +68,9 @@ pub struct Timing {
     pub reference_load_seconds: BTreeMap<String, f64>,
     pub wall_seconds: f64,
     pub rows_per_second: f64,
+    /// Seconds per phase, in order: plan (footers, config, reference tables), scan, each rule's finish, read
+    /// evidence, render, cases.
+    pub phases: Vec<(String, f64)>,
 }
 
 pub fn write(path: &Path, s: &Summary) -> Result<()> {
