@@ -112,7 +112,11 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
-pub fn finish(plan: &ScanPlan<'_>, state: ScanState, phases: &mut Phases) -> Result<(Vec<Finding>, usize)> {
+pub fn finish(
+    plan: &ScanPlan<'_>,
+    state: ScanState,
+    phases: &mut Phases,
+) -> Result<(Vec<Finding>, usize)> {
     // every rule finishes at once (each also in parallel inside): the slow ones overlap
     let t = Instant::now();
     let timed: Vec<(usize, Vec<Draft>, f64)> = plan
@@ -129,7 +133,10 @@ pub fn finish(plan: &ScanPlan<'_>, state: ScanState, phases: &mut Phases) -> Res
     phases.add("finish".into(), t);
     let mut drafts: Vec<(usize, Vec<Draft>)> = Vec::with_capacity(timed.len());
     for (i, d, secs) in timed {
-        phases.0.push((format!("finish {} (overlapping)", plan.rules[i].meta().code), secs));
+        phases.0.push((
+            format!("finish {} (overlapping)", plan.rules[i].meta().code),
+            secs,
+        ));
         drafts.push((i, d));
     }
     let t = Instant::now();
@@ -162,7 +169,10 @@ pub struct Phases(pub Vec<(String, f64)>);
 
 impl Phases {
     pub fn add(&mut self, name: String, since: Instant) {
-        self.0.push((name, (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0));
+        self.0.push((
+            name,
+            (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        ));
     }
 }
 

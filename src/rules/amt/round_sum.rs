@@ -19,6 +19,7 @@ use crate::rules::{
 };
 use crate::stats::binomial::upper_tail;
 use crate::stats::multiple::benjamini_hochberg;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub static META: RuleMeta = RuleMeta {
@@ -155,36 +156,41 @@ impl Rule for RoundSum {
 
     fn finish(&self, st: State) -> Vec<Draft> {
         // per payee and scheme: the units it was paid by, and whether any of their payments was round
-        let units: Vec<Vec<(i64, u64, u16, bool)>> = st.payees.finish(|run| {
-            let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
-            let mut out: BTreeMap<(i64, u64), bool> = BTreeMap::new();
-            for e in run {
-                let round = e.2 & 1 == 1;
-                if e.1 != NO_HASH {
-                    *out.entry((OFFICER, e.1)).or_default() |= round;
+        let mut units: Vec<(i64, u64, u16, bool)> = st
+            .payees
+            .finish(|run| {
+                let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
+                let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
+                for e in run {
+                    let round = e.2 & 1 == 1;
+                    if e.1 != NO_HASH {
+                        out.push((OFFICER, e.1, scheme, round));
+                    }
+                    out.push((REGION, region_key(e.2), scheme, round));
                 }
-                *out.entry((REGION, region_key(e.2))).or_default() |= round;
-            }
-            Some(
-                out.into_iter()
-                    .map(|((k, u), r)| (k, u, scheme, r))
-                    .collect(),
-            )
-        });
+                // one entry per unit: round when any of the payee's payments by that unit was
+                out.sort_unstable_by(|a, b| (a.0, a.1, b.3).cmp(&(b.0, b.1, a.3)));
+                out.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+                Some(out)
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        units.par_sort_unstable();
         // (kind, unit) -> scheme -> (payees, round payees); kind -> scheme -> totals
         let mut per_unit: BTreeMap<(i64, u64), BTreeMap<u16, (u64, u64)>> = BTreeMap::new();
         let mut totals: BTreeMap<(i64, u16), (u64, u64)> = BTreeMap::new();
-        for (kind, unit, scheme, round) in units.into_iter().flatten() {
-            let e = per_unit
+        for run in units.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
+            let (kind, unit, scheme, _) = run[0];
+            let n = run.len() as u64;
+            let k = run.iter().filter(|x| x.3).count() as u64;
+            per_unit
                 .entry((kind, unit))
                 .or_default()
-                .entry(scheme)
-                .or_default();
-            e.0 += 1;
-            e.1 += u64::from(round);
+                .insert(scheme, (n, k));
             let t = totals.entry((kind, scheme)).or_default();
-            t.0 += 1;
-            t.1 += u64::from(round);
+            t.0 += n;
+            t.1 += k;
         }
         let mut tested: Vec<((i64, u64), u64, u64, f64, f64)> = Vec::new();
         for (unit, schemes) in &per_unit {
