@@ -1,6 +1,6 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{all_same, by_pay_date, list, who};
+use super::{all_same, by_pay_date, draft_if_distinct, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -64,16 +64,7 @@ impl Rule for CrossRegion {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
-            (run.chunk_by(|a, b| a.1 == b.1).count() >= 2).then(|| {
-                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
-                rows.sort_unstable();
-                Draft {
-                    evidence: rows,
-                    facts: vec![],
-                }
-            })
-        })
+        st.finish(|run| draft_if_distinct(run, 2))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -8,7 +8,9 @@ pub mod same_person_many_identities;
 pub mod shared_account;
 
 use crate::finding::EvidenceRow;
+use crate::ledger::batch::RowRef;
 use crate::money::fmt_yuan;
+use crate::rules::Draft;
 
 /// Rows in payment order: pay date, then ledger order.
 pub(crate) fn by_pay_date(rows: &mut [&EvidenceRow]) {
@@ -37,4 +39,17 @@ pub(crate) fn list(items: &[String], n: usize) -> String {
     } else {
         format!("{} and {} more", items[..n].join(", "), items.len() - n)
     }
+}
+
+/// A draft citing every row of a run of `(key, value, row)` entries (sorted) when the run holds at least `min`
+/// distinct values: accounts of one payee-period, regions of one payee-period, persons of one account.
+pub(crate) fn draft_if_distinct(run: &[(u64, u64, RowRef)], min: usize) -> Option<Draft> {
+    (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
+        let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
+        rows.sort_unstable();
+        Draft {
+            evidence: rows,
+            facts: vec![],
+        }
+    })
 }

@@ -1,6 +1,6 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{all_same, by_pay_date, list, who};
+use super::{all_same, by_pay_date, draft_if_distinct, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -74,16 +74,7 @@ impl Rule for OnePayeeManyAccounts {
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         let min = self.min_accounts;
-        st.finish(|run| {
-            (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
-                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
-                rows.sort_unstable();
-                Draft {
-                    evidence: rows,
-                    facts: vec![],
-                }
-            })
-        })
+        st.finish(|run| draft_if_distinct(run, min))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -1,6 +1,6 @@
 //! DUP003 shared-account (多人一卡): one account receiving the payments of several people.
 
-use super::{all_same, list, total};
+use super::{all_same, draft_if_distinct, list, total};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -88,16 +88,7 @@ impl Rule for SharedAccount {
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         let min = self.min_payees;
-        st.finish(|run| {
-            (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
-                let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
-                rows.sort_unstable();
-                Draft {
-                    evidence: rows,
-                    facts: vec![],
-                }
-            })
-        })
+        st.finish(|run| draft_if_distinct(run, min))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
