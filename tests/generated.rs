@@ -81,3 +81,37 @@ fn demo_fixture_scans_to_its_planted_cases() {
     assert!(o.summary.referrals > 0);
     assert_eq!(o.exit_code(), 1);
 }
+
+#[test]
+fn every_rule_gives_byte_identical_outputs_whatever_the_threads_and_batch_size() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut outputs = Vec::new();
+    for (threads, batch) in [(1, 8192), (8, 7), (3, 1000)] {
+        let opts = ScanOptions {
+            inputs: vec![Path::new("fixtures/demo").to_path_buf()],
+            threads: Some(threads),
+            batch_size: Some(batch),
+            ..ScanOptions::default()
+        };
+        let o = scan(&opts, &|_, _| {}).expect("scan");
+        assert!(o.summary.rules_run.len() >= 17);
+        let out = d.path().join(format!("out-{threads}-{batch}"));
+        report::write_all(&out, &o).expect("write");
+        let files: Vec<Vec<u8>> = [
+            "findings.parquet",
+            "findings.jsonl",
+            "cases.csv",
+            "cases.jsonl",
+        ]
+        .iter()
+        .map(|n| std::fs::read(out.join(n)).expect("read"))
+        .collect();
+        let mut summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
+                .expect("json");
+        summary["timing"] = serde_json::Value::Null;
+        outputs.push((files, summary));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
