@@ -1,6 +1,6 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{all_same, by_pay_date, draft_if_distinct, list, who};
+use super::{all_same, by_pay_date, draft_if_distinct, list, push_by_payee_period, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -50,13 +50,7 @@ impl Rule for CrossRegion {
     type State = Keyed<Entry>;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
-        let region = b.hashes(Col::Region);
-        for i in b.rows() {
-            if b.is_paid(i) {
-                let key = b.payee_period_key[i];
-                st.push((key, region[i], b.row_ref(i)));
-            }
-        }
+        push_by_payee_period(st, b, Col::Region);
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {

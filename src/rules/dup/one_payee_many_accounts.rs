@@ -1,6 +1,6 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{all_same, by_pay_date, draft_if_distinct, list, who};
+use super::{all_same, by_pay_date, draft_if_distinct, list, push_by_payee_period, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -59,13 +59,7 @@ impl Rule for OnePayeeManyAccounts {
     type State = Keyed<Entry>;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
-        let acct = b.hashes(Col::Account);
-        for i in b.rows() {
-            if b.is_paid(i) {
-                let key = b.payee_period_key[i];
-                st.push((key, acct[i], b.row_ref(i)));
-            }
-        }
+        push_by_payee_period(st, b, Col::Account);
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
