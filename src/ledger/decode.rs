@@ -462,6 +462,23 @@ mod tests {
     }
 
     #[test]
+    fn zoned_timestamps_become_the_local_date() {
+        // 2024-04-12T20:00:00Z is 2024-04-13 04:00 in Shanghai
+        let secs = i64::from(days_from_date(
+            NaiveDate::from_ymd_opt(2024, 4, 12).expect("date"),
+        )) * 86_400
+            + 20 * 3600;
+        let next = days_from_date(NaiveDate::from_ymd_opt(2024, 4, 13).expect("date"));
+        for tz in ["Asia/Shanghai", "+08:00"] {
+            let ts: ArrayRef = Arc::new(TimestampSecondArray::from(vec![secs]).with_timezone(tz));
+            let mut out = Vec::new();
+            let mut bads = Vec::new();
+            decode_date(&ts, &mut out, &mut |i, p| bads.push((i, p)));
+            assert_eq!((out, bads), (vec![next], vec![]), "{tz}");
+        }
+    }
+
+    #[test]
     fn periods_from_text_and_integers() {
         let mut out = Vec::new();
         let mut bads = Vec::new();
