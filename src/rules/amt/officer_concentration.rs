@@ -217,7 +217,10 @@ impl Rule for OfficerConcentration {
         let [payees, c, median, z, own] = d.facts.get(..5)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
         let officer = rows.first()?.officer_id.clone()?;
-        if rows.iter().any(|r| r.officer_id.as_deref() != Some(&officer)) {
+        if rows
+            .iter()
+            .any(|r| r.officer_id.as_deref() != Some(&officer))
+        {
             return None;
         }
         rows.sort_by_key(|r| (r.pay_date, r.row));

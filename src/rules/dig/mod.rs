@@ -7,8 +7,8 @@ pub mod repeated_amount;
 
 use crate::finding::{EvidenceRow, SubjectKind};
 use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
-use crate::rules::amt::DueCalc;
 use crate::ledger::column::Col;
+use crate::rules::amt::DueCalc;
 use crate::stats::digits::DigitCounts;
 use std::collections::HashMap;
 

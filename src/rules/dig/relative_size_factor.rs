@@ -7,12 +7,12 @@ use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::amt::DueCalc;
+use crate::rules::dup::same_person_many_identities::IdHasher;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
 use std::collections::HashMap;
-use crate::rules::dup::same_person_many_identities::IdHasher;
 use std::hash::BuildHasherDefault;
 
 pub static META: RuleMeta = RuleMeta {
@@ -168,8 +168,7 @@ impl Rule for RelativeSize {
             .iter()
             .filter(|t| t.second != NONE && t.second.0 > 0 && !t.first.2)
             .filter(|t| {
-                t.first.0 >= self.min_fen
-                    && t.first.0 as f64 >= self.min_factor * t.second.0 as f64
+                t.first.0 >= self.min_fen && t.first.0 as f64 >= self.min_factor * t.second.0 as f64
             })
             .map(|t| Draft {
                 evidence: vec![RowRef(t.first.1)],
