@@ -79,21 +79,21 @@ pub fn build(p: &Params, _env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         OfficerConcentration {
-            min_z: p.float("min_z"),
-            min_conc: p.float("min_concentration"),
-            min_account_payees: u64::try_from(p.int("min_account_payees").max(2)).unwrap_or(2),
-            min_peers: usize::try_from(p.int("min_peers").max(1)).unwrap_or(1),
-            min_scale: p.float("min_scale").max(1e-9),
+            z: p.float("min_z"),
+            concentration: p.float("min_concentration"),
+            account_payees: u64::try_from(p.int("min_account_payees").max(2)).unwrap_or(2),
+            peers: usize::try_from(p.int("min_peers").max(1)).unwrap_or(1),
+            scale: p.float("min_scale").max(1e-9),
         },
     )
 }
 
 pub struct OfficerConcentration {
-    min_z: f64,
-    min_conc: f64,
-    min_account_payees: u64,
-    min_peers: usize,
-    min_scale: f64,
+    z: f64,
+    concentration: f64,
+    account_payees: u64,
+    peers: usize,
+    scale: f64,
 }
 
 /// Evidence rows cited per finding.
@@ -147,7 +147,7 @@ impl Rule for OfficerConcentration {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let min_w = self.min_account_payees;
+        let min_w = self.account_payees;
         let mut officers: Vec<Officer> = st.entries.finish(|run| {
             // sorted by account, then payee, then row
             let (mut p, mut sq) = (0u64, 0u64);
@@ -177,7 +177,7 @@ impl Rule for OfficerConcentration {
             .into_iter()
             .map(|(c, mut v)| {
                 let n = v.len();
-                let (m, s) = if n >= self.min_peers {
+                let (m, s) = if n >= self.peers {
                     robust(&mut v)
                 } else {
                     everyone
@@ -188,16 +188,19 @@ impl Rule for OfficerConcentration {
         let mut drafts = Vec::new();
         for o in officers {
             let c = conc(&o);
-            if o.3.is_empty() || c < self.min_conc {
+            if o.3.is_empty() || c < self.concentration {
                 continue;
             }
             let county = st.county.get(&o.0).map_or(NO_HASH, |x| x.1);
-            let (median, scale, n) = peers.get(&county).copied().unwrap_or(everyone_n(everyone));
-            let z = (c - median) / scale.max(self.min_scale);
-            if z < self.min_z {
+            let (median, scale, n) = peers
+                .get(&county)
+                .copied()
+                .unwrap_or((everyone.0, everyone.1, 0));
+            let z = (c - median) / scale.max(self.scale);
+            if z < self.z {
                 continue;
             }
-            let own_county = n >= self.min_peers;
+            let own_county = n >= self.peers;
             drafts.push(Draft {
                 evidence: o.3,
                 facts: vec![
@@ -251,8 +254,8 @@ impl Rule for OfficerConcentration {
             if own == 1 { "county officers'" } else { "all officers'" },
             f(median),
             f(z),
-            self.min_z,
-            self.min_account_payees,
+            self.z,
+            self.account_payees,
             list(&shown, 5),
             rows.len(),
         );
@@ -266,10 +269,6 @@ impl Rule for OfficerConcentration {
             explanation,
         ))
     }
-}
-
-fn everyone_n(e: (f64, f64)) -> (f64, f64, usize) {
-    (e.0, e.1, 0)
 }
 
 /// Median and 1.4826 x median absolute deviation of `v` (0, 0 when empty).
@@ -288,7 +287,7 @@ fn median(v: &mut [f64]) -> f64 {
     if n % 2 == 1 {
         v[n / 2]
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
     }
 }
 
