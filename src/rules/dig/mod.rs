@@ -301,3 +301,23 @@ impl Units {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_keys_keep_their_level_and_are_never_empty() {
+        for level in [Level::County, Level::Township, Level::Officer, Level::All] {
+            for h in [0u64, 1, u64::MAX, 0x1234_5678_9abc_def0] {
+                let k = UnitKeys::tagged(h, level);
+                assert_ne!(k, NO_HASH);
+                assert_eq!(UnitKeys::level_of(k), level);
+            }
+        }
+        assert_ne!(
+            UnitKeys::tagged(7, Level::County),
+            UnitKeys::tagged(7, Level::Township)
+        );
+    }
+}

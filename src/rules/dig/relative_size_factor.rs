@@ -206,3 +206,26 @@ impl Rule for RelativeSize {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn top_two_in_any_order(mut pays in proptest::collection::vec((1i64..1_000_000, 0u64..50), 1..40)) {
+            let mut v: Vec<Pay> = pays.drain(..).map(|(a, r)| (a, r, false)).collect();
+            v.sort_unstable();
+            v.dedup_by_key(|p| p.1);
+            let mut sorted = v.clone();
+            sorted.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+            let mut t = Top2 { first: NONE, second: NONE };
+            for p in v.iter().rev() {
+                t.offer(*p);
+            }
+            prop_assert_eq!(t.first, sorted[0]);
+            prop_assert_eq!(t.second, sorted.get(1).copied().unwrap_or(NONE));
+        }
+    }
+}
