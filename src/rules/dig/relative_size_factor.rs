@@ -219,7 +219,7 @@ mod tests {
             v.sort_unstable();
             v.dedup_by_key(|p| p.1);
             let mut sorted = v.clone();
-            sorted.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+            sorted.sort_unstable_by_key(|p| std::cmp::Reverse((p.0, p.1)));
             let mut t = Top2 { first: NONE, second: NONE };
             for p in v.iter().rev() {
                 t.offer(*p);
