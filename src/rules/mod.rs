@@ -267,8 +267,24 @@ pub fn registry() -> Vec<RuleEntry> {
             build: amt::round_sum::build,
         },
         RuleEntry {
+            meta: &amt::officer_concentration::META,
+            build: amt::officer_concentration::build,
+        },
+        RuleEntry {
             meta: &dig::first_two_digits::META,
             build: dig::first_two_digits::build,
+        },
+        RuleEntry {
+            meta: &dig::repeated_amount::META,
+            build: dig::repeated_amount::build,
+        },
+        RuleEntry {
+            meta: &dig::relative_size_factor::META,
+            build: dig::relative_size_factor::build,
+        },
+        RuleEntry {
+            meta: &dig::last_two_digits::META,
+            build: dig::last_two_digits::build,
         },
         RuleEntry {
             meta: &dup::duplicate_payment::META,

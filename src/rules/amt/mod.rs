@@ -3,6 +3,7 @@
 //! accounts.
 
 pub mod entitlement;
+pub mod officer_concentration;
 pub mod round_sum;
 pub mod split_payment;
 

@@ -1,9 +1,14 @@
 //! The digit family (`DIG`): Nigrini's digit tests per unit (county, township, officer).
 
 pub mod first_two_digits;
+pub mod last_two_digits;
+pub mod relative_size_factor;
+pub mod repeated_amount;
 
+use crate::finding::{EvidenceRow, SubjectKind};
 use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
 use crate::ledger::column::Col;
+use crate::rules::amt::DueCalc;
 use crate::stats::digits::DigitCounts;
 use std::collections::HashMap;
 
@@ -29,6 +34,130 @@ impl Level {
     fn tag(self) -> u64 {
         self as u64 + 1
     }
+    /// The level as a draft fact (0 county, 1 township, 2 officer, 3 all).
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+}
+
+/// The levels a DIG rule's `by_county`, `by_township` and `by_officer` flags turn on.
+pub fn levels_of(p: &crate::rules::Params) -> Vec<Level> {
+    [
+        ("by_county", Level::County),
+        ("by_township", Level::Township),
+        ("by_officer", Level::Officer),
+    ]
+    .into_iter()
+    .filter(|(k, _)| p.flag(k))
+    .map(|(_, l)| l)
+    .collect()
+}
+
+/// The subject of a unit finding, read from one of its evidence rows: (kind, unit text, level word).
+pub fn unit_subject(level: i64, row: &EvidenceRow) -> Option<(SubjectKind, String, &'static str)> {
+    Some(match level {
+        0 => (
+            SubjectKind::Region,
+            row.region.get(..6).unwrap_or(&row.region).to_string(),
+            "county",
+        ),
+        1 => (
+            SubjectKind::Region,
+            row.region.get(..9).unwrap_or(&row.region).to_string(),
+            "township",
+        ),
+        2 => (SubjectKind::Officer, row.officer_id.clone()?, "officer"),
+        _ => (SubjectKind::Region, "all".to_string(), "ledger"),
+    })
+}
+
+/// Whether the scheme rules explain row `i`'s amount: a fixed amount or age band, or a rate x quantity equal to
+/// the amount paid. Such amounts repeat and carry the rate's digits legitimately.
+#[inline]
+pub(crate) fn explained(calc: &mut DueCalc, b: &Batch, i: usize) -> bool {
+    let Some(s) = calc.scheme(b, i) else {
+        return false;
+    };
+    if s.is_amount_fixed() {
+        return true;
+    }
+    s.rate_micro.is_some() && calc.due(b, i, s) == Some(b.amount_fen[i])
+}
+
+/// The unit keys of the rows of a batch, cached on the last region and officer (rows of one unit come in runs).
+/// A key's two low bits hold its level; `NO_HASH` when the row has no such unit.
+pub struct UnitKeys<'a> {
+    levels: &'a [Level],
+    region: &'a [u64],
+    officer: &'a [u64],
+    last_region: u64,
+    last_officer: u64,
+    first: bool,
+    keys: [u64; 4],
+}
+
+impl<'a> UnitKeys<'a> {
+    pub fn new(b: &'a Batch, levels: &'a [Level]) -> Self {
+        Self {
+            levels,
+            region: b.hashes(Col::Region),
+            officer: b.hashes(Col::OfficerId),
+            last_region: NO_HASH,
+            last_officer: NO_HASH,
+            first: true,
+            keys: [NO_HASH; 4],
+        }
+    }
+
+    /// The level of a key made here.
+    pub fn level_of(key: u64) -> Level {
+        match key & 3 {
+            0 => Level::County,
+            1 => Level::Township,
+            2 => Level::Officer,
+            _ => Level::All,
+        }
+    }
+
+    fn tagged(h: u64, level: Level) -> u64 {
+        // never NO_HASH: the level bits of a county are 0, so force a high bit instead
+        (mix(h, level.tag()) & !3 | 4) | level as u64
+    }
+
+    /// The unit keys of row `i`, in the order of the levels.
+    pub fn of(&mut self, b: &Batch, i: usize) -> &[u64] {
+        let r = self.region.get(i).copied().unwrap_or(NO_HASH);
+        let o = self.officer.get(i).copied().unwrap_or(NO_HASH);
+        let region_changed = self.first || r != self.last_region;
+        let officer_changed = self.first || o != self.last_officer;
+        self.first = false;
+        self.last_region = r;
+        self.last_officer = o;
+        for (k, level) in self.levels.iter().enumerate().take(4) {
+            match level {
+                Level::County | Level::Township if region_changed => {
+                    let cut = if *level == Level::County { 6 } else { 9 };
+                    let text = b.text(Col::Region, i).unwrap_or("").trim();
+                    let prefix = text.get(..cut).unwrap_or(text);
+                    self.keys[k] = if prefix.is_empty() {
+                        NO_HASH
+                    } else {
+                        Self::tagged(hash_text(prefix), *level)
+                    };
+                }
+                Level::Officer if officer_changed => {
+                    self.keys[k] = if o == NO_HASH {
+                        NO_HASH
+                    } else {
+                        Self::tagged(o, *level)
+                    };
+                }
+                Level::All => self.keys[k] = Self::tagged(0, Level::All),
+                _ => {}
+            }
+        }
+        &self.keys[..self.levels.len().min(4)]
+    }
 }
 
 /// The digit counts of every unit, with the unit's text and its lowest row per first-two-digit value (sample
@@ -46,6 +175,8 @@ pub struct Unit {
     pub counts: Box<DigitCounts>,
     /// Lowest row (packed `RowRef`) per first-two-digit value; `u64::MAX` when none.
     pub sample: Box<[u64; 90]>,
+    /// Lowest row per last-two-digit value (of the whole-yuan part); `u64::MAX` when none.
+    pub sample_last: Box<[u64; 100]>,
 }
 
 impl Units {
@@ -58,6 +189,7 @@ impl Units {
             name: name(),
             counts: Box::default(),
             sample: Box::new([u64::MAX; 90]),
+            sample_last: Box::new([u64::MAX; 100]),
         });
         self.index.insert(key, self.units.len() - 1);
         self.units.len() - 1
@@ -65,6 +197,13 @@ impl Units {
 
     /// Adds every PAID row of `b` to the units of `levels`.
     pub fn update(&mut self, b: &Batch, ctx: &BatchContext, levels: &[Level]) {
+        self.update_with(b, ctx, levels, false);
+    }
+
+    /// As [`Units::update`]; with `explain`, a rate x quantity equal to the amount paid counts as fixed by the
+    /// rules too (its digits are the rate's, not a person's).
+    pub fn update_with(&mut self, b: &Batch, ctx: &BatchContext, levels: &[Level], explain: bool) {
+        let mut calc = DueCalc::new(ctx);
         let region = b.hashes(Col::Region);
         let officer = b.hashes(Col::OfficerId);
         let mut last_region = NO_HASH;
@@ -76,11 +215,12 @@ impl Units {
                 continue;
             }
             let a = b.amount_fen[i];
-            let fixed = b
-                .scheme
-                .get(i)
-                .and_then(|s| ctx.scheme(*s))
-                .is_some_and(crate::scheme::Scheme::is_amount_fixed);
+            let fixed = if explain {
+                explained(&mut calc, b, i)
+            } else {
+                calc.scheme(b, i)
+                    .is_some_and(crate::scheme::Scheme::is_amount_fixed)
+            };
             let r = region.get(i).copied().unwrap_or(NO_HASH);
             let o = officer.get(i).copied().unwrap_or(NO_HASH);
             if first || r != last_region {
@@ -125,6 +265,10 @@ impl Units {
                         if row < u.sample[ft] {
                             u.sample[ft] = row;
                         }
+                        let lt = ((a / 100) % 100) as usize;
+                        if row < u.sample_last[lt] {
+                            u.sample_last[lt] = row;
+                        }
                     }
                 }
             }
@@ -144,6 +288,9 @@ impl Units {
             for (a, b) in mine.sample.iter_mut().zip(u.sample.iter()) {
                 *a = (*a).min(*b);
             }
+            for (a, b) in mine.sample_last.iter_mut().zip(u.sample_last.iter()) {
+                *a = (*a).min(*b);
+            }
         }
     }
 
@@ -152,5 +299,25 @@ impl Units {
         let mut v = self.units;
         v.sort_by(|a, b| (a.level, &a.name).cmp(&(b.level, &b.name)));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_keys_keep_their_level_and_are_never_empty() {
+        for level in [Level::County, Level::Township, Level::Officer, Level::All] {
+            for h in [0u64, 1, u64::MAX, 0x1234_5678_9abc_def0] {
+                let k = UnitKeys::tagged(h, level);
+                assert_ne!(k, NO_HASH);
+                assert_eq!(UnitKeys::level_of(k), level);
+            }
+        }
+        assert_ne!(
+            UnitKeys::tagged(7, Level::County),
+            UnitKeys::tagged(7, Level::Township)
+        );
     }
 }
