@@ -2,7 +2,7 @@
 //! depart from Benford's law beyond Nigrini's nonconformity bound, even after the MAD expected by chance at
 //! its size is taken off.
 
-use super::{Level, Units};
+use super::{Level, Units, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
@@ -44,21 +44,9 @@ False positives
     optional_columns: &[Col::OfficerId, Col::Scheme, Col::Status],
     references: &[],
     params: &[
-        ParamSpec {
-            name: "by_county",
-            default: ParamValue::Bool(true),
-            doc: "test each county (first 6 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_township",
-            default: ParamValue::Bool(true),
-            doc: "test each township (first 9 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_officer",
-            default: ParamValue::Bool(true),
-            doc: "test each officer",
-        },
+        BY_COUNTY,
+        BY_TOWNSHIP,
+        BY_OFFICER,
         ParamSpec {
             name: "min_amounts",
             default: ParamValue::Int(500),

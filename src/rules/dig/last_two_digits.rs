@@ -1,7 +1,7 @@
 //! DIG004 last-two-digits-nonconformity: a unit (county, township, officer) whose amounts' last two whole-yuan
 //! digits are far from uniform, among the amounts the scheme rules do not explain.
 
-use super::{levels_of, unit_subject, Level, Units};
+use super::{levels_of, unit_subject, Level, Units, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP};
 use crate::finding::{Finding, Severity};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
@@ -45,21 +45,9 @@ False positives
     optional_columns: &[Col::OfficerId, Col::Scheme, Col::Status, Col::Quantity],
     references: &[],
     params: &[
-        ParamSpec {
-            name: "by_county",
-            default: ParamValue::Bool(true),
-            doc: "test each county (first 6 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_township",
-            default: ParamValue::Bool(true),
-            doc: "test each township (first 9 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_officer",
-            default: ParamValue::Bool(true),
-            doc: "test each officer",
-        },
+        BY_COUNTY,
+        BY_TOWNSHIP,
+        BY_OFFICER,
         ParamSpec {
             name: "min_amounts",
             default: ParamValue::Int(500),

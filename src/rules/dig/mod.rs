@@ -9,8 +9,26 @@ use crate::finding::{EvidenceRow, SubjectKind};
 use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
 use crate::ledger::column::Col;
 use crate::rules::amt::DueCalc;
+use crate::rules::{ParamSpec, ParamValue};
 use crate::stats::digits::DigitCounts;
 use std::collections::HashMap;
+
+/// The unit levels every digit rule can test, switched by these thresholds.
+pub const BY_COUNTY: ParamSpec = ParamSpec {
+    name: "by_county",
+    default: ParamValue::Bool(true),
+    doc: "test each county (first 6 characters of the region)",
+};
+pub const BY_TOWNSHIP: ParamSpec = ParamSpec {
+    name: "by_township",
+    default: ParamValue::Bool(true),
+    doc: "test each township (first 9 characters of the region)",
+};
+pub const BY_OFFICER: ParamSpec = ParamSpec {
+    name: "by_officer",
+    default: ParamValue::Bool(true),
+    doc: "test each officer",
+};
 
 /// The level of a digit-test unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

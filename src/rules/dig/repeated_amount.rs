@@ -1,7 +1,9 @@
 //! DIG002 repeated-amount: Nigrini's number duplication test per unit: an exact amount paid to far more payees
 //! than the unit's other amounts are, among the amounts the scheme rules do not explain.
 
-use super::{explained, levels_of, unit_subject, Level, UnitKeys};
+use super::{
+    explained, levels_of, unit_subject, Level, UnitKeys, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP,
+};
 use crate::finding::{Finding, Severity};
 use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -48,21 +50,9 @@ False positives
     optional_columns: &[Col::OfficerId, Col::Scheme, Col::Status, Col::Quantity],
     references: &[],
     params: &[
-        ParamSpec {
-            name: "by_county",
-            default: ParamValue::Bool(true),
-            doc: "test each county (first 6 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_township",
-            default: ParamValue::Bool(true),
-            doc: "test each township (first 9 characters of the region)",
-        },
-        ParamSpec {
-            name: "by_officer",
-            default: ParamValue::Bool(true),
-            doc: "test each officer",
-        },
+        BY_COUNTY,
+        BY_TOWNSHIP,
+        BY_OFFICER,
         ParamSpec {
             name: "min_payees",
             default: ParamValue::Int(10),
