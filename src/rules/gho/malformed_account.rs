@@ -127,14 +127,7 @@ impl Rule for MalformedAccount {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
-            let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
-            rows.sort_unstable();
-            Some(Draft {
-                evidence: rows,
-                facts: vec![i64::from(run[0].1)],
-            })
-        })
+        st.finish(|run| Some(super::draft_with_first_fact(run)))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

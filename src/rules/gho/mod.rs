@@ -53,3 +53,16 @@ pub(crate) fn drafts_by_sub<S: Copy + Eq + Into<i64>>(run: &[(u64, S, RowRef)]) 
         })
         .collect()
 }
+
+/// A draft citing every row of a run of `(key, fact, row)` entries, with the run's first fact (a problem code,
+/// a death date) as its one fact.
+pub(crate) fn draft_with_first_fact<T: Copy + Into<i64>>(
+    run: &[(u64, T, crate::ledger::batch::RowRef)],
+) -> crate::rules::Draft {
+    let mut rows: Vec<crate::ledger::batch::RowRef> = run.iter().map(|e| e.2).collect();
+    rows.sort_unstable();
+    crate::rules::Draft {
+        evidence: rows,
+        facts: vec![run[0].1.into()],
+    }
+}
