@@ -1,6 +1,9 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{all_same, by_pay_date, draft_if_distinct, list, push_by_payee_period, who};
+use super::{
+    all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, draft_if_distinct, list,
+    push_by_payee_period, who,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -67,26 +70,12 @@ impl Rule for CrossRegion {
             return None;
         }
         by_pay_date(&mut rows);
-        let mut regions: Vec<&str> = Vec::new();
-        for r in &rows {
-            if !regions.contains(&r.region.as_str()) {
-                regions.push(&r.region);
-            }
-        }
+        let regions = distinct_in_order(&rows, |r| &r.region);
         if regions.len() < 2 {
             return None;
         }
         let first = rows[0];
-        let risk: Vec<i64> = rows
-            .iter()
-            .map(|r| {
-                if r.region == first.region {
-                    0
-                } else {
-                    r.amount_fen
-                }
-            })
-            .collect();
+        let risk = at_risk_unless_like_first(&rows, |r| &r.region);
         let per_region: Vec<String> = regions
             .iter()
             .map(|g| {

@@ -66,3 +66,32 @@ pub(crate) fn push_by_payee_period(st: &mut Keyed<(u64, u64, RowRef)>, b: &Batch
         }
     }
 }
+
+/// The distinct values of `f` over the rows, in the order they first appear.
+pub(crate) fn distinct_in_order<'a>(
+    rows: &[&'a EvidenceRow],
+    f: impl Fn(&'a EvidenceRow) -> &'a str,
+) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in rows {
+        let v = f(r);
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Money at risk per row: the whole payment, unless `f` of the row equals `f` of the first (earliest) row,
+/// which is taken as the legitimate one (its account, its paying region).
+pub(crate) fn at_risk_unless_like_first(
+    rows: &[&EvidenceRow],
+    f: impl Fn(&EvidenceRow) -> &str,
+) -> Vec<i64> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|r| if f(r) == f(first) { 0 } else { r.amount_fen })
+        .collect()
+}

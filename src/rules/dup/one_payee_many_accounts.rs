@@ -1,6 +1,9 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{all_same, by_pay_date, draft_if_distinct, list, push_by_payee_period, who};
+use super::{
+    all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, draft_if_distinct, list,
+    push_by_payee_period, who,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
@@ -77,26 +80,12 @@ impl Rule for OnePayeeManyAccounts {
             return None;
         }
         by_pay_date(&mut rows);
-        let mut accounts: Vec<&str> = Vec::new();
-        for r in &rows {
-            if !accounts.contains(&r.account.as_str()) {
-                accounts.push(&r.account);
-            }
-        }
+        let accounts = distinct_in_order(&rows, |r| &r.account);
         if accounts.len() < self.min_accounts {
             return None;
         }
         let first = rows[0];
-        let risk: Vec<i64> = rows
-            .iter()
-            .map(|r| {
-                if r.account == first.account {
-                    0
-                } else {
-                    r.amount_fen
-                }
-            })
-            .collect();
+        let risk = at_risk_unless_like_first(&rows, |r| &r.account);
         let per_account: Vec<String> = accounts
             .iter()
             .map(|a| {
