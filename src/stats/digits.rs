@@ -483,7 +483,7 @@ mod tests {
             .is_some_and(|r| r.contains("amounts")));
     }
 
-    /// A closed-form case (no published figure could be reproduced offline, see the README): the 90 amounts
+    /// A closed-form case (the published reference is in `tests/benford_reference.rs`): the 90 amounts
     /// 10..=99 once each have first-two proportions 1/90, so MAD = mean |1/90 - log10(1 + 1/d)|, computed here
     /// term by term independently of the implementation; the chi-square is sum (1 - 90 p)^2 / (90 p).
     #[test]
