@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::finding::{EvidenceRow, Finding};
 use crate::ledger::batch::{Batch, BatchContext, DqStats, RowRef, Status};
 use crate::ledger::column::{Col, ColSet};
+use crate::ledger::payees::PayeeIndex;
 use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
@@ -25,6 +26,8 @@ use std::time::Instant;
 pub struct ScanState {
     pub rules: Vec<Box<dyn Any + Send>>,
     pub files: Vec<DqStats>,
+    /// The worker's payee numbers, when a rule reads them (a cache: never merged).
+    payees: Option<PayeeIndex>,
 }
 
 impl ScanState {
@@ -32,13 +35,23 @@ impl ScanState {
         Self {
             rules: rules.iter().map(|r| r.new_state()).collect(),
             files: vec![DqStats::default(); n_files],
+            payees: rules
+                .iter()
+                .any(|r| r.payee_numbers())
+                .then(PayeeIndex::default),
         }
     }
 
     /// Feeds one batch to every rule.
-    pub fn update(&mut self, rules: &[Box<dyn DynRule>], batch: &Batch) {
+    pub fn update(&mut self, rules: &[Box<dyn DynRule>], batch: &mut Batch) {
         if let Some(f) = self.files.get_mut(batch.file as usize) {
             f.merge(batch.dq.clone());
+        }
+        if let Some(ix) = &mut self.payees {
+            let mut no = std::mem::take(&mut batch.payee_no);
+            ix.assign(batch.hashes(Col::PayeeId), &mut no);
+            batch.payee_no = no;
+            batch.payees_numbered = ix.len();
         }
         for (r, s) in rules.iter().zip(self.rules.iter_mut()) {
             r.update(s.as_mut(), batch);
@@ -91,8 +104,8 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
                     plan.ctx,
                     plan.batch_size,
                     None,
-                    |b| {
-                        st.update(plan.rules, &b);
+                    |mut b| {
+                        st.update(plan.rules, &mut b);
                     },
                 );
                 if let Err(e) = read {

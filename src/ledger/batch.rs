@@ -195,6 +195,10 @@ pub struct Batch {
     /// mix(payee, scheme, bucket) with the bucket's allowance, when payee_id, scheme and period are read.
     pub payee_period_key: Vec<u64>,
     pub allowed: Vec<u8>,
+    /// The scan worker's number of each row's payee ([`super::payees`]); empty unless a rule asked for it.
+    pub payee_no: Vec<u32>,
+    /// How many payees the worker has numbered so far (the numbers of this batch are below it).
+    pub payees_numbered: usize,
     pub dq: DqStats,
 }
 
@@ -236,6 +240,8 @@ impl Batch {
             scheme: Vec::new(),
             payee_period_key: Vec::new(),
             allowed: Vec::new(),
+            payee_no: Vec::new(),
+            payees_numbered: 0,
             dq: DqStats::default(),
         };
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
@@ -444,6 +450,15 @@ impl Batch {
 
     pub fn has(&self, col: Col) -> bool {
         self.texts[col.index()].is_some() || self.hashes[col.index()].is_some()
+    }
+
+    /// The worker's number of the payee of row `i` ([`super::payees::NO_PAYEE`] when not numbered).
+    #[inline]
+    pub fn payee_no(&self, i: usize) -> u32 {
+        self.payee_no
+            .get(i)
+            .copied()
+            .unwrap_or(super::payees::NO_PAYEE)
     }
 
     pub fn is_paid(&self, i: usize) -> bool {

@@ -4,5 +4,6 @@
 pub mod batch;
 pub mod column;
 pub mod decode;
+pub mod payees;
 pub mod reader;
 pub mod source;

@@ -191,6 +191,8 @@ pub struct RuleEnv {
 /// A rule, with a typed state.
 pub trait Rule: Send + Sync + 'static {
     type State: Default + Send + 'static;
+    /// Whether the rule reads [`Batch::payee_no`] (the scan numbers payees only when some rule does).
+    const PAYEE_NUMBERS: bool = false;
     fn update(&self, state: &mut Self::State, batch: &Batch);
     fn merge(&self, into: &mut Self::State, from: Self::State);
     fn finish(&self, state: Self::State) -> Vec<Draft>;
@@ -201,6 +203,7 @@ pub trait Rule: Send + Sync + 'static {
 pub trait DynRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn new_state(&self) -> Box<dyn Any + Send>;
+    fn payee_numbers(&self) -> bool;
     fn update(&self, state: &mut (dyn Any + Send), batch: &Batch);
     fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>);
     fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft>;
@@ -218,6 +221,9 @@ impl<R: Rule> DynRule for Erased<R> {
     }
     fn new_state(&self) -> Box<dyn Any + Send> {
         Box::new(R::State::default())
+    }
+    fn payee_numbers(&self) -> bool {
+        R::PAYEE_NUMBERS
     }
     fn update(&self, state: &mut (dyn Any + Send), batch: &Batch) {
         if let Some(s) = state.downcast_mut::<R::State>() {

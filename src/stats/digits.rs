@@ -168,27 +168,67 @@ pub fn first_two(v: u64) -> (u32, u32) {
     (e, (v / 10u64.pow(e - 1)) as u32)
 }
 
+/// What the digit counts need of one payment, worked out once however many units count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigitFacts {
+    /// Not a payment (zero or negative).
+    None,
+    /// A payment the scheme rules fix.
+    Fixed,
+    /// A payment below [`MIN_TESTED_FEN`].
+    Small,
+    /// A tested amount: first-two-digit index (digits - 10), last-two digits, magnitude bucket.
+    Tested { ft: u8, lt: u8, mag: u8 },
+}
+
+impl DigitFacts {
+    #[inline]
+    pub fn of(amount_fen: i64, fixed: bool) -> Self {
+        if amount_fen <= 0 {
+            return Self::None;
+        }
+        if fixed {
+            return Self::Fixed;
+        }
+        if amount_fen < MIN_TESTED_FEN {
+            return Self::Small;
+        }
+        let v = amount_fen.unsigned_abs();
+        let (e, ft) = first_two(v);
+        let ft = ft as usize - 10;
+        let mag = (e as usize * 10 + usize::from(TENTHS[ft])).min(MAG_BUCKETS - 1);
+        Self::Tested {
+            ft: ft as u8,
+            lt: ((v / 100) % 100) as u8,
+            mag: mag as u8,
+        }
+    }
+}
+
 impl DigitCounts {
     /// Counts one payment of `amount_fen`; `fixed` when the scheme rules fix the amount.
     #[inline]
     pub fn add(&mut self, amount_fen: i64, fixed: bool) {
-        if amount_fen <= 0 {
-            return;
+        self.add_facts(DigitFacts::of(amount_fen, fixed));
+    }
+
+    /// Counts one payment from its [`DigitFacts`].
+    #[inline]
+    pub fn add_facts(&mut self, f: DigitFacts) {
+        match f {
+            DigitFacts::None => {}
+            DigitFacts::Fixed => {
+                self.payments += 1;
+                self.fixed += 1;
+            }
+            DigitFacts::Small => self.payments += 1,
+            DigitFacts::Tested { ft, lt, mag } => {
+                self.payments += 1;
+                self.first_two[usize::from(ft)] += 1;
+                self.last_two[usize::from(lt)] += 1;
+                self.magnitude[usize::from(mag)] += 1;
+            }
         }
-        self.payments += 1;
-        if fixed {
-            self.fixed += 1;
-            return;
-        }
-        if amount_fen < MIN_TESTED_FEN {
-            return;
-        }
-        let v = amount_fen.unsigned_abs();
-        let (e, ft) = first_two(v);
-        self.first_two[ft as usize - 10] += 1;
-        self.last_two[((v / 100) % 100) as usize] += 1;
-        let b = (e as usize * 10 + usize::from(TENTHS[ft as usize - 10])).min(MAG_BUCKETS - 1);
-        self.magnitude[b] += 1;
     }
 
     pub fn merge(&mut self, o: &DigitCounts) {

@@ -10,7 +10,7 @@ use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
 use crate::ledger::column::Col;
 use crate::rules::amt::DueCalc;
 use crate::rules::{ParamSpec, ParamValue};
-use crate::stats::digits::DigitCounts;
+use crate::stats::digits::{DigitCounts, DigitFacts};
 use std::collections::HashMap;
 
 /// The unit levels every digit rule can test, switched by these thresholds.
@@ -275,15 +275,15 @@ impl Units {
             }
             first = false;
             let row = b.row_ref(i).0;
+            let facts = DigitFacts::of(a, fixed);
             for &s in &slots[..levels.len()] {
                 if let Some(u) = self.units.get_mut(s) {
-                    u.counts.add(a, fixed);
-                    if !fixed && a >= crate::stats::digits::MIN_TESTED_FEN {
-                        let ft = crate::stats::digits::first_two(a.unsigned_abs()).1 as usize - 10;
+                    u.counts.add_facts(facts);
+                    if let DigitFacts::Tested { ft, lt, .. } = facts {
+                        let (ft, lt) = (usize::from(ft), usize::from(lt));
                         if row < u.sample[ft] {
                             u.sample[ft] = row;
                         }
-                        let lt = ((a / 100) % 100) as usize;
                         if row < u.sample_last[lt] {
                             u.sample_last[lt] = row;
                         }

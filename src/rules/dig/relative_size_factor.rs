@@ -7,13 +7,11 @@ use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::amt::DueCalc;
-use crate::rules::dup::same_person_many_identities::IdHasher;
+use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DIG003",
@@ -79,7 +77,7 @@ const NONE: Pay = (i64::MIN, 0, false);
 
 /// The two largest payments of a payee and scheme.
 #[derive(Debug, Clone, Copy)]
-pub struct Top2 {
+struct Top2 {
     first: Pay,
     second: Pay,
 }
@@ -96,26 +94,10 @@ impl Top2 {
     }
 }
 
-#[derive(Default)]
-pub struct State {
-    index: HashMap<u64, usize, BuildHasherDefault<IdHasher>>,
-    tops: Vec<Top2>,
-}
-
-impl State {
-    #[inline]
-    fn slot(&mut self, key: u64) -> usize {
-        let n = self.tops.len();
-        let i = *self.index.entry(key).or_insert(n);
-        if i == n {
-            self.tops.push(Top2 {
-                first: NONE,
-                second: NONE,
-            });
-        }
-        i
-    }
-}
+/// (mix(payee, scheme), amount << 1 | explained by the rules, row) of every positive PAID payment: pushing
+/// is a sequential write, where keeping each payee's top two as rows come would cost a hash lookup (a cache
+/// miss) per row.
+pub type State = Keyed<(u64, i64, u64)>;
 
 impl Rule for RelativeSize {
     type State = State;
@@ -123,58 +105,45 @@ impl Rule for RelativeSize {
     fn update(&self, st: &mut State, b: &Batch) {
         let payee = b.hashes(Col::PayeeId);
         let mut calc = DueCalc::new(&self.ctx);
-        let mut last = (NO_HASH, usize::MAX);
         for i in b.rows() {
             let a = b.amount_fen[i];
             if a <= 0 || !b.is_paid(i) || payee[i] == NO_HASH {
                 continue;
             }
             let scheme = b.scheme.get(i).copied().map_or(u64::MAX, u64::from);
-            let key = mix(payee[i], scheme);
-            let s = if key == last.0 {
-                last.1
-            } else {
-                let s = st.slot(key);
-                last = (key, s);
-                s
-            };
-            let t = &mut st.tops[s];
-            let row = b.row_ref(i).0;
-            if (a, row) > (t.second.0, t.second.1) {
-                // the rules are consulted only for a payment that enters the top two
-                let ex = a >= self.min_fen && explained(&mut calc, b, i);
-                st.tops[s].offer((a, row, ex));
-            }
+            // the rules are consulted only for a payment large enough to be flagged
+            let ex = a >= self.min_fen && explained(&mut calc, b, i);
+            st.push((
+                mix(payee[i], scheme),
+                (a << 1) | i64::from(ex),
+                b.row_ref(i).0,
+            ));
         }
     }
 
     fn merge(&self, into: &mut State, from: State) {
-        let mut keys: Vec<(u64, usize)> = from.index.into_iter().collect();
-        keys.sort_unstable();
-        for (k, i) in keys {
-            let t = from.tops[i];
-            let s = into.slot(k);
-            for p in [t.first, t.second] {
-                if p != NONE {
-                    into.tops[s].offer(p);
-                }
-            }
-        }
+        into.append(from);
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let mut drafts: Vec<Draft> = st
-            .tops
-            .iter()
-            .filter(|t| t.second != NONE && t.second.0 > 0 && !t.first.2)
-            .filter(|t| {
-                t.first.0 >= self.min_fen && t.first.0 as f64 >= self.min_factor * t.second.0 as f64
-            })
-            .map(|t| Draft {
+        let mut drafts: Vec<Draft> = st.finish(|run| {
+            let mut t = Top2 {
+                first: NONE,
+                second: NONE,
+            };
+            for e in run {
+                t.offer((e.1 >> 1, e.2, e.1 & 1 == 1));
+            }
+            let flagged = t.second != NONE
+                && t.second.0 > 0
+                && !t.first.2
+                && t.first.0 >= self.min_fen
+                && t.first.0 as f64 >= self.min_factor * t.second.0 as f64;
+            flagged.then(|| Draft {
                 evidence: vec![RowRef(t.first.1)],
                 facts: vec![t.second.0],
             })
-            .collect();
+        });
         drafts.sort_unstable_by_key(|d| d.evidence[0]);
         drafts
     }

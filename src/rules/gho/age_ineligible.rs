@@ -7,9 +7,11 @@ use crate::ledger::batch::{Batch, RowRef, NO_DATE};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
+use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, who};
 use crate::rules::keyed::Keyed;
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+use chrono::NaiveDate;
 
 pub static META: RuleMeta = RuleMeta {
     code: "GHO004",
@@ -60,23 +62,26 @@ pub struct AgeIneligible {
     limits: Vec<Option<(u32, u32)>>,
 }
 
-/// The birth date (days) of batch row `i`: from the id, else from `birth_date`.
-fn birth_of(b: &Batch, i: usize) -> Option<i32> {
-    if let Ok(n) = validate_id(b.text(Col::PayeeId, i).unwrap_or("")) {
-        return Some(days_from_date(n.birth));
-    }
-    b.birth_date.get(i).copied().filter(|d| *d != NO_DATE)
+/// The flagged rows, and the birth date each payee's id gives (or `None`: the row's `birth_date` is used).
+#[derive(Default)]
+pub struct State {
+    /// (payee hash, scheme index << 16 | age, row)
+    found: Keyed<(u64, u32, RowRef)>,
+    memo: Memo<Option<NaiveDate>>,
 }
 
 impl Rule for AgeIneligible {
-    /// (payee hash, scheme index << 16 | age, row)
-    type State = Keyed<(u64, u32, RowRef)>;
+    type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         if self.limits.iter().all(Option::is_none) {
             return;
         }
         let payee = b.hashes(Col::PayeeId);
+        st.memo.fit(b.payees_numbered);
+        // a batch holds few payment dates: the last one's calendar date is kept
+        let mut paid: Option<(i32, Option<NaiveDate>)> = None;
         for i in b.rows() {
             let s = b.scheme[i];
             let Some(Some((min, max))) = self.limits.get(usize::from(s)) else {
@@ -85,13 +90,32 @@ impl Rule for AgeIneligible {
             if !b.is_paid(i) {
                 continue;
             }
-            let Some(born) = birth_of(b, i) else { continue };
-            let (Some(bd), Some(pd)) = (date_from_days(born), date_from_days(b.pay_date[i])) else {
+            let from_id = st.memo.get(b.payee_no(i), payee[i], || {
+                validate_id(b.text(Col::PayeeId, i).unwrap_or(""))
+                    .ok()
+                    .map(|n| n.birth)
+            });
+            let Some(bd) = from_id.or_else(|| {
+                b.birth_date
+                    .get(i)
+                    .copied()
+                    .filter(|d| *d != NO_DATE)
+                    .and_then(date_from_days)
+            }) else {
                 continue;
             };
+            let pd = match paid {
+                Some((d, on)) if d == b.pay_date[i] => on,
+                _ => {
+                    let on = date_from_days(b.pay_date[i]);
+                    paid = Some((b.pay_date[i], on));
+                    on
+                }
+            };
+            let Some(pd) = pd else { continue };
             let age = age_on(bd, pd);
             if age < *min || age > *max {
-                st.push((
+                st.found.push((
                     payee[i],
                     (u32::from(s) << 16) | age.min(0xFFFF),
                     b.row_ref(i),
@@ -101,34 +125,35 @@ impl Rule for AgeIneligible {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
+        into.found.append(from.found);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
-            Some(
-                run.chunk_by(|a, b| a.1 >> 16 == b.1 >> 16)
-                    .map(|g| {
-                        let s = g[0].1 >> 16;
-                        let (min, max) = self
-                            .limits
-                            .get(s as usize)
-                            .copied()
-                            .flatten()
-                            .unwrap_or((0, u32::MAX));
-                        let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                        rows.sort_unstable();
-                        Draft {
-                            evidence: rows,
-                            facts: vec![i64::from(min), i64::from(max)],
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .into_iter()
-        .flatten()
-        .collect()
+        st.found
+            .finish(|run| {
+                Some(
+                    run.chunk_by(|a, b| a.1 >> 16 == b.1 >> 16)
+                        .map(|g| {
+                            let s = g[0].1 >> 16;
+                            let (min, max) = self
+                                .limits
+                                .get(s as usize)
+                                .copied()
+                                .flatten()
+                                .unwrap_or((0, u32::MAX));
+                            let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                            rows.sort_unstable();
+                            Draft {
+                                evidence: rows,
+                                facts: vec![i64::from(min), i64::from(max)],
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -6,6 +6,7 @@ use crate::ident::{id_check_char, validate_id, IdProblem, MAX_PLAUSIBLE_AGE};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
+use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Keyed;
 use crate::rules::{
@@ -85,31 +86,73 @@ pub fn problem(id: &str, paid: Option<i32>, check_region: bool) -> Option<IdProb
     }
 }
 
-impl Rule for InvalidId {
+/// What an id says whatever the payment date (remembered per payee).
+#[derive(Debug, Clone, Copy)]
+enum Verdict {
+    Bad(IdProblem),
+    Fine,
+    /// Valid, born on this day: the payment date decides (born after it, or over 120 on it).
+    Born(i32),
+}
+
+fn verdict(id: &str, check_region: bool) -> Verdict {
+    match validate_id(id) {
+        Err(IdProblem::Region) if !check_region => Verdict::Fine,
+        Err(p) => Verdict::Bad(p),
+        Ok(n) => Verdict::Born(days_from_date(n.birth)),
+    }
+}
+
+/// The flagged rows, and each payee's [`Verdict`].
+#[derive(Default)]
+pub struct State {
     /// (payee hash, problem code, row)
-    type State = Keyed<(u64, u8, RowRef)>;
+    found: Keyed<(u64, u8, RowRef)>,
+    memo: Memo<Verdict>,
+}
+
+impl Rule for InvalidId {
+    type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let payee = b.hashes(Col::PayeeId);
         let has_date = !b.pay_date.is_empty();
+        st.memo.fit(b.payees_numbered);
         for i in b.rows() {
             if !b.is_paid(i) {
                 continue;
             }
-            let id = b.text(Col::PayeeId, i).unwrap_or("");
-            let paid = has_date.then(|| b.pay_date[i]);
-            if let Some(p) = problem(id, paid, self.check_region) {
-                st.push((payee[i], p.code(), b.row_ref(i)));
+            let id = || b.text(Col::PayeeId, i).unwrap_or("");
+            let found = match st
+                .memo
+                .get(b.payee_no(i), payee[i], || verdict(id(), self.check_region))
+            {
+                Verdict::Bad(p) => Some(p),
+                Verdict::Fine => None,
+                Verdict::Born(born) => {
+                    let paid = has_date.then(|| b.pay_date[i]);
+                    // the same test as `problem`, which decides the rare payment it may concern
+                    match paid {
+                        Some(paid) if born > paid || paid - born > OLD_DAYS => {
+                            problem(id(), Some(paid), self.check_region)
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            if let Some(p) = found {
+                st.found.push((payee[i], p.code(), b.row_ref(i)));
             }
         }
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
+        into.found.append(from.found);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
+        st.found.finish(|run| {
             let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
             rows.sort_unstable();
             let mut codes: Vec<i64> = run.iter().map(|e| i64::from(e.1)).collect();

@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::is_luhn_valid;
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
+use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Keyed;
 use crate::rules::{
@@ -106,28 +107,42 @@ impl MalformedAccount {
     }
 }
 
-impl Rule for MalformedAccount {
+/// The flagged rows, and the verdict on each payee's account.
+#[derive(Default)]
+pub struct State {
     /// (account hash, problem, row)
-    type State = Keyed<(u64, u8, RowRef)>;
+    found: Keyed<(u64, u8, RowRef)>,
+    memo: Memo<Option<u8>>,
+}
+
+impl Rule for MalformedAccount {
+    type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let acct = b.hashes(Col::Account);
+        st.memo.fit(b.payees_numbered);
         for i in b.rows() {
             if !b.is_paid(i) {
                 continue;
             }
-            if let Some(p) = self.problem(b.text(Col::Account, i).unwrap_or("")) {
-                st.push((acct[i], p, b.row_ref(i)));
+            // a payee keeps its card: the check runs once per payee and account
+            let problem = st.memo.get(b.payee_no(i), acct[i], || {
+                self.problem(b.text(Col::Account, i).unwrap_or(""))
+            });
+            if let Some(p) = problem {
+                st.found.push((acct[i], p, b.row_ref(i)));
             }
         }
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
+        into.found.append(from.found);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| Some(super::draft_with_first_fact(run)))
+        st.found
+            .finish(|run| Some(super::draft_with_first_fact(run)))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

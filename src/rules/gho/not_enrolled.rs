@@ -5,6 +5,7 @@ use super::{drafts_by_sub, payments};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
+use crate::ledger::payees::PerPayee;
 use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
 use crate::reference::{id_key_fast, name_key, Registry};
 use crate::rules::dup::{all_same, by_pay_date, list};
@@ -65,30 +66,28 @@ pub struct NotEnrolled {
     registry: Option<Arc<Registry>>,
 }
 
-/// Slots of the per-thread cache of registry entries (direct-mapped by the payee key).
-const CACHE: usize = 1 << 16;
+/// A payee's entry not looked up yet (no real entry has the low bit set but `u64::MAX`).
+const UNKNOWN_ENTRY: u64 = 1;
 /// A cached "not in the registry".
 const ABSENT_ENTRY: u64 = u64::MAX - 1;
 
-/// The flagged rows, and a per-thread cache of registry entries: a payee is paid about monthly, so its
-/// entry is met again in the same row group, and a hit in this 1 MiB cache saves a miss into a registry of
-/// tens of MiB.
+/// The flagged rows, and the registry entry of each payee the worker met, by payee number (a payee is paid
+/// about once a period: one registry lookup per payee instead of one per row).
 #[derive(Default)]
 pub struct State {
     found: Keyed<(u64, u8, RowRef)>,
-    cache: Vec<(u64, u64)>,
+    entries: PerPayee<u64>,
 }
 
 impl Rule for NotEnrolled {
     type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let Some(reg) = self.registry.as_deref() else {
             return;
         };
-        if st.cache.is_empty() {
-            st.cache = vec![(0, 0); CACHE];
-        }
+        st.entries.fit(b.payees_numbered, UNKNOWN_ENTRY);
         let payee = b.hashes(Col::PayeeId);
         let region = b.hashes(Col::Region);
         let has_name = b.has(Col::PayeeName);
@@ -97,13 +96,14 @@ impl Rule for NotEnrolled {
                 continue;
             }
             let key = id_key_fast(b.text(Col::PayeeId, i), payee[i]);
-            let slot = &mut st.cache[(key as usize) & (CACHE - 1)];
-            let entry = if slot.0 == key {
-                slot.1
-            } else {
-                let e = reg.entry(key).unwrap_or(ABSENT_ENTRY);
-                *slot = (key, e);
-                e
+            let lookup = || reg.entry(key).unwrap_or(ABSENT_ENTRY);
+            let entry = match st.entries.get_mut(b.payee_no(i)) {
+                Some(e) if *e != UNKNOWN_ENTRY => *e,
+                Some(e) => {
+                    *e = lookup();
+                    *e
+                }
+                None => lookup(),
             };
             let name = || b.text(Col::PayeeName, i).map_or(0, name_key);
             let bits = match entry {

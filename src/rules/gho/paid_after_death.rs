@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
+use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Deaths};
 use crate::rules::dup::{all_same, by_pay_date, list, who};
 use crate::rules::keyed::Keyed;
@@ -62,34 +63,44 @@ pub struct PaidAfterDeath {
     grace: i32,
 }
 
-impl Rule for PaidAfterDeath {
+/// The flagged rows, and each payee's death date (or none) as the worker met them.
+#[derive(Default)]
+pub struct State {
     /// (payee id key, death date, row)
-    type State = Keyed<(u64, i32, RowRef)>;
+    found: Keyed<(u64, i32, RowRef)>,
+    memo: Memo<Option<i32>>,
+}
+
+impl Rule for PaidAfterDeath {
+    type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let Some(deaths) = self.deaths.as_deref() else {
             return;
         };
         let payee = b.hashes(Col::PayeeId);
+        st.memo.fit(b.payees_numbered);
         for i in b.rows() {
             if !b.is_paid(i) {
                 continue;
             }
-            let key = id_key_fast(b.text(Col::PayeeId, i), payee[i]);
-            if let Some(death) = deaths.death(key) {
+            let key = || id_key_fast(b.text(Col::PayeeId, i), payee[i]);
+            if let Some(death) = st.memo.get(b.payee_no(i), payee[i], || deaths.death(key())) {
                 if i64::from(b.pay_date[i]) > i64::from(death) + i64::from(self.grace) {
-                    st.push((key, death, b.row_ref(i)));
+                    st.found.push((key(), death, b.row_ref(i)));
                 }
             }
         }
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
+        into.found.append(from.found);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| Some(super::draft_with_first_fact(run)))
+        st.found
+            .finish(|run| Some(super::draft_with_first_fact(run)))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -12,6 +12,7 @@ pub mod relative_payee;
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
+use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Officials};
 use crate::rules::dup::{all_same, by_pay_date};
 use crate::rules::keyed::Keyed;
@@ -43,9 +44,18 @@ pub struct Insider<M> {
     pub m: M,
 }
 
-impl<M: Match> Rule for Insider<M> {
+/// The matched rows, and per payee whether its id, household and account can match at all (whether a row
+/// matches never depends on its officer, only whether it is self-dealing).
+#[derive(Default)]
+pub struct State {
     /// (payee id key, matched person << 1 | self-dealing, row)
-    type State = Keyed<(u64, u64, RowRef)>;
+    found: Keyed<(u64, u64, RowRef)>,
+    memo: Memo<bool>,
+}
+
+impl<M: Match> Rule for Insider<M> {
+    type State = State;
+    const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let Some(o) = self.officials.as_deref() else {
@@ -55,22 +65,37 @@ impl<M: Match> Rule for Insider<M> {
         let household = b.hashes(Col::HouseholdId);
         let account = b.hashes(Col::Account);
         let officer = b.hashes(Col::OfficerId);
+        st.memo.fit(b.payees_numbered);
         for i in b.rows() {
             if !b.is_paid(i) {
                 continue;
             }
-            let k = RowKeys {
-                payee: id_key_fast(b.text(Col::PayeeId, i), payee[i]),
+            let mut k = RowKeys {
+                payee: payee[i],
                 household: household.get(i).copied().unwrap_or(NO_HASH),
                 account: account.get(i).copied().unwrap_or(NO_HASH),
-                officer: officer
-                    .get(i)
-                    .copied()
-                    .filter(|h| *h != NO_HASH)
-                    .map_or(NO_HASH, |h| id_key_fast(b.text(Col::OfficerId, i), h)),
+                officer: NO_HASH,
             };
+            let tag = crate::ledger::batch::mix(k.household, k.account);
+            let id_key = || id_key_fast(b.text(Col::PayeeId, i), payee[i]);
+            let may_match = st.memo.get(b.payee_no(i), tag, || {
+                let keys = RowKeys {
+                    payee: id_key(),
+                    ..k
+                };
+                self.m.hit(o, &keys).is_some()
+            });
+            if !may_match {
+                continue;
+            }
+            k.payee = id_key();
+            k.officer = officer
+                .get(i)
+                .copied()
+                .filter(|h| *h != NO_HASH)
+                .map_or(NO_HASH, |h| id_key_fast(b.text(Col::OfficerId, i), h));
             if let Some((idx, critical)) = self.m.hit(o, &k) {
-                st.push((
+                st.found.push((
                     k.payee,
                     (u64::from(idx) << 1) | u64::from(critical),
                     b.row_ref(i),
@@ -80,29 +105,30 @@ impl<M: Match> Rule for Insider<M> {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
+        into.found.append(from.found);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
-            Some(
-                run.chunk_by(|a, b| a.1 >> 1 == b.1 >> 1)
-                    .map(|g| {
-                        let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                        rows.sort_unstable();
-                        let mut facts = vec![(g[0].1 >> 1) as i64];
-                        facts.extend(g.iter().filter(|e| e.1 & 1 == 1).map(|e| e.2 .0 as i64));
-                        Draft {
-                            evidence: rows,
-                            facts,
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .into_iter()
-        .flatten()
-        .collect()
+        st.found
+            .finish(|run| {
+                Some(
+                    run.chunk_by(|a, b| a.1 >> 1 == b.1 >> 1)
+                        .map(|g| {
+                            let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
+                            rows.sort_unstable();
+                            let mut facts = vec![(g[0].1 >> 1) as i64];
+                            facts.extend(g.iter().filter(|e| e.1 & 1 == 1).map(|e| e.2 .0 as i64));
+                            Draft {
+                                evidence: rows,
+                                facts,
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
