@@ -31,14 +31,16 @@ pub struct ScanState {
 }
 
 impl ScanState {
-    pub fn new(rules: &[Box<dyn DynRule>], n_files: usize) -> Self {
+    /// `rows`: the ledger's rows, to size the payee numbers once (about one payee per few rows; a table that
+    /// grows as it goes copies itself and hands memory back to the system over and over).
+    pub fn new(rules: &[Box<dyn DynRule>], n_files: usize, rows: u64) -> Self {
         Self {
             rules: rules.iter().map(|r| r.new_state()).collect(),
             files: vec![DqStats::default(); n_files],
             payees: rules
                 .iter()
                 .any(|r| r.payee_numbers())
-                .then(PayeeIndex::default),
+                .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24))),
         }
     }
 
@@ -84,6 +86,7 @@ pub struct ScanPlan<'a> {
 /// groups); the states are then merged. `progress` is called with rows done.
 pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<ScanState> {
     let n_files = plan.ledger.files.len();
+    let rows: u64 = plan.ledger.files.iter().map(|f| f.num_rows).sum();
     let units = units(&plan.ledger.files);
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
@@ -91,7 +94,7 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
     let states: Vec<ScanState> = (0..workers)
         .into_par_iter()
         .map(|_| {
-            let mut st = ScanState::new(plan.rules, n_files);
+            let mut st = ScanState::new(plan.rules, n_files, rows);
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(u) = units.get(i) else { break };
@@ -121,7 +124,7 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
     Ok(states
         .into_iter()
         .reduce(|a, b| a.merge(plan.rules, b))
-        .unwrap_or_else(|| ScanState::new(plan.rules, n_files)))
+        .unwrap_or_else(|| ScanState::new(plan.rules, n_files, rows)))
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.

@@ -26,13 +26,14 @@ pub struct PayeeIndex {
 
 impl Default for PayeeIndex {
     fn default() -> Self {
-        Self::with_capacity(1 << 12)
+        Self::with_capacity(1 << 11)
     }
 }
 
 impl PayeeIndex {
-    fn with_capacity(cap: usize) -> Self {
-        let cap = cap.next_power_of_two().max(16);
+    /// An index for about `payees` payees before it first grows (at most 2^24 are sized for).
+    pub fn with_capacity(payees: usize) -> Self {
+        let cap = (payees.min(1 << 24) * 2).next_power_of_two().max(16);
         Self {
             slots: vec![(NO_HASH, 0); cap],
             mask: cap - 1,
@@ -76,7 +77,7 @@ impl PayeeIndex {
     }
 
     fn grow(&mut self) {
-        let mut bigger = Self::with_capacity(self.slots.len() * 2);
+        let mut bigger = Self::with_capacity(self.slots.len());
         for &(k, v) in &self.slots {
             if k != NO_HASH {
                 let mut i = (k as usize) & bigger.mask;
