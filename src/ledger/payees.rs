@@ -208,11 +208,11 @@ mod tests {
     fn per_payee_grows_with_unknown() {
         let mut p = PerPayee::default();
         p.fit(3, 7u8);
-        *p.get_mut(2).unwrap() = 1;
+        *p.get_mut(2).expect("fits") = 1;
         p.fit(10, 9u8);
-        assert_eq!(*p.get_mut(2).unwrap(), 1);
-        assert_eq!(*p.get_mut(1).unwrap(), 7);
-        assert_eq!(*p.get_mut(9).unwrap(), 9);
+        assert_eq!(*p.get_mut(2).expect("fits"), 1);
+        assert_eq!(*p.get_mut(1).expect("fits"), 7);
+        assert_eq!(*p.get_mut(9).expect("fits"), 9);
         assert!(p.get_mut(u32::MAX).is_none());
     }
 }
