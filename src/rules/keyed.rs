@@ -6,6 +6,7 @@
 //! sorts instead of one large one. Any merge order gives the same result, because each partition is sorted
 //! by the key and then, within runs of equal keys, by the entries' total order.
 
+use crate::ledger::payees::Memo;
 use rayon::prelude::*;
 
 /// Number of partitions (a power of two).
@@ -107,6 +108,29 @@ impl<T: Keyed64> Keyed<T> {
                 out
             })
             .collect()
+    }
+}
+
+/// The state of a rule that flags single payments on facts of their payee: the flagged entries, and the
+/// worker's per-payee memo of its verdicts (a cache: dropped when states merge).
+pub struct Flagged<E, V> {
+    pub found: Keyed<E>,
+    pub memo: Memo<V>,
+}
+
+impl<E, V> Default for Flagged<E, V> {
+    fn default() -> Self {
+        Self {
+            found: Keyed::default(),
+            memo: Memo::default(),
+        }
+    }
+}
+
+impl<E: Keyed64, V> Flagged<E, V> {
+    /// Moves the other state's entries into this one.
+    pub fn append(&mut self, other: Self) {
+        self.found.append(other.found);
     }
 }
 

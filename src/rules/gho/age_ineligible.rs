@@ -7,9 +7,8 @@ use crate::ledger::batch::{Batch, RowRef, NO_DATE};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
-use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, who};
-use crate::rules::keyed::Keyed;
+use crate::rules::keyed::Flagged;
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 use chrono::NaiveDate;
 
@@ -62,16 +61,9 @@ pub struct AgeIneligible {
     limits: Vec<Option<(u32, u32)>>,
 }
 
-/// The flagged rows, and the birth date each payee's id gives (or `None`: the row's `birth_date` is used).
-#[derive(Default)]
-pub struct State {
-    /// (payee hash, scheme index << 16 | age, row)
-    found: Keyed<(u64, u32, RowRef)>,
-    memo: Memo<Option<NaiveDate>>,
-}
-
 impl Rule for AgeIneligible {
-    type State = State;
+    /// (payee hash, scheme index << 16 | age, row); memo: the birth date the id gives (else the row's `birth_date` is used)
+    type State = Flagged<(u64, u32, RowRef), Option<NaiveDate>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -125,7 +117,7 @@ impl Rule for AgeIneligible {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.found.append(from.found);
+        into.append(from);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {

@@ -6,9 +6,8 @@ use crate::ident::{id_check_char, validate_id, IdProblem, MAX_PLAUSIBLE_AGE};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
-use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, list};
-use crate::rules::keyed::Keyed;
+use crate::rules::keyed::Flagged;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -88,7 +87,7 @@ pub fn problem(id: &str, paid: Option<i32>, check_region: bool) -> Option<IdProb
 
 /// What an id says whatever the payment date (remembered per payee).
 #[derive(Debug, Clone, Copy)]
-enum Verdict {
+pub enum Verdict {
     Bad(IdProblem),
     Fine,
     /// Valid, born on this day: the payment date decides (born after it, or over 120 on it).
@@ -103,16 +102,9 @@ fn verdict(id: &str, check_region: bool) -> Verdict {
     }
 }
 
-/// The flagged rows, and each payee's [`Verdict`].
-#[derive(Default)]
-pub struct State {
-    /// (payee hash, problem code, row)
-    found: Keyed<(u64, u8, RowRef)>,
-    memo: Memo<Verdict>,
-}
-
 impl Rule for InvalidId {
-    type State = State;
+    /// (payee hash, problem code, row); memo: the id's [`Verdict`]
+    type State = Flagged<(u64, u8, RowRef), Verdict>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -148,7 +140,7 @@ impl Rule for InvalidId {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.found.append(from.found);
+        into.append(from);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {

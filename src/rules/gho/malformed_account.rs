@@ -5,9 +5,8 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::is_luhn_valid;
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
-use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, list};
-use crate::rules::keyed::Keyed;
+use crate::rules::keyed::Flagged;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -107,16 +106,9 @@ impl MalformedAccount {
     }
 }
 
-/// The flagged rows, and the verdict on each payee's account.
-#[derive(Default)]
-pub struct State {
-    /// (account hash, problem, row)
-    found: Keyed<(u64, u8, RowRef)>,
-    memo: Memo<Option<u8>>,
-}
-
 impl Rule for MalformedAccount {
-    type State = State;
+    /// (account hash, problem, row); memo: the problem of the payee's account
+    type State = Flagged<(u64, u8, RowRef), Option<u8>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -137,7 +129,7 @@ impl Rule for MalformedAccount {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.found.append(from.found);
+        into.append(from);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {

@@ -5,10 +5,9 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
-use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Deaths};
 use crate::rules::dup::{all_same, by_pay_date, list, who};
-use crate::rules::keyed::Keyed;
+use crate::rules::keyed::Flagged;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Reference, Rule,
     RuleEnv, RuleMeta,
@@ -63,16 +62,9 @@ pub struct PaidAfterDeath {
     grace: i32,
 }
 
-/// The flagged rows, and each payee's death date (or none) as the worker met them.
-#[derive(Default)]
-pub struct State {
-    /// (payee id key, death date, row)
-    found: Keyed<(u64, i32, RowRef)>,
-    memo: Memo<Option<i32>>,
-}
-
 impl Rule for PaidAfterDeath {
-    type State = State;
+    /// (payee id key, death date, row); memo: the payee's death date, if any
+    type State = Flagged<(u64, i32, RowRef), Option<i32>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -95,7 +87,7 @@ impl Rule for PaidAfterDeath {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.found.append(from.found);
+        into.append(from);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {

@@ -12,10 +12,9 @@ pub mod relative_payee;
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
-use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Officials};
 use crate::rules::dup::{all_same, by_pay_date};
-use crate::rules::keyed::Keyed;
+use crate::rules::keyed::Flagged;
 use crate::rules::{rows_of, Draft, Evidence, Rule, RuleMeta};
 use std::sync::Arc;
 
@@ -44,17 +43,10 @@ pub struct Insider<M> {
     pub m: M,
 }
 
-/// The matched rows, and per payee whether its id, household and account can match at all (whether a row
-/// matches never depends on its officer, only whether it is self-dealing).
-#[derive(Default)]
-pub struct State {
-    /// (payee id key, matched person << 1 | self-dealing, row)
-    found: Keyed<(u64, u64, RowRef)>,
-    memo: Memo<bool>,
-}
-
 impl<M: Match> Rule for Insider<M> {
-    type State = State;
+    /// (payee id key, matched person << 1 | self-dealing, row); memo: whether the payee's id, household and account
+    /// can match at all (whether a row matches never depends on its officer, only whether it is self-dealing)
+    type State = Flagged<(u64, u64, RowRef), bool>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -105,7 +97,7 @@ impl<M: Match> Rule for Insider<M> {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.found.append(from.found);
+        into.append(from);
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
