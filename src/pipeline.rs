@@ -14,6 +14,8 @@ use crate::ledger::payees::PayeeIndex;
 use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
+use crate::rules::keyed::Keyed;
+use crate::rules::shared::{push_periods, PeriodEntry, Shared};
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::any::Any;
@@ -28,6 +30,8 @@ pub struct ScanState {
     pub files: Vec<DqStats>,
     /// The worker's payee numbers, when a rule reads them (a cache: never merged).
     payees: Option<PayeeIndex>,
+    /// The shared payee-period grouping, when a rule reads it.
+    periods: Option<Keyed<PeriodEntry>>,
 }
 
 impl ScanState {
@@ -41,6 +45,7 @@ impl ScanState {
                 .iter()
                 .any(|r| r.payee_numbers())
                 .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24))),
+            periods: rules.iter().any(|r| r.payee_periods()).then(Keyed::default),
         }
     }
 
@@ -55,6 +60,9 @@ impl ScanState {
             batch.payee_no = no;
             batch.payees_numbered = ix.len();
         }
+        if let Some(p) = &mut self.periods {
+            push_periods(p, batch);
+        }
         for (r, s) in rules.iter().zip(self.rules.iter_mut()) {
             r.update(s.as_mut(), batch);
         }
@@ -66,6 +74,11 @@ impl ScanState {
         }
         for (a, b) in self.files.iter_mut().zip(other.files) {
             a.merge(b);
+        }
+        match (&mut self.periods, other.periods) {
+            (Some(a), Some(b)) => a.append(b),
+            (a @ None, b) => *a = b,
+            _ => {}
         }
         self
     }
@@ -133,6 +146,13 @@ pub fn finish(
     state: ScanState,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize)> {
+    let t = Instant::now();
+    let shared = Shared {
+        periods: state.periods.map(Keyed::sorted),
+    };
+    if shared.periods.is_some() {
+        phases.add("sort shared payee-period grouping".into(), t);
+    }
     // every rule finishes at once (each also in parallel inside): the slow ones overlap
     let t = Instant::now();
     let timed: Vec<(usize, Vec<Draft>, f64)> = plan
@@ -142,7 +162,7 @@ pub fn finish(
         .enumerate()
         .map(|(i, (r, s))| {
             let t = Instant::now();
-            let d = r.finish(s);
+            let d = r.finish(s, &shared);
             (i, d, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0)
         })
         .collect();

@@ -164,6 +164,44 @@ impl<V: Copy> Memo<V> {
     }
 }
 
+/// A per-payee memo of facts bound to the payee alone (what its id says, its death date): smaller than a
+/// [`Memo`], which also keeps the tag.
+#[derive(Debug, Clone)]
+pub struct Facts<V> {
+    vals: Vec<Option<V>>,
+}
+
+impl<V> Default for Facts<V> {
+    fn default() -> Self {
+        Self { vals: Vec::new() }
+    }
+}
+
+impl<V: Copy> Facts<V> {
+    /// Makes room for the batch's payees (call once per batch with [`super::batch::Batch::payees_numbered`]).
+    #[inline]
+    pub fn fit(&mut self, n: usize) {
+        if self.vals.len() < n {
+            let want = n.max(self.vals.len() * 2);
+            self.vals.resize(want, None);
+        }
+    }
+
+    /// The fact of payee number `no`: remembered, or `work()` (remembered for next time).
+    #[inline]
+    pub fn get(&mut self, no: u32, work: impl FnOnce() -> V) -> V {
+        match self.vals.get_mut(no as usize) {
+            Some(Some(v)) => *v,
+            Some(slot) => {
+                let v = work();
+                *slot = Some(v);
+                v
+            }
+            None => work(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +240,19 @@ mod tests {
         assert_eq!(m.get(NO_PAYEE, 11, || work(9)), 9);
         assert_eq!(m.get(NO_PAYEE, 11, || work(4)), 4);
         assert_eq!(calls, 4);
+    }
+
+    #[test]
+    fn facts_are_worked_out_once_per_payee() {
+        let mut f: Facts<i32> = Facts::default();
+        f.fit(3);
+        assert_eq!(f.get(2, || 5), 5);
+        assert_eq!(f.get(2, || 6), 5);
+        f.fit(100);
+        assert_eq!(f.get(2, || 7), 5);
+        assert_eq!(f.get(99, || 8), 8);
+        assert_eq!(f.get(NO_PAYEE, || 9), 9);
+        assert_eq!(f.get(NO_PAYEE, || 10), 10);
     }
 
     #[test]

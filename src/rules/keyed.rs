@@ -6,7 +6,6 @@
 //! sorts instead of one large one. Any merge order gives the same result, because each partition is sorted
 //! by the key and then, within runs of equal keys, by the entries' total order.
 
-use crate::ledger::payees::Memo;
 use rayon::prelude::*;
 
 /// Number of partitions (a power of two).
@@ -111,23 +110,67 @@ impl<T: Keyed64> Keyed<T> {
     }
 }
 
-/// The state of a rule that flags single payments on facts of their payee: the flagged entries, and the
-/// worker's per-payee memo of its verdicts (a cache: dropped when states merge).
-pub struct Flagged<E, V> {
-    pub found: Keyed<E>,
-    pub memo: Memo<V>,
+/// Entries sorted by key (then by their total order), by partition: a grouping several rules read.
+pub struct Sorted<T> {
+    parts: Vec<Vec<T>>,
 }
 
-impl<E, V> Default for Flagged<E, V> {
-    fn default() -> Self {
-        Self {
-            found: Keyed::default(),
-            memo: Memo::default(),
+impl<T: Keyed64> Keyed<T> {
+    /// Sorts every partition (in parallel), keeping them all.
+    pub fn sorted(self) -> Sorted<T> {
+        Sorted {
+            parts: self
+                .parts
+                .into_par_iter()
+                .map(|chunks| bucket_sort(&chunks))
+                .collect(),
         }
     }
 }
 
-impl<E: Keyed64, V> Flagged<E, V> {
+impl<T: Keyed64> Sorted<T> {
+    /// `f` of every run of equal keys, partitions in parallel; the results in partition order, each
+    /// partition's in key order (as [`Keyed::finish`]).
+    pub fn runs<R: Send>(&self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+        self.parts
+            .par_iter()
+            .flat_map_iter(|v| {
+                v.chunk_by(|a, b| a.key() == b.key())
+                    .filter_map(&f)
+                    .collect::<Vec<R>>()
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The state of a rule that flags single payments on facts of their payee: the flagged entries, and the
+/// worker's per-payee memo of its verdicts (a cache: dropped when states merge).
+///
+/// `M` is the memo: a [`crate::ledger::payees::Memo`] (a verdict that also depends on a tag such as the
+/// account) or [`crate::ledger::payees::Facts`] (facts of the payee alone).
+pub struct Flagged<E, M> {
+    pub found: Keyed<E>,
+    pub memo: M,
+}
+
+impl<E, M: Default> Default for Flagged<E, M> {
+    fn default() -> Self {
+        Self {
+            found: Keyed::default(),
+            memo: M::default(),
+        }
+    }
+}
+
+impl<E: Keyed64, M> Flagged<E, M> {
     /// Moves the other state's entries into this one.
     pub fn append(&mut self, other: Self) {
         self.found.append(other.found);
@@ -201,11 +244,27 @@ mod tests {
             }
             acc.finish(|run| Some(run.to_vec()))
         };
+        let sorted = |splits: &[usize]| {
+            let mut acc = Keyed::default();
+            let mut start = 0;
+            for &end in splits.iter().chain(std::iter::once(&entries.len())) {
+                let mut k = Keyed::default();
+                for e in &entries[start..end] {
+                    k.push(*e);
+                }
+                acc.append(k);
+                start = end;
+            }
+            acc.sorted().runs(|run| Some(run.to_vec()))
+        };
         let a = run(&[]);
         assert_eq!(a.len(), 977);
         assert!(a.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));
         assert_eq!(a, run(&[5, 9000, 13_000]));
         assert_eq!(a, run(&[1, 2, 3, 19_999]));
+        // sorting once and reading the runs gives what finishing does
+        assert_eq!(a, sorted(&[]));
+        assert_eq!(a, sorted(&[7, 12_345]));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod dup;
 pub mod gho;
 pub mod ins;
 pub mod keyed;
+pub mod shared;
 
 use crate::error::{Error, Result};
 use crate::finding::{EvidenceRow, Finding, Severity};
@@ -21,6 +22,7 @@ use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::{Col, ColSet};
 use crate::reference::{Deaths, Officials, Registry};
 use serde::Serialize;
+use shared::Shared;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -193,9 +195,17 @@ pub trait Rule: Send + Sync + 'static {
     type State: Default + Send + 'static;
     /// Whether the rule reads [`Batch::payee_no`] (the scan numbers payees only when some rule does).
     const PAYEE_NUMBERS: bool = false;
+    /// Whether the rule finishes from the shared payee-period grouping ([`shared`]), built only when some
+    /// enabled rule asks.
+    const PAYEE_PERIODS: bool = false;
     fn update(&self, state: &mut Self::State, batch: &Batch);
     fn merge(&self, into: &mut Self::State, from: Self::State);
     fn finish(&self, state: Self::State) -> Vec<Draft>;
+    /// Finishes with the scan's shared groupings; the pipeline calls this. By default [`Rule::finish`].
+    fn finish_with(&self, state: Self::State, shared: &Shared) -> Vec<Draft> {
+        let _ = shared;
+        self.finish(state)
+    }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
 }
 
@@ -204,9 +214,10 @@ pub trait DynRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn new_state(&self) -> Box<dyn Any + Send>;
     fn payee_numbers(&self) -> bool;
+    fn payee_periods(&self) -> bool;
     fn update(&self, state: &mut (dyn Any + Send), batch: &Batch);
     fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>);
-    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft>;
+    fn finish(&self, state: Box<dyn Any + Send>, shared: &Shared) -> Vec<Draft>;
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
 }
 
@@ -225,6 +236,9 @@ impl<R: Rule> DynRule for Erased<R> {
     fn payee_numbers(&self) -> bool {
         R::PAYEE_NUMBERS
     }
+    fn payee_periods(&self) -> bool {
+        R::PAYEE_PERIODS
+    }
     fn update(&self, state: &mut (dyn Any + Send), batch: &Batch) {
         if let Some(s) = state.downcast_mut::<R::State>() {
             self.rule.update(s, batch);
@@ -235,10 +249,10 @@ impl<R: Rule> DynRule for Erased<R> {
             self.rule.merge(a, *b);
         }
     }
-    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft> {
+    fn finish(&self, state: Box<dyn Any + Send>, shared: &Shared) -> Vec<Draft> {
         state
             .downcast::<R::State>()
-            .map(|s| self.rule.finish(*s))
+            .map(|s| self.rule.finish_with(*s, shared))
             .unwrap_or_default()
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -1,14 +1,11 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{
-    all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, draft_if_distinct, list,
-    push_by_payee_period, who,
-};
+use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::{Batch, RowRef};
+use crate::ledger::batch::Batch;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::keyed::Keyed;
+use crate::rules::shared::{draft_if_distinct_by, region_of, Shared};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,22 +43,22 @@ pub fn build(_: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
 
 pub struct CrossRegion;
 
-/// (payee/scheme/bucket key, region hash, row)
-type Entry = (u64, u64, RowRef);
-
 impl Rule for CrossRegion {
-    type State = Keyed<Entry>;
+    /// None of its own: the rule reads the shared payee-period grouping.
+    type State = ();
+    const PAYEE_PERIODS: bool = true;
 
-    fn update(&self, st: &mut Self::State, b: &Batch) {
-        push_by_payee_period(st, b, Col::Region);
+    fn update(&self, (): &mut (), _: &Batch) {}
+
+    fn merge(&self, (): &mut (), (): ()) {}
+
+    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
+    fn finish(&self, (): ()) -> Vec<Draft> {
+        Vec::new()
     }
 
-    fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
-    }
-
-    fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| draft_if_distinct(run, 2))
+    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
+        shared.period_runs(|run| draft_if_distinct_by(run, 2, region_of))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -2,11 +2,11 @@
 
 use super::{all_same, by_pay_date, list, total, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use crate::ledger::batch::{Batch, BatchContext};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::period::Period;
-use crate::rules::keyed::Keyed;
+use crate::rules::shared::{allowed_of, rows_in_order, Shared};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -54,30 +54,25 @@ pub struct DuplicatePayment {
     ctx: BatchContext,
 }
 
-/// The payee/scheme/bucket key with the bucket's allowance (1..=12) in its low 4 bits, and the row.
-type Entry = (u64, RowRef);
-
 impl Rule for DuplicatePayment {
-    type State = Keyed<Entry>;
+    /// None of its own: the rule reads the shared payee-period grouping.
+    type State = ();
+    const PAYEE_PERIODS: bool = true;
 
-    fn update(&self, st: &mut Self::State, b: &Batch) {
-        for i in b.rows() {
-            if b.is_paid(i) {
-                let key = (b.payee_period_key[i] & !0xF) | u64::from(b.allowed[i]);
-                st.push((key, b.row_ref(i)));
-            }
-        }
+    fn update(&self, (): &mut (), _: &Batch) {}
+
+    fn merge(&self, (): &mut (), (): ()) {}
+
+    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
+    fn finish(&self, (): ()) -> Vec<Draft> {
+        Vec::new()
     }
 
-    fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
-    }
-
-    fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.finish(|run| {
-            let allowed = (run[0].0 & 0xF) as usize;
+    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
+        shared.period_runs(|run| {
+            let allowed = allowed_of(&run[0]);
             (run.len() > allowed).then(|| Draft {
-                evidence: run.iter().map(|e| e.1).collect(),
+                evidence: rows_in_order(run),
                 facts: vec![allowed as i64],
             })
         })

@@ -8,10 +8,8 @@ pub mod same_person_many_identities;
 pub mod shared_account;
 
 use crate::finding::EvidenceRow;
-use crate::ledger::batch::{Batch, RowRef};
-use crate::ledger::column::Col;
+use crate::ledger::batch::RowRef;
 use crate::money::fmt_yuan;
-use crate::rules::keyed::Keyed;
 use crate::rules::Draft;
 
 /// Rows in payment order: pay date, then ledger order.
@@ -54,17 +52,6 @@ pub(crate) fn draft_if_distinct(run: &[(u64, u64, RowRef)], min: usize) -> Optio
             facts: vec![],
         }
     })
-}
-
-/// Pushes `(payee-period key, hash of col, row)` for every PAID row: the state of the rules that count
-/// distinct accounts or regions within one payee's scheme period.
-pub(crate) fn push_by_payee_period(st: &mut Keyed<(u64, u64, RowRef)>, b: &Batch, col: Col) {
-    let other = b.hashes(col);
-    for i in b.rows() {
-        if b.is_paid(i) {
-            st.push((b.payee_period_key[i], other[i], b.row_ref(i)));
-        }
-    }
 }
 
 /// The distinct values of `f` over the rows, in the order they first appear.

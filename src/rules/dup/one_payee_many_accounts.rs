@@ -1,14 +1,11 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{
-    all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, draft_if_distinct, list,
-    push_by_payee_period, who,
-};
+use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::{Batch, RowRef};
+use crate::ledger::batch::Batch;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::keyed::Keyed;
+use crate::rules::shared::{draft_if_distinct_by, Shared};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -55,23 +52,23 @@ pub struct OnePayeeManyAccounts {
     min_accounts: usize,
 }
 
-/// (payee/scheme/bucket key, account hash, row)
-type Entry = (u64, u64, RowRef);
-
 impl Rule for OnePayeeManyAccounts {
-    type State = Keyed<Entry>;
+    /// None of its own: the rule reads the shared payee-period grouping.
+    type State = ();
+    const PAYEE_PERIODS: bool = true;
 
-    fn update(&self, st: &mut Self::State, b: &Batch) {
-        push_by_payee_period(st, b, Col::Account);
+    fn update(&self, (): &mut (), _: &Batch) {}
+
+    fn merge(&self, (): &mut (), (): ()) {}
+
+    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
+    fn finish(&self, (): ()) -> Vec<Draft> {
+        Vec::new()
     }
 
-    fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.append(from);
-    }
-
-    fn finish(&self, st: Self::State) -> Vec<Draft> {
+    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
         let min = self.min_accounts;
-        st.finish(|run| draft_if_distinct(run, min))
+        shared.period_runs(|run| draft_if_distinct_by(run, min, |e| e.1))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -7,6 +7,7 @@ use crate::ledger::batch::{Batch, RowRef, NO_DATE};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
+use crate::ledger::payees::Facts;
 use crate::rules::dup::{all_same, by_pay_date, who};
 use crate::rules::keyed::Flagged;
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
@@ -63,7 +64,7 @@ pub struct AgeIneligible {
 
 impl Rule for AgeIneligible {
     /// (payee hash, scheme index << 16 | age, row); memo: the birth date the id gives (else the row's `birth_date` is used)
-    type State = Flagged<(u64, u32, RowRef), Option<NaiveDate>>;
+    type State = Flagged<(u64, u32, RowRef), Facts<Option<NaiveDate>>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -82,7 +83,7 @@ impl Rule for AgeIneligible {
             if !b.is_paid(i) {
                 continue;
             }
-            let from_id = st.memo.get(b.payee_no(i), payee[i], || {
+            let from_id = st.memo.get(b.payee_no(i), || {
                 validate_id(b.text(Col::PayeeId, i).unwrap_or(""))
                     .ok()
                     .map(|n| n.birth)

@@ -6,6 +6,7 @@ use crate::ident::{id_check_char, validate_id, IdProblem, MAX_PLAUSIBLE_AGE};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
+use crate::ledger::payees::Facts;
 use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Flagged;
 use crate::rules::{
@@ -104,7 +105,7 @@ fn verdict(id: &str, check_region: bool) -> Verdict {
 
 impl Rule for InvalidId {
     /// (payee hash, problem code, row); memo: the id's [`Verdict`]
-    type State = Flagged<(u64, u8, RowRef), Verdict>;
+    type State = Flagged<(u64, u8, RowRef), Facts<Verdict>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -118,7 +119,7 @@ impl Rule for InvalidId {
             let id = || b.text(Col::PayeeId, i).unwrap_or("");
             let found = match st
                 .memo
-                .get(b.payee_no(i), payee[i], || verdict(id(), self.check_region))
+                .get(b.payee_no(i), || verdict(id(), self.check_region))
             {
                 Verdict::Bad(p) => Some(p),
                 Verdict::Fine => None,

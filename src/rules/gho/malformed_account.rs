@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::is_luhn_valid;
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
+use crate::ledger::payees::Memo;
 use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Flagged;
 use crate::rules::{
@@ -108,7 +109,7 @@ impl MalformedAccount {
 
 impl Rule for MalformedAccount {
     /// (account hash, problem, row); memo: the problem of the payee's account
-    type State = Flagged<(u64, u8, RowRef), Option<u8>>;
+    type State = Flagged<(u64, u8, RowRef), Memo<Option<u8>>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {

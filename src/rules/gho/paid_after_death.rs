@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
+use crate::ledger::payees::Facts;
 use crate::reference::{id_key_fast, Deaths};
 use crate::rules::dup::{all_same, by_pay_date, list, who};
 use crate::rules::keyed::Flagged;
@@ -64,7 +65,7 @@ pub struct PaidAfterDeath {
 
 impl Rule for PaidAfterDeath {
     /// (payee id key, death date, row); memo: the payee's death date, if any
-    type State = Flagged<(u64, i32, RowRef), Option<i32>>;
+    type State = Flagged<(u64, i32, RowRef), Facts<Option<i32>>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
@@ -78,7 +79,7 @@ impl Rule for PaidAfterDeath {
                 continue;
             }
             let key = || id_key_fast(b.text(Col::PayeeId, i), payee[i]);
-            if let Some(death) = st.memo.get(b.payee_no(i), payee[i], || deaths.death(key())) {
+            if let Some(death) = st.memo.get(b.payee_no(i), || deaths.death(key())) {
                 if i64::from(b.pay_date[i]) > i64::from(death) + i64::from(self.grace) {
                     st.found.push((key(), death, b.row_ref(i)));
                 }

@@ -12,6 +12,7 @@ pub mod relative_payee;
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
+use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Officials};
 use crate::rules::dup::{all_same, by_pay_date};
 use crate::rules::keyed::Flagged;
@@ -46,7 +47,7 @@ pub struct Insider<M> {
 impl<M: Match> Rule for Insider<M> {
     /// (payee id key, matched person << 1 | self-dealing, row); memo: whether the payee's id, household and account
     /// can match at all (whether a row matches never depends on its officer, only whether it is self-dealing)
-    type State = Flagged<(u64, u64, RowRef), bool>;
+    type State = Flagged<(u64, u64, RowRef), Memo<bool>>;
     const PAYEE_NUMBERS: bool = true;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {

@@ -1,0 +1,86 @@
+//! Groupings several rules share, built once per scan instead of once per rule.
+//!
+//! DUP001 (paid twice), DUP002 (several accounts) and DUP004 (several regions) all group a payee's PAID rows
+//! by scheme period. Each keeping its own `(key, value, row)` entries meant three pushes and three sorts of
+//! every paid row (64 bytes a row); the shared grouping keeps one 32-byte entry a row and sorts it once. The
+//! pipeline builds it only when an enabled rule asks ([`crate::rules::Rule::PAYEE_PERIODS`]) and hands it to
+//! those rules' [`crate::rules::Rule::finish_with`].
+
+use crate::ledger::batch::{Batch, RowRef, NO_HASH};
+use crate::ledger::column::Col;
+use crate::rules::keyed::{Keyed, Sorted};
+use crate::rules::Draft;
+
+/// The bits of [`PeriodEntry`]'s region word that hold the bucket's allowance.
+pub const ALLOWED_BITS: u64 = 0xF;
+
+/// One PAID row: (payee-period key, account hash, (region hash with the bucket's allowance (1..=12) in its low
+/// four bits, row)). Sorted, a run is one payee's scheme period, its rows by account.
+pub type PeriodEntry = (u64, u64, (u64, RowRef));
+
+/// The region hash of an entry (without the allowance bits).
+#[inline]
+pub fn region_of(e: &PeriodEntry) -> u64 {
+    e.2 .0 & !ALLOWED_BITS
+}
+
+/// The bucket's allowance of an entry.
+#[inline]
+pub fn allowed_of(e: &PeriodEntry) -> usize {
+    (e.2 .0 & ALLOWED_BITS) as usize
+}
+
+/// Pushes every PAID row of the batch (nothing when the batch has no payee-period keys).
+pub fn push_periods(st: &mut Keyed<PeriodEntry>, b: &Batch) {
+    if b.payee_period_key.is_empty() {
+        return;
+    }
+    let account = b.hashes(Col::Account);
+    let region = b.hashes(Col::Region);
+    for i in b.rows() {
+        if b.is_paid(i) {
+            let a = account.get(i).copied().unwrap_or(NO_HASH);
+            let r = region.get(i).copied().unwrap_or(NO_HASH) & !ALLOWED_BITS;
+            let allowed = u64::from(b.allowed[i]) & ALLOWED_BITS;
+            st.push((b.payee_period_key[i], a, (r | allowed, b.row_ref(i))));
+        }
+    }
+}
+
+/// The groupings of one scan, sorted.
+#[derive(Default)]
+pub struct Shared {
+    pub periods: Option<Sorted<PeriodEntry>>,
+}
+
+impl Shared {
+    /// `f` of every payee-period run (none when no grouping was built), in parallel; key order.
+    pub fn period_runs<R: Send>(&self, f: impl Fn(&[PeriodEntry]) -> Option<R> + Sync) -> Vec<R> {
+        self.periods.as_ref().map_or_else(Vec::new, |s| s.runs(f))
+    }
+}
+
+/// A draft citing every row of a run (in row order) when `value` takes at least `min` distinct values in it.
+pub fn draft_if_distinct_by(
+    run: &[PeriodEntry],
+    min: usize,
+    value: impl Fn(&PeriodEntry) -> u64,
+) -> Option<Draft> {
+    if run.len() < min {
+        return None;
+    }
+    let mut values: Vec<u64> = run.iter().map(value).collect();
+    values.sort_unstable();
+    values.dedup();
+    (values.len() >= min).then(|| Draft {
+        evidence: rows_in_order(run),
+        facts: vec![],
+    })
+}
+
+/// The rows of a run, ascending.
+pub fn rows_in_order(run: &[PeriodEntry]) -> Vec<RowRef> {
+    let mut rows: Vec<RowRef> = run.iter().map(|e| e.2 .1).collect();
+    rows.sort_unstable();
+    rows
+}
