@@ -102,6 +102,15 @@ impl PayeeIndex {
     }
 }
 
+/// Grows `v` to at least `n` values (doubling, so a growing worker reallocates rarely), new ones `fill`.
+#[inline]
+fn grow_to<T: Clone>(v: &mut Vec<T>, n: usize, fill: T) {
+    if v.len() < n {
+        let want = n.max(v.len() * 2);
+        v.resize(want, fill);
+    }
+}
+
 /// Per-payee facts of one rule, indexed by the worker's payee number, growing as payees are met.
 #[derive(Debug, Clone, Default)]
 pub struct PerPayee<T> {
@@ -112,10 +121,7 @@ impl<T: Copy> PerPayee<T> {
     /// Makes room for `n` payees, new ones set to `unknown`.
     #[inline]
     pub fn fit(&mut self, n: usize, unknown: T) {
-        if self.vals.len() < n {
-            let want = n.max(self.vals.len() * 2);
-            self.vals.resize(want, unknown);
-        }
+        grow_to(&mut self.vals, n, unknown);
     }
 
     /// The fact of payee number `n` (call [`PerPayee::fit`] with the batch's payee count first).
@@ -143,10 +149,7 @@ impl<V: Copy> Memo<V> {
     /// Makes room for the batch's payees (call once per batch with [`super::batch::Batch::payees_numbered`]).
     #[inline]
     pub fn fit(&mut self, n: usize) {
-        if self.vals.len() < n {
-            let want = n.max(self.vals.len() * 2);
-            self.vals.resize(want, None);
-        }
+        grow_to(&mut self.vals, n, None);
     }
 
     /// The verdict for payee number `no` and `tag`: remembered, or `work()` (remembered for next time).
@@ -181,10 +184,7 @@ impl<V: Copy> Facts<V> {
     /// Makes room for the batch's payees (call once per batch with [`super::batch::Batch::payees_numbered`]).
     #[inline]
     pub fn fit(&mut self, n: usize) {
-        if self.vals.len() < n {
-            let want = n.max(self.vals.len() * 2);
-            self.vals.resize(want, None);
-        }
+        grow_to(&mut self.vals, n, None);
     }
 
     /// The fact of payee number `no`: remembered, or `work()` (remembered for next time).

@@ -227,7 +227,8 @@ mod tests {
         let entries: Vec<(u64, u64)> = (0..20_000u64)
             .map(|i| ((i % 977).wrapping_mul(0x9E37_79B9_7F4A_7C15), 20_000 - i))
             .collect();
-        let run = |splits: &[usize]| {
+        // one state per split, merged last to first
+        let merged = |splits: &[usize]| {
             let mut states: Vec<Keyed<(u64, u64)>> = Vec::new();
             let mut start = 0;
             for &end in splits.iter().chain(std::iter::once(&entries.len())) {
@@ -242,21 +243,10 @@ mod tests {
             for s in states.into_iter().rev() {
                 acc.append(s);
             }
-            acc.finish(|run| Some(run.to_vec()))
+            acc
         };
-        let sorted = |splits: &[usize]| {
-            let mut acc = Keyed::default();
-            let mut start = 0;
-            for &end in splits.iter().chain(std::iter::once(&entries.len())) {
-                let mut k = Keyed::default();
-                for e in &entries[start..end] {
-                    k.push(*e);
-                }
-                acc.append(k);
-                start = end;
-            }
-            acc.sorted().runs(|run| Some(run.to_vec()))
-        };
+        let run = |splits: &[usize]| merged(splits).finish(|run| Some(run.to_vec()));
+        let sorted = |splits: &[usize]| merged(splits).sorted().runs(|run| Some(run.to_vec()));
         let a = run(&[]);
         assert_eq!(a.len(), 977);
         assert!(a.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));

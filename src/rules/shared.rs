@@ -47,6 +47,26 @@ pub fn push_periods(st: &mut Keyed<PeriodEntry>, b: &Batch) {
     }
 }
 
+/// The `Rule` items of a rule that keeps no state of its own and finishes from the shared payee-period
+/// grouping; the rule then writes `finish_with` and `render`.
+macro_rules! finishes_from_payee_periods {
+    () => {
+        /// None of its own: the rule reads the shared payee-period grouping.
+        type State = ();
+        const PAYEE_PERIODS: bool = true;
+
+        fn update(&self, (): &mut (), _: &crate::ledger::batch::Batch) {}
+
+        fn merge(&self, (): &mut (), (): ()) {}
+
+        /// Nothing without the shared grouping (the pipeline calls [`crate::rules::Rule::finish_with`]).
+        fn finish(&self, (): ()) -> Vec<crate::rules::Draft> {
+            Vec::new()
+        }
+    };
+}
+pub(crate) use finishes_from_payee_periods;
+
 /// The groupings of one scan, sorted.
 #[derive(Default)]
 pub struct Shared {

@@ -2,10 +2,9 @@
 
 use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::Batch;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::shared::{draft_if_distinct_by, region_of, Shared};
+use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, region_of, Shared};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -44,18 +43,7 @@ pub fn build(_: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
 pub struct CrossRegion;
 
 impl Rule for CrossRegion {
-    /// None of its own: the rule reads the shared payee-period grouping.
-    type State = ();
-    const PAYEE_PERIODS: bool = true;
-
-    fn update(&self, (): &mut (), _: &Batch) {}
-
-    fn merge(&self, (): &mut (), (): ()) {}
-
-    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
-    fn finish(&self, (): ()) -> Vec<Draft> {
-        Vec::new()
-    }
+    finishes_from_payee_periods!();
 
     fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
         shared.period_runs(|run| draft_if_distinct_by(run, 2, region_of))

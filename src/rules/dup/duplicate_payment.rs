@@ -2,11 +2,11 @@
 
 use super::{all_same, by_pay_date, list, total, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::{Batch, BatchContext};
+use crate::ledger::batch::BatchContext;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::period::Period;
-use crate::rules::shared::{allowed_of, rows_in_order, Shared};
+use crate::rules::shared::{allowed_of, finishes_from_payee_periods, rows_in_order, Shared};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -55,18 +55,7 @@ pub struct DuplicatePayment {
 }
 
 impl Rule for DuplicatePayment {
-    /// None of its own: the rule reads the shared payee-period grouping.
-    type State = ();
-    const PAYEE_PERIODS: bool = true;
-
-    fn update(&self, (): &mut (), _: &Batch) {}
-
-    fn merge(&self, (): &mut (), (): ()) {}
-
-    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
-    fn finish(&self, (): ()) -> Vec<Draft> {
-        Vec::new()
-    }
+    finishes_from_payee_periods!();
 
     fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
         shared.period_runs(|run| {

@@ -2,10 +2,9 @@
 
 use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
 use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::Batch;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::shared::{draft_if_distinct_by, Shared};
+use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, Shared};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -53,18 +52,7 @@ pub struct OnePayeeManyAccounts {
 }
 
 impl Rule for OnePayeeManyAccounts {
-    /// None of its own: the rule reads the shared payee-period grouping.
-    type State = ();
-    const PAYEE_PERIODS: bool = true;
-
-    fn update(&self, (): &mut (), _: &Batch) {}
-
-    fn merge(&self, (): &mut (), (): ()) {}
-
-    /// Nothing without the shared grouping (the pipeline calls [`Rule::finish_with`]).
-    fn finish(&self, (): ()) -> Vec<Draft> {
-        Vec::new()
-    }
+    finishes_from_payee_periods!();
 
     fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
         let min = self.min_accounts;
