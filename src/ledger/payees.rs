@@ -31,9 +31,13 @@ impl Default for PayeeIndex {
 }
 
 impl PayeeIndex {
-    /// An index for about `payees` payees before it first grows (at most 2^24 are sized for).
+    /// An index for at least `payees` payees before it first grows (at most 2^24 are sized for).
     pub fn with_capacity(payees: usize) -> Self {
-        let cap = (payees.min(1 << 24) * 2).next_power_of_two().max(16);
+        // at most three quarters full: linear probing stays short, and the table stays small (every page
+        // of it is touched, the payees' numbers being spread over it)
+        let cap = (payees.min(1 << 24) * 4 / 3 + 1)
+            .next_power_of_two()
+            .max(16);
         Self {
             slots: vec![(NO_HASH, 0); cap],
             mask: cap - 1,
@@ -67,7 +71,7 @@ impl PayeeIndex {
                 let v = self.len as u32;
                 self.slots[i] = (h, v);
                 self.len += 1;
-                if self.len * 2 > self.slots.len() {
+                if self.len * 4 > self.slots.len() * 3 {
                     self.grow();
                 }
                 return v;
@@ -102,14 +106,18 @@ impl PayeeIndex {
     }
 }
 
-/// Grows `v` to at least `n` values (doubling, so a growing worker reallocates rarely), new ones `fill`.
+/// Grows `v` to at least `n` values, new ones `fill`, in steps of [`GROW_STEP`] values: only what the
+/// payees need is written (every page written is a page fault, which costs more than the copy); the vector's
+/// own amortised growth keeps reallocations rare.
 #[inline]
 fn grow_to<T: Clone>(v: &mut Vec<T>, n: usize, fill: T) {
     if v.len() < n {
-        let want = n.max(v.len() * 2);
-        v.resize(want, fill);
+        v.resize(n.next_multiple_of(GROW_STEP), fill);
     }
 }
+
+/// Values added at a time by [`grow_to`].
+const GROW_STEP: usize = 1 << 14;
 
 /// Per-payee facts of one rule, indexed by the worker's payee number, growing as payees are met.
 #[derive(Debug, Clone, Default)]
