@@ -268,10 +268,14 @@ mod tests {
         let mut p = PerPayee::default();
         p.fit(3, 7u8);
         *p.get_mut(2).expect("fits") = 1;
-        p.fit(10, 9u8);
+        // grown a step at a time: payees within the step already have room
+        assert!(p.get_mut(GROW_STEP as u32 - 1).is_some());
+        assert!(p.get_mut(GROW_STEP as u32).is_none());
+        p.fit(GROW_STEP + 1, 9u8);
         assert_eq!(*p.get_mut(2).expect("fits"), 1);
         assert_eq!(*p.get_mut(1).expect("fits"), 7);
-        assert_eq!(*p.get_mut(9).expect("fits"), 9);
+        assert_eq!(*p.get_mut(GROW_STEP as u32).expect("fits"), 9);
+        assert!(p.get_mut(2 * GROW_STEP as u32).is_none());
         assert!(p.get_mut(u32::MAX).is_none());
     }
 }
