@@ -1,8 +1,9 @@
 //! Groupings several rules share, built once per scan instead of once per rule.
 //!
-//! DUP001 (paid twice), DUP002 (several accounts) and DUP004 (several regions) all group a payee's PAID rows
-//! by scheme period. Each keeping its own `(key, value, row)` entries meant three pushes and three sorts of
-//! every paid row (64 bytes a row); the shared grouping keeps one 32-byte entry a row and sorts it once. The
+//! DUP001 (paid twice), DUP002 (several accounts), DUP004 (several regions) and AMT001's ceiling (a period's
+//! total) all group a payee's PAID rows by scheme period. Each keeping its own `(key, value, row)` entries meant
+//! four pushes and four sorts of every paid row (88 bytes a row); the shared grouping keeps one 40-byte entry a
+//! row and sorts it once. The
 //! pipeline builds it only when an enabled rule asks ([`crate::rules::Rule::PAYEE_PERIODS`]) and hands it to
 //! those rules' [`crate::rules::Rule::finish_with`].
 
@@ -15,8 +16,21 @@ use crate::rules::Draft;
 pub const ALLOWED_BITS: u64 = 0xF;
 
 /// One PAID row: (payee-period key, account hash, (region hash with the bucket's allowance (1..=12) in its low
-/// four bits, row)). Sorted, a run is one payee's scheme period, its rows by account.
-pub type PeriodEntry = (u64, u64, (u64, RowRef));
+/// four bits, row, amount in fen << 16 | scheme index)). Sorted, a run is one payee's scheme period, its rows
+/// by account.
+pub type PeriodEntry = (u64, u64, (u64, RowRef, i64));
+
+/// The amount (fen) of an entry.
+#[inline]
+pub fn amount_of(e: &PeriodEntry) -> i64 {
+    e.2 .2 >> 16
+}
+
+/// The scheme index of an entry (into the batch context's schemes).
+#[inline]
+pub fn scheme_of(e: &PeriodEntry) -> u16 {
+    (e.2 .2 & 0xFFFF) as u16
+}
 
 /// The region hash of an entry (without the allowance bits).
 #[inline]
@@ -42,7 +56,9 @@ pub fn push_periods(st: &mut Keyed<PeriodEntry>, b: &Batch) {
             let a = account.get(i).copied().unwrap_or(NO_HASH);
             let r = region.get(i).copied().unwrap_or(NO_HASH) & !ALLOWED_BITS;
             let allowed = u64::from(b.allowed[i]) & ALLOWED_BITS;
-            st.push((b.payee_period_key[i], a, (r | allowed, b.row_ref(i))));
+            let scheme = b.scheme.get(i).copied().unwrap_or(u16::MAX);
+            let money = (b.amount_fen[i] << 16) | i64::from(scheme);
+            st.push((b.payee_period_key[i], a, (r | allowed, b.row_ref(i), money)));
         }
     }
 }

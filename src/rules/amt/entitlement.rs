@@ -11,7 +11,7 @@ use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::dup::{all_same, list};
-use crate::rules::keyed::Keyed;
+use crate::rules::shared::{amount_of, rows_in_order, scheme_of, Shared};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -63,21 +63,17 @@ const SKIM: i64 = 0;
 const INFLATION: i64 = 1;
 const CEILING: i64 = 2;
 
-#[derive(Default)]
-pub struct State {
-    /// (payee hash, kind, row, due)
-    off: Vec<(u64, i64, RowRef, i64)>,
-    /// (payee-period key, row, amount << 16 | scheme index) of rows of schemes with a ceiling
-    periods: Keyed<(u64, RowRef, i64)>,
-}
+/// (payee hash, kind, row, due) of the payments off their due amount; the ceiling is checked on the shared
+/// payee-period grouping.
+pub type State = Vec<(u64, i64, RowRef, i64)>;
 
 impl Rule for Entitlement {
     type State = State;
+    const PAYEE_PERIODS: bool = true;
 
     fn update(&self, st: &mut State, b: &Batch) {
         let payee = b.hashes(Col::PayeeId);
         let mut calc = DueCalc::new(&self.ctx);
-        let has_key = !b.payee_period_key.is_empty();
         for i in b.rows() {
             if !b.is_paid(i) {
                 continue;
@@ -90,41 +86,39 @@ impl Rule for Entitlement {
                 let diff = amount - due;
                 if diff.abs() > s.tolerance_fen {
                     let kind = if diff < 0 { SKIM } else { INFLATION };
-                    st.off.push((payee[i], kind, b.row_ref(i), due));
+                    st.push((payee[i], kind, b.row_ref(i), due));
                 }
-            }
-            if s.max_amount_fen.is_some() && has_key {
-                let packed = (amount << 16) | i64::from(b.scheme[i]);
-                st.periods
-                    .push((b.payee_period_key[i], b.row_ref(i), packed));
             }
         }
     }
 
     fn merge(&self, into: &mut State, from: State) {
-        into.off.extend(from.off);
-        into.periods.append(from.periods);
+        into.extend(from);
     }
 
-    fn finish(&self, st: State) -> Vec<Draft> {
-        let mut off = st.off;
+    /// The payments off their due amount only (the ceiling needs the shared grouping: [`Rule::finish_with`]).
+    fn finish(&self, mut off: State) -> Vec<Draft> {
         off.sort_unstable();
-        let mut drafts: Vec<Draft> = off
-            .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        off.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
             .map(|g| Draft {
                 evidence: g.iter().map(|e| e.2).collect(),
                 facts: std::iter::once(g[0].1)
                     .chain(g.iter().map(|e| e.3))
                     .collect(),
             })
-            .collect();
+            .collect()
+    }
+
+    fn finish_with(&self, off: State, shared: &Shared) -> Vec<Draft> {
+        let mut drafts = self.finish(off);
         let ctx = &self.ctx;
-        drafts.extend(st.periods.finish(|run| {
-            let total: i64 = run.iter().map(|e| e.2 >> 16).sum();
-            let scheme = (run[0].2 & 0xFFFF) as u16;
-            let max = ctx.scheme(scheme).and_then(|s| s.max_amount_fen)?;
+        drafts.extend(shared.period_runs(|run| {
+            let max = ctx
+                .scheme(scheme_of(&run[0]))
+                .and_then(|s| s.max_amount_fen)?;
+            let total: i64 = run.iter().map(amount_of).sum();
             (total > max).then(|| Draft {
-                evidence: run.iter().map(|e| e.1).collect(),
+                evidence: rows_in_order(run),
                 facts: vec![CEILING],
             })
         }));
