@@ -15,7 +15,7 @@ use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
 use crate::rules::keyed::Keyed;
-use crate::rules::shared::{push_periods, PeriodEntry, Shared};
+use crate::rules::shared::{push_periods, PeriodEntry};
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::any::Any;
@@ -146,12 +146,28 @@ pub fn finish(
     state: ScanState,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize)> {
+    // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
     let t = Instant::now();
-    let shared = Shared {
-        periods: state.periods.map(Keyed::sorted),
-    };
-    if shared.periods.is_some() {
-        phases.add("sort shared payee-period grouping".into(), t);
+    let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
+    if let Some(periods) = state.periods {
+        let readers: Vec<usize> = (0..plan.rules.len())
+            .filter(|&i| plan.rules[i].payee_periods())
+            .collect();
+        let found: Vec<(usize, Draft)> = periods
+            .finish(|run| {
+                let v: Vec<(usize, Draft)> = readers
+                    .iter()
+                    .filter_map(|&i| plan.rules[i].period_run(run).map(|d| (i, d)))
+                    .collect();
+                (!v.is_empty()).then_some(v)
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        for (i, d) in found {
+            from_periods[i].push(d);
+        }
+        phases.add("finish shared payee-period grouping".into(), t);
     }
     // every rule finishes at once (each also in parallel inside): the slow ones overlap
     let t = Instant::now();
@@ -162,17 +178,18 @@ pub fn finish(
         .enumerate()
         .map(|(i, (r, s))| {
             let t = Instant::now();
-            let d = r.finish(s, &shared);
+            let d = r.finish(s);
             (i, d, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0)
         })
         .collect();
     phases.add("finish".into(), t);
     let mut drafts: Vec<(usize, Vec<Draft>)> = Vec::with_capacity(timed.len());
-    for (i, d, secs) in timed {
+    for (i, mut d, secs) in timed {
         phases.0.push((
             format!("finish {} (overlapping)", plan.rules[i].meta().code),
             secs,
         ));
+        d.append(&mut from_periods[i]);
         drafts.push((i, d));
     }
     let t = Instant::now();

@@ -110,47 +110,6 @@ impl<T: Keyed64> Keyed<T> {
     }
 }
 
-/// Entries sorted by key (then by their total order), by partition: a grouping several rules read.
-pub struct Sorted<T> {
-    parts: Vec<Vec<T>>,
-}
-
-impl<T: Keyed64> Keyed<T> {
-    /// Sorts every partition (in parallel), keeping them all.
-    pub fn sorted(self) -> Sorted<T> {
-        Sorted {
-            parts: self
-                .parts
-                .into_par_iter()
-                .map(|chunks| bucket_sort(&chunks))
-                .collect(),
-        }
-    }
-}
-
-impl<T: Keyed64> Sorted<T> {
-    /// `f` of every run of equal keys, partitions in parallel; the results in partition order, each
-    /// partition's in key order (as [`Keyed::finish`]).
-    pub fn runs<R: Send>(&self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
-        self.parts
-            .par_iter()
-            .flat_map_iter(|v| {
-                v.chunk_by(|a, b| a.key() == b.key())
-                    .filter_map(&f)
-                    .collect::<Vec<R>>()
-            })
-            .collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.parts.iter().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// The state of a rule that flags single payments on facts of their payee: the flagged entries, and the
 /// worker's per-payee memo of its verdicts (a cache: dropped when states merge).
 ///
@@ -246,15 +205,11 @@ mod tests {
             acc
         };
         let run = |splits: &[usize]| merged(splits).finish(|run| Some(run.to_vec()));
-        let sorted = |splits: &[usize]| merged(splits).sorted().runs(|run| Some(run.to_vec()));
         let a = run(&[]);
         assert_eq!(a.len(), 977);
         assert!(a.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));
         assert_eq!(a, run(&[5, 9000, 13_000]));
         assert_eq!(a, run(&[1, 2, 3, 19_999]));
-        // sorting once and reading the runs gives what finishing does
-        assert_eq!(a, sorted(&[]));
-        assert_eq!(a, sorted(&[7, 12_345]));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::{Col, ColSet};
 use crate::reference::{Deaths, Officials, Registry};
 use serde::Serialize;
-use shared::Shared;
+use shared::PeriodEntry;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -195,16 +195,17 @@ pub trait Rule: Send + Sync + 'static {
     type State: Default + Send + 'static;
     /// Whether the rule reads [`Batch::payee_no`] (the scan numbers payees only when some rule does).
     const PAYEE_NUMBERS: bool = false;
-    /// Whether the rule finishes from the shared payee-period grouping ([`shared`]), built only when some
-    /// enabled rule asks.
+    /// Whether the rule reads the shared payee-period grouping ([`shared`], built only when some enabled rule
+    /// asks) through [`Rule::period_run`].
     const PAYEE_PERIODS: bool = false;
     fn update(&self, state: &mut Self::State, batch: &Batch);
     fn merge(&self, into: &mut Self::State, from: Self::State);
     fn finish(&self, state: Self::State) -> Vec<Draft>;
-    /// Finishes with the scan's shared groupings; the pipeline calls this. By default [`Rule::finish`].
-    fn finish_with(&self, state: Self::State, shared: &Shared) -> Vec<Draft> {
-        let _ = shared;
-        self.finish(state)
+    /// A draft from one run of the shared payee-period grouping (one payee's scheme period, every PAID row),
+    /// for rules with [`Rule::PAYEE_PERIODS`]; the pipeline adds these drafts to those of [`Rule::finish`].
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
+        let _ = run;
+        None
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
 }
@@ -217,7 +218,8 @@ pub trait DynRule: Send + Sync {
     fn payee_periods(&self) -> bool;
     fn update(&self, state: &mut (dyn Any + Send), batch: &Batch);
     fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>);
-    fn finish(&self, state: Box<dyn Any + Send>, shared: &Shared) -> Vec<Draft>;
+    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft>;
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft>;
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
 }
 
@@ -249,10 +251,13 @@ impl<R: Rule> DynRule for Erased<R> {
             self.rule.merge(a, *b);
         }
     }
-    fn finish(&self, state: Box<dyn Any + Send>, shared: &Shared) -> Vec<Draft> {
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
+        self.rule.period_run(run)
+    }
+    fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft> {
         state
             .downcast::<R::State>()
-            .map(|s| self.rule.finish_with(*s, shared))
+            .map(|s| self.rule.finish(*s))
             .unwrap_or_default()
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding> {

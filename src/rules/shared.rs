@@ -4,12 +4,13 @@
 //! total) all group a payee's PAID rows by scheme period. Each keeping its own `(key, value, row)` entries meant
 //! four pushes and four sorts of every paid row (88 bytes a row); the shared grouping keeps one 40-byte entry a
 //! row and sorts it once. The
-//! pipeline builds it only when an enabled rule asks ([`crate::rules::Rule::PAYEE_PERIODS`]) and hands it to
-//! those rules' [`crate::rules::Rule::finish_with`].
+//! pipeline builds it only when an enabled rule asks ([`crate::rules::Rule::PAYEE_PERIODS`]), sorts it one
+//! partition at a time and hands every run to those rules' [`crate::rules::Rule::period_run`] (so, like any
+//! grouping, it is never held sorted whole).
 
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
-use crate::rules::keyed::{Keyed, Sorted};
+use crate::rules::keyed::Keyed;
 use crate::rules::Draft;
 
 /// The bits of [`PeriodEntry`]'s region word that hold the bucket's allowance.
@@ -63,8 +64,8 @@ pub fn push_periods(st: &mut Keyed<PeriodEntry>, b: &Batch) {
     }
 }
 
-/// The `Rule` items of a rule that keeps no state of its own and finishes from the shared payee-period
-/// grouping; the rule then writes `finish_with` and `render`.
+/// The `Rule` items of a rule that keeps no state of its own and drafts from the shared payee-period
+/// grouping; the rule then writes `period_run` and `render`.
 macro_rules! finishes_from_payee_periods {
     () => {
         /// None of its own: the rule reads the shared payee-period grouping.
@@ -75,26 +76,13 @@ macro_rules! finishes_from_payee_periods {
 
         fn merge(&self, (): &mut (), (): ()) {}
 
-        /// Nothing without the shared grouping (the pipeline calls [`crate::rules::Rule::finish_with`]).
+        /// Nothing: the drafts come from [`crate::rules::Rule::period_run`].
         fn finish(&self, (): ()) -> Vec<crate::rules::Draft> {
             Vec::new()
         }
     };
 }
 pub(crate) use finishes_from_payee_periods;
-
-/// The groupings of one scan, sorted.
-#[derive(Default)]
-pub struct Shared {
-    pub periods: Option<Sorted<PeriodEntry>>,
-}
-
-impl Shared {
-    /// `f` of every payee-period run (none when no grouping was built), in parallel; key order.
-    pub fn period_runs<R: Send>(&self, f: impl Fn(&[PeriodEntry]) -> Option<R> + Sync) -> Vec<R> {
-        self.periods.as_ref().map_or_else(Vec::new, |s| s.runs(f))
-    }
-}
 
 /// A draft citing every row of a run (in row order) when `value` takes at least `min` distinct values in it.
 pub fn draft_if_distinct_by(

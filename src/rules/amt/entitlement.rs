@@ -11,7 +11,7 @@ use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::dup::{all_same, list};
-use crate::rules::shared::{amount_of, rows_in_order, scheme_of, Shared};
+use crate::rules::shared::{amount_of, rows_in_order, scheme_of, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -96,7 +96,7 @@ impl Rule for Entitlement {
         into.extend(from);
     }
 
-    /// The payments off their due amount only (the ceiling needs the shared grouping: [`Rule::finish_with`]).
+    /// The payments off their due amount (the ceiling comes from [`Rule::period_run`]).
     fn finish(&self, mut off: State) -> Vec<Draft> {
         off.sort_unstable();
         off.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
@@ -109,20 +109,17 @@ impl Rule for Entitlement {
             .collect()
     }
 
-    fn finish_with(&self, off: State, shared: &Shared) -> Vec<Draft> {
-        let mut drafts = self.finish(off);
-        let ctx = &self.ctx;
-        drafts.extend(shared.period_runs(|run| {
-            let max = ctx
-                .scheme(scheme_of(&run[0]))
-                .and_then(|s| s.max_amount_fen)?;
-            let total: i64 = run.iter().map(amount_of).sum();
-            (total > max).then(|| Draft {
-                evidence: rows_in_order(run),
-                facts: vec![CEILING],
-            })
-        }));
-        drafts
+    /// The ceiling: a payee's total for one scheme period.
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
+        let max = self
+            .ctx
+            .scheme(scheme_of(&run[0]))
+            .and_then(|s| s.max_amount_fen)?;
+        let total: i64 = run.iter().map(amount_of).sum();
+        (total > max).then(|| Draft {
+            evidence: rows_in_order(run),
+            facts: vec![CEILING],
+        })
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -4,7 +4,9 @@ use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order,
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, region_of, Shared};
+use crate::rules::shared::{
+    draft_if_distinct_by, finishes_from_payee_periods, region_of, PeriodEntry,
+};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -45,8 +47,8 @@ pub struct CrossRegion;
 impl Rule for CrossRegion {
     finishes_from_payee_periods!();
 
-    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
-        shared.period_runs(|run| draft_if_distinct_by(run, 2, region_of))
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
+        draft_if_distinct_by(run, 2, region_of)
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -6,7 +6,7 @@ use crate::ledger::batch::BatchContext;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::period::Period;
-use crate::rules::shared::{allowed_of, finishes_from_payee_periods, rows_in_order, Shared};
+use crate::rules::shared::{allowed_of, finishes_from_payee_periods, rows_in_order, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -57,13 +57,11 @@ pub struct DuplicatePayment {
 impl Rule for DuplicatePayment {
     finishes_from_payee_periods!();
 
-    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
-        shared.period_runs(|run| {
-            let allowed = allowed_of(&run[0]);
-            (run.len() > allowed).then(|| Draft {
-                evidence: rows_in_order(run),
-                facts: vec![allowed as i64],
-            })
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
+        let allowed = allowed_of(&run[0]);
+        (run.len() > allowed).then(|| Draft {
+            evidence: rows_in_order(run),
+            facts: vec![allowed as i64],
         })
     }
 

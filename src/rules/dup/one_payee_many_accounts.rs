@@ -4,7 +4,7 @@ use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order,
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, Shared};
+use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, PeriodEntry};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -54,9 +54,9 @@ pub struct OnePayeeManyAccounts {
 impl Rule for OnePayeeManyAccounts {
     finishes_from_payee_periods!();
 
-    fn finish_with(&self, (): (), shared: &Shared) -> Vec<Draft> {
+    fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
         let min = self.min_accounts;
-        shared.period_runs(|run| draft_if_distinct_by(run, min, |e| e.1))
+        draft_if_distinct_by(run, min, |e| e.1)
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
