@@ -126,6 +126,16 @@ impl<V: Copy + Default + Send + Sync> U64Map<V> {
         }
     }
 
+    /// The keys whose value satisfies `pred`, in slot order (every slot is visited once: no lookups).
+    pub fn keys_where(&self, pred: impl Fn(&V) -> bool) -> Vec<u64> {
+        self.parts
+            .iter()
+            .flat_map(|p| p.keys.iter().zip(&p.vals))
+            .filter(|(k, v)| **k != EMPTY && pred(v))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
     pub fn contains(&self, k: u64) -> bool {
         self.get(k).is_some()
     }
@@ -165,6 +175,14 @@ mod tests {
         assert_eq!(m.get(8u64.wrapping_mul(0x9E37_79B9_7F4A_7C15)), Some(&8));
         assert_eq!(m.get(12_345), None);
         assert_eq!(m.get(0), None);
+        let mut small = m.keys_where(|v| *v <= 3);
+        small.sort_unstable();
+        let mut want: Vec<u64> = (1..=3u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        want.push(7u64.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        want.sort_unstable();
+        assert_eq!(small, want);
         let e: U64Map<u32> = U64Map::default();
         assert!(e.is_empty() && e.get(1).is_none());
     }

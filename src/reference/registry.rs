@@ -102,11 +102,18 @@ impl Registry {
                 a.name |= MORE;
             }
         });
-        let flagged: Vec<(u64, Enrolment)> = pairs
-            .par_iter()
-            .filter(|(k, _)| map.get(*k).is_some_and(|x| x.name & MORE != 0))
-            .copied()
-            .collect();
+        // the keys seen with disagreeing enrolments (few, often none), then their enrolments
+        let keys: std::collections::HashSet<u64> =
+            map.keys_where(|e| e.name & MORE != 0).into_iter().collect();
+        let flagged: Vec<(u64, Enrolment)> = if keys.is_empty() {
+            Vec::new()
+        } else {
+            pairs
+                .par_iter()
+                .filter(|(k, _)| keys.contains(k))
+                .copied()
+                .collect()
+        };
         drop(pairs);
         let mut more: HashMap<u64, Vec<Enrolment>> = HashMap::new();
         for (k, e) in flagged {
