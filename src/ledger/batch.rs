@@ -85,6 +85,45 @@ pub fn hash_text(s: &str) -> u64 {
     }
 }
 
+/// The [`hash_text`] of every row of `t` that `check` accepts ([`NO_HASH`] for the others); `check` sees every
+/// row, in order. A dictionary no larger than the column has each value hashed once and its keys mapped.
+fn hash_column(t: &Text, check: &mut impl FnMut(usize, Option<&str>) -> Option<bool>) -> Vec<u64> {
+    let n = t.len();
+    match t.dictionary().filter(|(_, values)| values.len() <= n) {
+        Some((keys, values)) => {
+            let table: Vec<u64> = (0..values.len())
+                .map(|j| {
+                    if values.is_valid(j) {
+                        hash_text(values.value(j))
+                    } else {
+                        NO_HASH
+                    }
+                })
+                .collect();
+            let keys = keys.values();
+            (0..n)
+                .map(|i| match check(i, t.get(i)) {
+                    // an accepted row has a valid key within the dictionary
+                    Some(_) => usize::try_from(keys[i])
+                        .ok()
+                        .and_then(|j| table.get(j).copied())
+                        .unwrap_or(NO_HASH),
+                    None => NO_HASH,
+                })
+                .collect()
+        }
+        None => (0..n)
+            .map(|i| {
+                let v = t.get(i);
+                match check(i, v) {
+                    Some(_) => v.map_or(NO_HASH, hash_text),
+                    None => NO_HASH,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Mixes two 64-bit values into one well-spread key (the finaliser of MurmurHash3 over a rotate-xor).
 #[inline]
 pub fn mix(a: u64, b: u64) -> u64 {
@@ -368,16 +407,7 @@ impl Batch {
                         .collect();
                 }
                 if HASHED.contains(&col) {
-                    let h = (0..n)
-                        .map(|i| {
-                            let v = t.get(i);
-                            match check(i, v) {
-                                Some(_) => v.map_or(NO_HASH, hash_text),
-                                None => NO_HASH,
-                            }
-                        })
-                        .collect();
-                    self.hashes[col.index()] = Some(h);
+                    self.hashes[col.index()] = Some(hash_column(&t, &mut check));
                 } else if must {
                     for i in 0..n {
                         check(i, t.get(i));
@@ -509,5 +539,100 @@ fn column_array(
                 std::sync::Arc::new(arrow::array::StringArray::from(vec![Some(v.as_ref()); len]));
             Some(a)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{DictionaryArray, Int32Array, StringArray};
+    use arrow::datatypes::Int32Type;
+    use std::sync::Arc;
+
+    fn per_row(t: &Text) -> (Vec<u64>, Vec<usize>) {
+        let mut seen = Vec::new();
+        let h = (0..t.len())
+            .map(|i| {
+                seen.push(i);
+                match t.get(i) {
+                    Some(s) if !is_blank(s) => hash_text(s),
+                    _ => NO_HASH,
+                }
+            })
+            .collect();
+        (h, seen)
+    }
+
+    fn hashed(t: &Text) -> (Vec<u64>, Vec<usize>) {
+        let mut seen = Vec::new();
+        let h = hash_column(t, &mut |i, v| {
+            seen.push(i);
+            v.filter(|s| !is_blank(s)).map(|_| true)
+        });
+        (h, seen)
+    }
+
+    fn dict(keys: Vec<Option<i32>>, values: Vec<Option<&str>>) -> Text {
+        let d = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(keys),
+            Arc::new(StringArray::from(values)),
+        )
+        .expect("dictionary");
+        let a: ArrayRef = Arc::new(d);
+        let t = Text::from_array(&a).expect("text");
+        assert!(t.dictionary().is_some(), "kept as a dictionary");
+        t
+    }
+
+    #[test]
+    fn dictionary_text_reads_through_keys() {
+        let t = dict(
+            vec![Some(1), None, Some(0), Some(2), Some(1), Some(3)],
+            vec![Some("north"), Some(" east "), None, Some("  ")],
+        );
+        assert_eq!(t.len(), 6);
+        let got: Vec<Option<&str>> = (0..t.len()).map(|i| t.get(i)).collect();
+        assert_eq!(
+            got,
+            vec![
+                Some(" east "),
+                None,
+                Some("north"),
+                None,
+                Some(" east "),
+                Some("  ")
+            ]
+        );
+    }
+
+    #[test]
+    fn dictionary_values_hash_once_like_rows() {
+        // dictionary smaller than the column: hashed per value
+        let t = dict(
+            vec![Some(1), None, Some(0), Some(2), Some(1), Some(3), Some(0)],
+            vec![Some("north"), Some(" east "), None, Some("  ")],
+        );
+        let (h, seen) = hashed(&t);
+        assert_eq!((h.clone(), seen), per_row(&t));
+        assert_eq!(h[0], hash_text("east"), "padded value hashes as trimmed");
+        assert_eq!(h[0], h[4]);
+        assert_eq!(h[2], hash_text("north"));
+        assert_eq!(
+            [h[1], h[3], h[5]],
+            [NO_HASH; 3],
+            "null key, null value, blank"
+        );
+        // dictionary larger than the column: hashed per row, same result
+        let t = dict(
+            vec![Some(4), None, Some(1)],
+            vec![Some("a"), Some(" b"), Some("c"), Some("d"), Some("e ")],
+        );
+        let (h, seen) = hashed(&t);
+        assert_eq!((h.clone(), seen), per_row(&t));
+        assert_eq!(h, vec![hash_text("e"), NO_HASH, hash_text("b")]);
+        // other kinds are unchanged
+        let a: ArrayRef = Arc::new(StringArray::from(vec![Some(" x"), None, Some("")]));
+        let t = Text::from_array(&a).expect("text");
+        assert_eq!(hashed(&t), per_row(&t));
     }
 }

@@ -4,8 +4,8 @@
 use crate::money::div_round_half_away;
 use crate::period::Period;
 use arrow::array::{
-    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, LargeStringArray, StringArray,
-    StringViewArray,
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, Int32Array, LargeStringArray,
+    StringArray, StringViewArray,
 };
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
@@ -67,17 +67,27 @@ pub enum Text {
     Utf8(StringArray),
     Large(LargeStringArray),
     View(StringViewArray),
+    /// A `Dictionary(Int32, Utf8)` array, kept as it is: the keys (a null key is a null row) and the values.
+    Dict(Int32Array, StringArray),
     /// A hive partition value: one value for every row.
     Const(Arc<str>, usize),
 }
 
 impl Text {
-    /// Wraps an array of a text kind; dictionaries and integers are cast to Utf8 first.
+    /// Wraps an array of a text kind; `Dictionary(Int32, Utf8)` is kept as a dictionary, other dictionaries
+    /// and integers are cast to Utf8 first.
     pub fn from_array(arr: &ArrayRef) -> Result<Self, String> {
         match arr.data_type() {
             DataType::Utf8 => Ok(Self::Utf8(arr.as_string::<i32>().clone())),
             DataType::LargeUtf8 => Ok(Self::Large(arr.as_string::<i64>().clone())),
             DataType::Utf8View => Ok(Self::View(arr.as_string_view().clone())),
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = arr.as_dictionary::<Int32Type>();
+                Ok(Self::Dict(
+                    d.keys().clone(),
+                    d.values().as_string::<i32>().clone(),
+                ))
+            }
             _ => {
                 let c = cast_with_options(arr, &DataType::Utf8, &CastOptions::default())
                     .map_err(|e| e.to_string())?;
@@ -91,6 +101,7 @@ impl Text {
             Self::Utf8(a) => a.len(),
             Self::Large(a) => a.len(),
             Self::View(a) => a.len(),
+            Self::Dict(k, _) => k.len(),
             Self::Const(_, n) => *n,
         }
     }
@@ -106,7 +117,22 @@ impl Text {
             Self::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Self::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Self::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Self::Dict(k, v) => {
+                if k.is_null(i) {
+                    return None;
+                }
+                let j = usize::try_from(k.value(i)).ok()?;
+                (j < v.len() && v.is_valid(j)).then(|| v.value(j))
+            }
             Self::Const(v, _) => Some(v),
+        }
+    }
+
+    /// For a dictionary: its key per row (`None` for a null key) and its values; `None` for other kinds.
+    pub fn dictionary(&self) -> Option<(&Int32Array, &StringArray)> {
+        match self {
+            Self::Dict(k, v) => Some((k, v)),
+            _ => None,
         }
     }
 }

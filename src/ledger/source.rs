@@ -4,7 +4,7 @@
 use super::column::{Col, ColSet, Kind};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use rayon::prelude::*;
 use std::fs::File;
@@ -65,7 +65,65 @@ impl Ledger {
             .map(|(p, hive)| open_file(p, hive))
             .collect::<Result<Vec<_>>>()?;
         let available = map_columns(&mut files, config)?;
+        for f in &mut files {
+            hint_dictionaries(f);
+        }
         Ok(Self { files, available })
+    }
+}
+
+/// The text columns with few distinct values per row group, read as Arrow dictionaries (each value decoded
+/// and hashed once per batch rather than per row).
+pub const DICTIONARY_COLS: &[Col] = &[
+    Col::Scheme,
+    Col::Period,
+    Col::Region,
+    Col::OfficerId,
+    Col::Status,
+];
+
+/// Asks the reader for `Dictionary(Int32, Utf8)` arrays for the [`DICTIONARY_COLS`] that the file stores as
+/// dictionary-encoded Utf8 / LargeUtf8 text (a dictionary page in every row group). Pages that fell back to
+/// plain encoding are still read as dictionaries (the reader packs them). Where the reader cannot take the
+/// hint, the file is read as before.
+fn hint_dictionaries(f: &mut LedgerFile) {
+    let schema = f.meta.schema().clone();
+    let md = f.meta.metadata().clone();
+    let descr = md.file_metadata().schema_descr();
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let mut fields: Vec<FieldRef> = schema.fields().iter().cloned().collect();
+    let mut changed = false;
+    for &c in DICTIONARY_COLS {
+        let Some(Source::Column(idx, DataType::Utf8 | DataType::LargeUtf8)) = f.source(c) else {
+            continue;
+        };
+        let idx = *idx;
+        let leaves: Vec<usize> = (0..descr.num_columns())
+            .filter(|&l| descr.get_column_root_idx(l) == idx)
+            .collect();
+        let encoded = leaves.len() == 1
+            && md
+                .row_groups()
+                .iter()
+                .all(|rg| rg.column(leaves[0]).dictionary_page_offset().is_some());
+        if !encoded || fields[idx].data_type() == &dict {
+            continue;
+        }
+        let old = &fields[idx];
+        fields[idx] = Arc::new(
+            Field::new(old.name(), dict.clone(), old.is_nullable())
+                .with_metadata(old.metadata().clone()),
+        );
+        changed = true;
+    }
+    if !changed {
+        return;
+    }
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    if let Ok(meta) =
+        ArrowReaderMetadata::try_new(md, ArrowReaderOptions::new().with_schema(hinted))
+    {
+        f.meta = meta;
     }
 }
 
@@ -251,4 +309,48 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
         }
     }
     Ok(available)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+
+    #[test]
+    fn low_cardinality_text_is_read_as_a_dictionary() {
+        let dir = std::env::temp_dir().join(format!("sa-dict-hint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("l.parquet");
+        let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        let rb = RecordBatch::try_from_iter(vec![
+            ("region", text(&["n", "s", "n"])),
+            ("payee_id", text(&["p1", "p2", "p3"])),
+            (
+                "period",
+                Arc::new(Int64Array::from(vec![2024, 2024, 2025])) as ArrayRef,
+            ),
+        ])
+        .expect("batch");
+        let mut w = ArrowWriter::try_new(File::create(&path).expect("create"), rb.schema(), None)
+            .expect("writer");
+        w.write(&rb).expect("write");
+        w.close().expect("close");
+        let ledger = Ledger::open(std::slice::from_ref(&path), &Config::default()).expect("open");
+        let f = &ledger.files[0];
+        let types: Vec<String> = f
+            .meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|x| x.data_type().to_string())
+            .collect();
+        assert_eq!(types, vec!["Dictionary(Int32, Utf8)", "Utf8", "Int64"]);
+        // the mapping keeps the file's own type
+        assert!(matches!(
+            f.source(Col::Region),
+            Some(Source::Column(0, DataType::Utf8))
+        ));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
