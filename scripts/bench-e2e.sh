@@ -31,6 +31,12 @@ run() {
 
 echo "rows=$ROWS threads=$THREADS dir=$DIR"
 run generate "$BIN" generate --rows "$ROWS" --out "$DIR" --seed 7
+# the rule sets of issues 4 and 5 (the core's duplicate rules with the ghost and insider, or the money and digit
+# families), then every rule
+run scan-dup-gho-ins "$BIN" scan "$DIR" --out "$DIR/out" -q --exit-zero --threads "$THREADS" \
+  --select DUP001,DUP002,DUP003,DUP004,GHO,INS
+run scan-dup-amt-dig "$BIN" scan "$DIR" --out "$DIR/out" -q --exit-zero --threads "$THREADS" \
+  --select DUP001,DUP002,DUP003,DUP004,AMT,DIG
 run scan "$BIN" scan "$DIR" --out "$DIR/out" -q --exit-zero --threads "$THREADS"
 SCAN=$SECS
 
