@@ -95,10 +95,21 @@ impl<T: Keyed64> Keyed<T> {
     /// on its own, in cache. That is one counting pass and one copy instead of a comparison sort of the whole
     /// partition.
     pub fn finish<R: Send>(self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+        self.finish_sorted(true, f)
+    }
+
+    /// As [`Keyed::finish`], but a run's entries come in no particular order (only the runs are sorted by
+    /// key): for rules whose runs are long and that do not need their entries ordered, or order them more
+    /// cheaply themselves. `f` must give the same result whatever the order within a run.
+    pub fn finish_grouped<R: Send>(self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+        self.finish_sorted(false, f)
+    }
+
+    fn finish_sorted<R: Send>(self, total: bool, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
         self.parts
             .into_par_iter()
             .flat_map_iter(|chunks| {
-                let v = bucket_sort(&chunks);
+                let v = bucket_sort(&chunks, total);
                 drop(chunks);
                 let mut out = Vec::new();
                 for run in v.chunk_by(|a, b| a.key() == b.key()) {
@@ -139,8 +150,8 @@ impl<E: Keyed64, M> Flagged<E, M> {
 /// Entries per bucket aimed at when sorting a partition.
 const BUCKET: usize = 64;
 
-/// The entries of `chunks` sorted by key, then by their total order.
-fn bucket_sort<T: Keyed64>(chunks: &[Vec<T>]) -> Vec<T> {
+/// The entries of `chunks` sorted by key, then (with `total`) by their total order.
+fn bucket_sort<T: Keyed64>(chunks: &[Vec<T>], total: bool) -> Vec<T> {
     let n: usize = chunks.iter().map(Vec::len).sum();
     let Some(&fill) = chunks.iter().find_map(|c| c.first()) else {
         return Vec::new();
@@ -172,7 +183,12 @@ fn bucket_sort<T: Keyed64>(chunks: &[Vec<T>]) -> Vec<T> {
         }
     }
     for w in start.windows(2) {
-        v[w[0]..w[1]].sort_unstable_by(|a, b| a.key().cmp(&b.key()).then_with(|| a.cmp(b)));
+        let bucket = &mut v[w[0]..w[1]];
+        if total {
+            bucket.sort_unstable_by(|a, b| a.key().cmp(&b.key()).then_with(|| a.cmp(b)));
+        } else {
+            bucket.sort_unstable_by_key(Keyed64::key);
+        }
     }
     v
 }
@@ -229,8 +245,12 @@ mod tests {
         let chunks: Vec<Vec<(u64, u32)>> = entries.chunks(333).map(<[_]>::to_vec).collect();
         let mut want = entries.clone();
         want.sort_unstable();
-        assert_eq!(bucket_sort(&chunks), want);
-        assert_eq!(bucket_sort(&[vec![(7u64, 1u32)]]), vec![(7, 1)]);
-        assert!(bucket_sort::<(u64, u32)>(&[]).is_empty());
+        assert_eq!(bucket_sort(&chunks, true), want);
+        let mut by_key = bucket_sort(&chunks, false);
+        assert!(by_key.windows(2).all(|w| w[0].0 <= w[1].0));
+        by_key.sort_unstable();
+        assert_eq!(by_key, want);
+        assert_eq!(bucket_sort(&[vec![(7u64, 1u32)]], true), vec![(7, 1)]);
+        assert!(bucket_sort::<(u64, u32)>(&[], true).is_empty());
     }
 }

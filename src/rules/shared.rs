@@ -90,16 +90,7 @@ pub fn draft_if_distinct_by(
     min: usize,
     value: impl Fn(&PeriodEntry) -> u64,
 ) -> Option<Draft> {
-    if run.len() < min {
-        return None;
-    }
-    let mut values: Vec<u64> = run.iter().map(value).collect();
-    values.sort_unstable();
-    values.dedup();
-    (values.len() >= min).then(|| Draft {
-        evidence: rows_in_order(run),
-        facts: vec![],
-    })
+    crate::rules::dup::draft_if_distinct_in(run, min, value, |e| e.2 .1)
 }
 
 /// The rows of a run, ascending.

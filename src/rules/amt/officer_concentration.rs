@@ -148,18 +148,31 @@ impl Rule for OfficerConcentration {
 
     fn finish(&self, st: State) -> Vec<Draft> {
         let min_w = self.account_payees;
-        let mut officers: Vec<Officer> = st.entries.finish(|run| {
-            // sorted by account, then payee, then row
+        let mut officers: Vec<Officer> = st.entries.finish_grouped(|run| {
+            // one officer's payments, in no order: sort (account, payee) pairs (16 bytes each, not the whole
+            // entries) to count each account's distinct payees
+            let mut pairs: Vec<(u64, u64)> = run.iter().map(|e| (e.1, e.2 .0)).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
             let (mut p, mut sq) = (0u64, 0u64);
-            let mut rows = Vec::new();
-            for acc in run.chunk_by(|x, y| x.1 == y.1) {
-                let w = 1 + acc.windows(2).filter(|x| x[0].2 .0 != x[1].2 .0).count() as u64;
+            let mut cited: Vec<u64> = Vec::new();
+            for acc in pairs.chunk_by(|x, y| x.0 == y.0) {
+                let w = acc.len() as u64;
                 p += w;
                 sq += w * w;
                 if w >= min_w {
-                    rows.extend(acc.iter().map(|e| e.2 .1));
+                    cited.push(acc[0].0);
                 }
             }
+            // rows into the cited accounts (few: `cited` is sorted, a binary search each)
+            let mut rows: Vec<RowRef> = if cited.is_empty() {
+                Vec::new()
+            } else {
+                run.iter()
+                    .filter(|e| cited.binary_search(&e.1).is_ok())
+                    .map(|e| e.2 .1)
+                    .collect()
+            };
             rows.sort_unstable();
             rows.truncate(MAX_EVIDENCE);
             Some((run[0].0, p, sq, rows))

@@ -158,7 +158,7 @@ impl Rule for RoundSum {
         // per payee and scheme: the units it was paid by, and whether any of their payments was round
         let mut units: Vec<(i64, u64, u16, bool)> = st
             .payees
-            .finish(|run| {
+            .finish_grouped(|run| {
                 let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
                 let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
                 for e in run {

@@ -126,7 +126,7 @@ impl Rule for RelativeSize {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let mut drafts: Vec<Draft> = st.finish(|run| {
+        let mut drafts: Vec<Draft> = st.finish_grouped(|run| {
             let mut t = Top2 {
                 first: NONE,
                 second: NONE,

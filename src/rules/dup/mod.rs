@@ -41,11 +41,27 @@ pub(crate) fn list(items: &[String], n: usize) -> String {
     }
 }
 
-/// A draft citing every row of a run of `(key, value, row)` entries (sorted) when the run holds at least `min`
-/// distinct values: accounts of one payee-period, regions of one payee-period, persons of one account.
+/// A draft citing every row of a run of `(key, value, row)` entries (in any order), in row order, when the run
+/// holds at least `min` distinct values: persons of one account.
 pub(crate) fn draft_if_distinct(run: &[(u64, u64, RowRef)], min: usize) -> Option<Draft> {
-    (run.chunk_by(|a, b| a.1 == b.1).count() >= min).then(|| {
-        let mut rows: Vec<RowRef> = run.iter().map(|e| e.2).collect();
+    draft_if_distinct_in(run, min, |e| e.1, |e| e.2)
+}
+
+/// A draft citing every row of a run (in row order) when `value` takes at least `min` distinct values in it.
+pub(crate) fn draft_if_distinct_in<E>(
+    run: &[E],
+    min: usize,
+    value: impl Fn(&E) -> u64,
+    row: impl Fn(&E) -> RowRef,
+) -> Option<Draft> {
+    if run.len() < min {
+        return None;
+    }
+    let mut values: Vec<u64> = run.iter().map(value).collect();
+    values.sort_unstable();
+    values.dedup();
+    (values.len() >= min).then(|| {
+        let mut rows: Vec<RowRef> = run.iter().map(row).collect();
         rows.sort_unstable();
         Draft {
             evidence: rows,

@@ -88,7 +88,7 @@ impl Rule for SharedAccount {
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         let min = self.min_payees;
-        st.finish(|run| draft_if_distinct(run, min))
+        st.finish_grouped(|run| draft_if_distinct(run, min))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
