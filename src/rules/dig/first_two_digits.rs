@@ -2,9 +2,11 @@
 //! depart from Benford's law beyond Nigrini's nonconformity bound, even after the MAD expected by chance at
 //! its size is taken off.
 
-use super::{Level, Units, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP};
-use crate::finding::{Finding, Severity, SubjectKind};
-use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use super::{
+    unit_draft, unit_spikes, unit_subject, Level, Units, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP,
+};
+use crate::finding::{Finding, Severity};
+use crate::ledger::batch::{Batch, BatchContext};
 use crate::ledger::column::Col;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -105,9 +107,6 @@ pub struct FirstTwoDigits {
 
 /// Nigrini's nonconformity bound of the first-two-digits MAD.
 const NONCONFORMITY: f64 = 0.0022;
-/// Sample payments shown per finding (one per digit pair in excess).
-const SPIKES: usize = 5;
-
 impl Rule for FirstTwoDigits {
     type State = Units;
 
@@ -129,25 +128,12 @@ impl Rule for FirstTwoDigits {
             if r.excess_mad <= NONCONFORMITY || r.p_value >= self.max_p {
                 continue;
             }
-            let spikes = r.spikes(SPIKES, 0.0);
-            let evidence: Vec<RowRef> = spikes
-                .iter()
-                .map(|(d, _)| u.sample[*d as usize - 10])
-                .filter(|x| *x != u64::MAX)
-                .map(RowRef)
-                .collect();
-            let level = match u.level {
-                Level::County => 0,
-                Level::Township => 1,
-                _ => 2,
-            };
-            let mut facts = vec![level, r.n as i64];
-            facts.extend([r.mad, r.expected_mad, r.chi2, r.p_value].map(|x| x.to_bits() as i64));
-            for (d, z) in &spikes {
-                facts.push(i64::from(*d));
-                facts.push(z.to_bits() as i64);
-            }
-            drafts.push(Draft { evidence, facts });
+            drafts.push(unit_draft(
+                &u,
+                &r,
+                |d| u.sample[d as usize - 10],
+                &[r.mad, r.expected_mad, r.chi2, r.p_value],
+            ));
             // the unit's name is not kept in the draft: it is read back from the evidence rows
         }
         drafts
@@ -157,28 +143,9 @@ impl Rule for FirstTwoDigits {
         let f = |x: i64| f64::from_bits(x as u64);
         let [level, n, mad, emad, chi2, p] = d.facts.get(..6)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
-        let first = *rows.first()?;
+        let (kind, subject, what) = unit_subject(level, rows.first()?)?;
         rows.sort_by_key(|r| (r.pay_date, r.row));
-        let (kind, subject, what) = match level {
-            0 => (
-                SubjectKind::Region,
-                first.region.get(..6).unwrap_or(&first.region).to_string(),
-                "county",
-            ),
-            1 => (
-                SubjectKind::Region,
-                first.region.get(..9).unwrap_or(&first.region).to_string(),
-                "township",
-            ),
-            _ => (SubjectKind::Officer, first.officer_id.clone()?, "officer"),
-        };
-        let spikes: Vec<String> = d.facts[6..]
-            .chunks(2)
-            .filter_map(|c| match c {
-                [dg, z] => Some(format!("{dg} (Z {:.1})", f(*z))),
-                _ => None,
-            })
-            .collect();
+        let spikes = unit_spikes(&d.facts[6..], |dg| dg.to_string());
         let explanation = format!(
             "{what} {subject}: first two digits of {n} amounts depart from Benford's law: MAD {:.4} (expected {:.4} at this size, excess {:.4} above the nonconformity bound {NONCONFORMITY}), chi-square {:.1} on 89 df (p {:.1e}); digit pairs in excess: {}",
             f(mad),

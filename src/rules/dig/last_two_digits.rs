@@ -1,9 +1,12 @@
 //! DIG004 last-two-digits-nonconformity: a unit (county, township, officer) whose amounts' last two whole-yuan
 //! digits are far from uniform, among the amounts the scheme rules do not explain.
 
-use super::{levels_of, unit_subject, Level, Units, BY_COUNTY, BY_OFFICER, BY_TOWNSHIP};
+use super::{
+    levels_of, unit_draft, unit_spikes, unit_subject, Level, Units, BY_COUNTY, BY_OFFICER,
+    BY_TOWNSHIP,
+};
 use crate::finding::{Finding, Severity};
-use crate::ledger::batch::{Batch, BatchContext, RowRef};
+use crate::ledger::batch::{Batch, BatchContext};
 use crate::ledger::column::Col;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -101,9 +104,6 @@ pub struct LastTwoDigits {
     min_mad: f64,
 }
 
-/// Sample payments shown per finding (one per ending in excess).
-const SPIKES: usize = 5;
-
 impl Rule for LastTwoDigits {
     type State = Units;
 
@@ -125,20 +125,12 @@ impl Rule for LastTwoDigits {
             if r.p_value >= self.max_p || r.excess_mad <= self.min_mad {
                 continue;
             }
-            let spikes = r.spikes(SPIKES, 0.0);
-            let evidence: Vec<RowRef> = spikes
-                .iter()
-                .map(|(d, _)| u.sample_last[*d as usize])
-                .filter(|x| *x != u64::MAX)
-                .map(RowRef)
-                .collect();
-            let mut facts = vec![u.level.code(), r.n as i64];
-            facts.extend([r.excess_mad, r.chi2, r.p_value].map(|x| x.to_bits() as i64));
-            for (d, z) in &spikes {
-                facts.push(i64::from(*d));
-                facts.push(z.to_bits() as i64);
-            }
-            drafts.push(Draft { evidence, facts });
+            drafts.push(unit_draft(
+                &u,
+                &r,
+                |d| u.sample_last[d as usize],
+                &[r.excess_mad, r.chi2, r.p_value],
+            ));
         }
         drafts
     }
@@ -149,13 +141,7 @@ impl Rule for LastTwoDigits {
         let mut rows = rows_of(d, ev);
         let (kind, subject, what) = unit_subject(level, rows.first()?)?;
         rows.sort_by_key(|r| (r.pay_date, r.row));
-        let spikes: Vec<String> = d.facts[5..]
-            .chunks(2)
-            .filter_map(|c| match c {
-                [dg, z] => Some(format!("{dg:02} (Z {:.1})", f(*z))),
-                _ => None,
-            })
-            .collect();
+        let spikes = unit_spikes(&d.facts[5..], |dg| format!("{dg:02}"));
         let explanation = format!(
             "{what} {subject}: last two yuan digits of {n} amounts not explained by the scheme rules are far from uniform: excess MAD {:.4} (threshold {}), chi-square {:.1} on 99 df (p {:.1e}, threshold {:.0e}); endings in excess: {}",
             f(mad),

@@ -6,11 +6,12 @@ pub mod relative_size_factor;
 pub mod repeated_amount;
 
 use crate::finding::{EvidenceRow, SubjectKind};
+use crate::ledger::batch::RowRef;
 use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
 use crate::ledger::column::Col;
 use crate::rules::amt::DueCalc;
-use crate::rules::{ParamSpec, ParamValue};
-use crate::stats::digits::{DigitCounts, DigitFacts};
+use crate::rules::{Draft, ParamSpec, ParamValue};
+use crate::stats::digits::{DigitCounts, DigitFacts, DigitResult};
 use std::collections::HashMap;
 
 /// The unit levels every digit rule can test, switched by these thresholds.
@@ -87,6 +88,49 @@ pub fn unit_subject(level: i64, row: &EvidenceRow) -> Option<(SubjectKind, Strin
         2 => (SubjectKind::Officer, row.officer_id.clone()?, "officer"),
         _ => (SubjectKind::Region, "all".to_string(), "ledger"),
     })
+}
+
+/// Digit values in excess cited per unit finding.
+pub(crate) const SPIKES: usize = 5;
+
+/// The draft of a unit that failed a digit test: as evidence the unit's first row with each digit value in
+/// excess (`sample` of the value, `u64::MAX` when none); as facts the level, the count, `stats` (as bits), then
+/// (digit value, Z) of each value in excess.
+pub(crate) fn unit_draft(
+    u: &Unit,
+    r: &DigitResult,
+    sample: impl Fn(u32) -> u64,
+    stats: &[f64],
+) -> Draft {
+    let spikes = r.spikes(SPIKES, 0.0);
+    let evidence: Vec<RowRef> = spikes
+        .iter()
+        .map(|(d, _)| sample(*d))
+        .filter(|x| *x != u64::MAX)
+        .map(RowRef)
+        .collect();
+    let mut facts = vec![u.level.code(), r.n as i64];
+    facts.extend(stats.iter().map(|x| x.to_bits() as i64));
+    for (d, z) in &spikes {
+        facts.push(i64::from(*d));
+        facts.push(z.to_bits() as i64);
+    }
+    Draft { evidence, facts }
+}
+
+/// The (digit value, Z) pairs that [`unit_draft`] packed after its statistics, as `format` writes each value.
+pub(crate) fn unit_spikes(packed: &[i64], format: impl Fn(i64) -> String) -> Vec<String> {
+    packed
+        .chunks(2)
+        .filter_map(|c| match c {
+            [dg, z] => Some(format!(
+                "{} (Z {:.1})",
+                format(*dg),
+                f64::from_bits(*z as u64)
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether the scheme rules explain row `i`'s amount: a fixed amount or age band, or a rate x quantity equal to
