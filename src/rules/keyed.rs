@@ -87,25 +87,35 @@ impl<T: Keyed64> Keyed<T> {
     }
 
     /// Gathers and sorts every partition and hands its runs of equal keys to `f`, partitions in parallel;
-    /// the results come back in partition order, each partition's in key order (and a run in the entries'
-    /// total order).
+    /// the results (none, one or several per run) come back in partition order, each partition's in key order
+    /// (and a run in the entries' total order).
     ///
     /// The keys are hashes, so they are spread evenly: a partition is gathered by scattering its entries into
     /// buckets of about [`BUCKET`] entries on the key bits below the partition's, and each bucket is sorted
     /// on its own, in cache. That is one counting pass and one copy instead of a comparison sort of the whole
     /// partition.
-    pub fn finish<R: Send>(self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+    pub fn finish<R: Send, I: IntoIterator<Item = R>>(
+        self,
+        f: impl Fn(&[T]) -> I + Sync,
+    ) -> Vec<R> {
         self.finish_sorted(true, f)
     }
 
     /// As [`Keyed::finish`], but a run's entries come in no particular order (only the runs are sorted by
     /// key): for rules whose runs are long and that do not need their entries ordered, or order them more
     /// cheaply themselves. `f` must give the same result whatever the order within a run.
-    pub fn finish_grouped<R: Send>(self, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+    pub fn finish_grouped<R: Send, I: IntoIterator<Item = R>>(
+        self,
+        f: impl Fn(&[T]) -> I + Sync,
+    ) -> Vec<R> {
         self.finish_sorted(false, f)
     }
 
-    fn finish_sorted<R: Send>(self, total: bool, f: impl Fn(&[T]) -> Option<R> + Sync) -> Vec<R> {
+    fn finish_sorted<R: Send, I: IntoIterator<Item = R>>(
+        self,
+        total: bool,
+        f: impl Fn(&[T]) -> I + Sync,
+    ) -> Vec<R> {
         self.parts
             .into_par_iter()
             .flat_map_iter(|chunks| {

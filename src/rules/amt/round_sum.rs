@@ -156,26 +156,21 @@ impl Rule for RoundSum {
 
     fn finish(&self, st: State) -> Vec<Draft> {
         // per payee and scheme: the units it was paid by, and whether any of their payments was round
-        let mut units: Vec<(i64, u64, u16, bool)> = st
-            .payees
-            .finish_grouped(|run| {
-                let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
-                let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
-                for e in run {
-                    let round = e.2 & 1 == 1;
-                    if e.1 != NO_HASH {
-                        out.push((OFFICER, e.1, scheme, round));
-                    }
-                    out.push((REGION, region_key(e.2), scheme, round));
+        let mut units: Vec<(i64, u64, u16, bool)> = st.payees.finish_grouped(|run| {
+            let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
+            let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
+            for e in run {
+                let round = e.2 & 1 == 1;
+                if e.1 != NO_HASH {
+                    out.push((OFFICER, e.1, scheme, round));
                 }
-                // one entry per unit: round when any of the payee's payments by that unit was
-                out.sort_unstable_by(|a, b| (a.0, a.1, b.3).cmp(&(b.0, b.1, a.3)));
-                out.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
-                Some(out)
-            })
-            .into_iter()
-            .flatten()
-            .collect();
+                out.push((REGION, region_key(e.2), scheme, round));
+            }
+            // one entry per unit: round when any of the payee's payments by that unit was
+            out.sort_unstable_by(|a, b| (a.0, a.1, b.3).cmp(&(b.0, b.1, a.3)));
+            out.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+            out
+        });
         units.par_sort_unstable();
         // (kind, unit) -> scheme -> (payees, round payees); kind -> scheme -> totals
         let mut per_unit: BTreeMap<(i64, u64), BTreeMap<u16, (u64, u64)>> = BTreeMap::new();

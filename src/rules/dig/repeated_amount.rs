@@ -141,29 +141,23 @@ impl Rule for RepeatedAmount {
     fn finish(&self, st: State) -> Vec<Draft> {
         let min_payees = self.min_payees;
         let cap = self.max_evidence;
-        let mut groups: Vec<Group> = st
-            .entries
-            .finish(|run| {
-                // a mixed key shared by two units would merge them: split the run by unit
-                let mut out = Vec::new();
-                for part in run.chunk_by(|x, y| x.1 == y.1) {
-                    let payees =
-                        1 + part.windows(2).filter(|w| w[0].2 .0 != w[1].2 .0).count() as u64;
-                    let rows = if payees >= min_payees {
-                        let mut r: Vec<RowRef> = part.iter().map(|e| e.2 .1).collect();
-                        r.sort_unstable();
-                        r.truncate(cap);
-                        r
-                    } else {
-                        Vec::new()
-                    };
-                    out.push((part[0].1, payees, part.len() as u64, rows));
-                }
-                Some(out)
-            })
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut groups: Vec<Group> = st.entries.finish(|run| {
+            // a mixed key shared by two units would merge them: split the run by unit
+            let mut out = Vec::new();
+            for part in run.chunk_by(|x, y| x.1 == y.1) {
+                let payees = 1 + part.windows(2).filter(|w| w[0].2 .0 != w[1].2 .0).count() as u64;
+                let rows = if payees >= min_payees {
+                    let mut r: Vec<RowRef> = part.iter().map(|e| e.2 .1).collect();
+                    r.sort_unstable();
+                    r.truncate(cap);
+                    r
+                } else {
+                    Vec::new()
+                };
+                out.push((part[0].1, payees, part.len() as u64, rows));
+            }
+            out
+        });
         groups.sort_unstable_by(|a, b| (a.0, a.3.first()).cmp(&(b.0, b.3.first())));
         // per unit: payee-amount pairs and distinct amounts
         let mut totals: BTreeMap<u64, (u64, u64)> = BTreeMap::new();

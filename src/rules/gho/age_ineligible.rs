@@ -122,31 +122,22 @@ impl Rule for AgeIneligible {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.found
-            .finish(|run| {
-                Some(
-                    run.chunk_by(|a, b| a.1 >> 16 == b.1 >> 16)
-                        .map(|g| {
-                            let s = g[0].1 >> 16;
-                            let (min, max) = self
-                                .limits
-                                .get(s as usize)
-                                .copied()
-                                .flatten()
-                                .unwrap_or((0, u32::MAX));
-                            let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                            rows.sort_unstable();
-                            Draft {
-                                evidence: rows,
-                                facts: vec![i64::from(min), i64::from(max)],
-                            }
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .into_iter()
-            .flatten()
-            .collect()
+        // one draft per payee and scheme, with the scheme's age limits
+        st.found.finish(|run| {
+            super::drafts_by(
+                run,
+                |a, b| a.1 >> 16 == b.1 >> 16,
+                |g| {
+                    let (min, max) = self
+                        .limits
+                        .get((g[0].1 >> 16) as usize)
+                        .copied()
+                        .flatten()
+                        .unwrap_or((0, u32::MAX));
+                    vec![i64::from(min), i64::from(max)]
+                },
+            )
+        })
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

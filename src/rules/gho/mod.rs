@@ -41,14 +41,24 @@ pub(crate) fn periods(rows: &[&EvidenceRow]) -> Vec<String> {
 
 /// Drafts of grouped entries `(key, sub, row)`: one per run of equal `key` and `sub`, with `sub` as fact 0.
 pub(crate) fn drafts_by_sub<S: Copy + Eq + Into<i64>>(run: &[(u64, S, RowRef)]) -> Vec<Draft> {
-    run.chunk_by(|a, b| a.1 == b.1)
+    drafts_by(run, |a, b| a.1 == b.1, |g| vec![g[0].1.into()])
+}
+
+/// Drafts of a run of `(key, value, row)` entries sorted by value: one per group of entries that `same` puts
+/// together, citing the group's rows (each once, in row order), with `facts` of the group.
+pub(crate) fn drafts_by<V: Copy>(
+    run: &[(u64, V, RowRef)],
+    same: impl Fn(&(u64, V, RowRef), &(u64, V, RowRef)) -> bool,
+    facts: impl Fn(&[(u64, V, RowRef)]) -> Vec<i64>,
+) -> Vec<Draft> {
+    run.chunk_by(same)
         .map(|g| {
             let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
             rows.sort_unstable();
             rows.dedup();
             Draft {
                 evidence: rows,
-                facts: vec![g[0].1.into()],
+                facts: facts(g),
             }
         })
         .collect()

@@ -130,11 +130,7 @@ impl Rule for NotEnrolled {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.found
-            .finish(|run| Some(drafts_by_sub(run)))
-            .into_iter()
-            .flatten()
-            .collect()
+        st.found.finish(drafts_by_sub)
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -102,26 +102,18 @@ impl<M: Match> Rule for Insider<M> {
     }
 
     fn finish(&self, st: Self::State) -> Vec<Draft> {
-        st.found
-            .finish(|run| {
-                Some(
-                    run.chunk_by(|a, b| a.1 >> 1 == b.1 >> 1)
-                        .map(|g| {
-                            let mut rows: Vec<RowRef> = g.iter().map(|e| e.2).collect();
-                            rows.sort_unstable();
-                            let mut facts = vec![(g[0].1 >> 1) as i64];
-                            facts.extend(g.iter().filter(|e| e.1 & 1 == 1).map(|e| e.2 .0 as i64));
-                            Draft {
-                                evidence: rows,
-                                facts,
-                            }
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .into_iter()
-            .flatten()
-            .collect()
+        // one draft per payee and matched person: the person, then the self-dealing rows
+        st.found.finish(|run| {
+            crate::rules::gho::drafts_by(
+                run,
+                |a, b| a.1 >> 1 == b.1 >> 1,
+                |g| {
+                    std::iter::once((g[0].1 >> 1) as i64)
+                        .chain(g.iter().filter(|e| e.1 & 1 == 1).map(|e| e.2 .0 as i64))
+                        .collect()
+                },
+            )
+        })
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
