@@ -5,7 +5,6 @@ use super::source::{load, ColSpec};
 use super::{id_key, TableInfo};
 use crate::error::Result;
 use crate::ledger::column::Kind;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -31,23 +30,7 @@ pub struct Deaths {
 impl Deaths {
     pub fn load(path: &Path, mapping: &BTreeMap<String, String>) -> Result<(Self, TableInfo)> {
         let t = load("deaths", path, mapping, COLUMNS)?;
-        let parts: Vec<(Vec<(u64, i32)>, u64)> = t
-            .chunks
-            .par_iter()
-            .map(|c| {
-                let mut v = Vec::with_capacity(c.len);
-                let mut skipped = 0;
-                for i in 0..c.len {
-                    match (c.text(0, i), c.date(1, i)) {
-                        (Some(id), Some(d)) => v.push((id_key(id), d)),
-                        _ => skipped += 1,
-                    }
-                }
-                (v, skipped)
-            })
-            .collect();
-        let skipped = parts.iter().map(|p| p.1).sum();
-        let pairs: Vec<(u64, i32)> = parts.into_iter().flat_map(|p| p.0).collect();
+        let (pairs, skipped) = t.pairs(|c, i| Some((id_key(c.text(0, i)?), c.date(1, i)?)));
         let map = U64Map::build(&pairs, |a, b| *a = (*a).min(b));
         let info = TableInfo {
             path: path.display().to_string(),

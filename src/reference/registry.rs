@@ -59,30 +59,15 @@ pub struct Registry {
 impl Registry {
     pub fn load(path: &Path, mapping: &BTreeMap<String, String>) -> Result<(Self, TableInfo)> {
         let t = load("registry", path, mapping, COLUMNS)?;
-        let parts: Vec<(Vec<(u64, Enrolment)>, u64)> = t
-            .chunks
-            .par_iter()
-            .map(|c| {
-                let mut v = Vec::with_capacity(c.len);
-                let mut skipped = 0;
-                for i in 0..c.len {
-                    let Some(id) = c.text(0, i) else {
-                        skipped += 1;
-                        continue;
-                    };
-                    v.push((
-                        id_key(id),
-                        Enrolment {
-                            name: c.text(1, i).map_or(0, |n| half(name_key(n))),
-                            region: c.text(2, i).map_or(0, |r| half(hash_text(r))),
-                        },
-                    ));
-                }
-                (v, skipped)
-            })
-            .collect();
-        let skipped = parts.iter().map(|p| p.1).sum();
-        let pairs: Vec<(u64, Enrolment)> = parts.into_iter().flat_map(|p| p.0).collect();
+        let (pairs, skipped) = t.pairs(|c, i| {
+            Some((
+                id_key(c.text(0, i)?),
+                Enrolment {
+                    name: c.text(1, i).map_or(0, |n| half(name_key(n))),
+                    region: c.text(2, i).map_or(0, |r| half(hash_text(r))),
+                },
+            ))
+        });
         let reg = Self::build(pairs);
         let info = TableInfo {
             path: path.display().to_string(),

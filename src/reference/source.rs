@@ -77,6 +77,31 @@ impl Loaded {
     pub fn rows(&self) -> u64 {
         self.chunks.iter().map(|c| c.len as u64).sum()
     }
+
+    /// `(key, value)` of every row `pair` accepts (chunks in parallel, rows in table order), and how many rows
+    /// it refused (a row without its key is skipped and counted, never lost silently).
+    pub fn pairs<V: Send>(
+        &self,
+        pair: impl Fn(&Chunk, usize) -> Option<(u64, V)> + Sync,
+    ) -> (Vec<(u64, V)>, u64) {
+        let parts: Vec<(Vec<(u64, V)>, u64)> = self
+            .chunks
+            .par_iter()
+            .map(|c| {
+                let mut v = Vec::with_capacity(c.len);
+                let mut skipped = 0;
+                for i in 0..c.len {
+                    match pair(c, i) {
+                        Some(kv) => v.push(kv),
+                        None => skipped += 1,
+                    }
+                }
+                (v, skipped)
+            })
+            .collect();
+        let skipped = parts.iter().map(|p| p.1).sum();
+        (parts.into_iter().flat_map(|p| p.0).collect(), skipped)
+    }
 }
 
 fn fail(table: &str, path: &Path, message: impl Into<String>) -> Error {
