@@ -6,6 +6,7 @@
 //! [scan]
 //! referral_threshold = 10.0   # a case is referred when its score reaches this
 //! batch_size = 8192           # rows per decoded batch
+//! max_problem_share = 0.5     # above this share of rows with problems (or no row scanned) the run exits 3
 //!
 //! [columns]                   # canonical name = the ledger's own column name
 //! payee_id = "身份证号"
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 /// Default score at which a case is referred.
 pub const DEFAULT_REFERRAL_THRESHOLD: f64 = 10.0;
+/// Default most share of rows with data-quality problems before a run fails its gate (exit code 3).
+pub const DEFAULT_MAX_PROBLEM_SHARE: f64 = 0.5;
 /// Default rows per decoded batch.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 
@@ -47,6 +50,8 @@ pub struct Config {
     pub columns: BTreeMap<Col, String>,
     pub referral_threshold: f64,
     pub batch_size: usize,
+    /// `[scan] max_problem_share`: above this share of rows with problems the run exits 3.
+    pub max_problem_share: f64,
     /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
     pub rules: BTreeMap<String, toml::Table>,
     pub schemes: Schemes,
@@ -64,6 +69,7 @@ impl Default for Config {
             columns: BTreeMap::new(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
+            max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
             registry: RefTableConfig::default(),
@@ -185,14 +191,27 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                 cfg.batch_size = v
                     .as_integer()
                     .and_then(|i| usize::try_from(i).ok())
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+                    .filter(|n| (1..=crate::MAX_BATCH_SIZE).contains(n))
+                    .ok_or_else(|| {
+                        Error::config(
+                            path,
+                            &at,
+                            format!("must be an integer between 1 and {}", crate::MAX_BATCH_SIZE),
+                        )
+                    })?;
+            }
+            "max_problem_share" => {
+                cfg.max_problem_share = v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .filter(|f| f.is_finite() && (0.0..=1.0).contains(f))
+                    .ok_or_else(|| Error::config(path, &at, "must be a number between 0 and 1"))?;
             }
             _ => {
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size)",
+                    "unknown key (expected referral_threshold, batch_size, max_problem_share)",
                 ))
             }
         }

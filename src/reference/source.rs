@@ -228,8 +228,8 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
                     table,
                     path,
                     format!(
-                        "column `{name}` (mapped from `{}`) is not in the file; columns found: {}",
-                        s.name,
+                        "column {} is not in the file; columns found: {}",
+                        crate::error::column_label(name, s.name),
                         found()
                     ),
                 ))
@@ -328,8 +328,8 @@ fn load_csv(
                     table,
                     path,
                     format!(
-                    "column `{name}` (mapped from `{}`) is not in the header; columns found: {}",
-                    s.name,
+                    "column {} is not in the header; columns found: {}",
+                    crate::error::column_label(name, s.name),
                     header.join(", ")
                 ),
                 ))

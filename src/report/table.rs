@@ -30,6 +30,9 @@ pub fn render(o: &Outcome) -> String {
         s.timing.rows_per_second,
         s.timing.threads
     );
+    if let Some(why) = &s.quality_gate.reason {
+        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
+    }
     let _ = writeln!(
         out,
         "rules run: {}",
