@@ -44,7 +44,7 @@ impl ScanState {
             payees: rules
                 .iter()
                 .any(|r| r.payee_numbers())
-                .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24))),
+                .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24).min(1 << 24))),
             periods: rules.iter().any(|r| r.payee_periods()).then(Keyed::default),
         }
     }

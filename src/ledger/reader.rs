@@ -51,6 +51,9 @@ pub fn read_row_group(
     };
     let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
     let (_, roots) = projected_indices(file, cols);
+    let md = file.meta.metadata();
+    super::guard::check_pages(&handle, md, row_group, &super::guard::leaves_of(md, &roots))
+        .map_err(|e| decode_err(&format!("implausible page header, refused: {e}")))?;
     let mask = ProjectionMask::roots(file.meta.metadata().file_metadata().schema_descr(), roots);
     let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, file.meta.clone())
         .with_projection(mask)
@@ -60,9 +63,25 @@ pub fn read_row_group(
     if let Some(rows) = only {
         builder = builder.with_row_selection(selection(rows));
     }
-    let reader = builder.build().map_err(|e| decode_err(&e))?;
+    let mut reader = builder.build().map_err(|e| decode_err(&e))?;
     let mut offset = 0usize;
-    for rb in reader {
+    // the last line of defence: a panic inside the parquet crate on corrupt data is a decode error naming
+    // the file and row group, never a crash
+    let mut next = || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next())).unwrap_or_else(
+            |p| {
+                let what = p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Some(Err(arrow::error::ArrowError::ExternalError(
+                    format!("the Parquet decoder failed on corrupt data: {what}").into(),
+                )))
+            },
+        )
+    };
+    while let Some(rb) = next() {
         let rb = rb.map_err(|e| decode_err(&e))?;
         let n = rb.num_rows();
         let rows = match only {

@@ -197,6 +197,11 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
     let f = File::open(path).map_err(|e| fail(table, path, e.to_string()))?;
     let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new())
         .map_err(|e| fail(table, path, format!("not a readable Parquet file: {e}")))?;
+    let size = f.metadata().map_err(|e| fail(table, path, e.to_string()))?.len();
+    crate::ledger::guard::tail(&f, size)
+        .map_err(|e| e.to_string())
+        .and_then(|t| crate::ledger::guard::check_footer(size, t, meta.metadata()))
+        .map_err(|e| fail(table, path, format!("implausible Parquet metadata, refused: {e}")))?;
     let schema = meta.schema().clone();
     let found = || {
         schema
@@ -249,6 +254,9 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
         .into_par_iter()
         .map(|g| {
             let file = File::open(path).map_err(|e| fail(table, path, e.to_string()))?;
+            let leaves = crate::ledger::guard::leaves_of(meta.metadata(), &sorted);
+            crate::ledger::guard::check_pages(&file, meta.metadata(), g, &leaves)
+                .map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
             let mask = ProjectionMask::roots(meta.parquet_schema(), sorted.iter().copied());
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
                 .with_row_groups(vec![g])

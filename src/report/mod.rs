@@ -295,3 +295,66 @@ pub(crate) fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>> {
         .map(std::io::BufWriter::new)
         .map_err(|e| Error::output(path, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &Path) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+            .expect("dir")
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().to_string(),
+                    std::fs::read_to_string(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_move_that_fails_halfway_puts_every_old_output_back() {
+        let dir = std::env::temp_dir().join(format!("sa-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (out, tmp) = (dir.join("out"), dir.join("out/.tmp"));
+        std::fs::create_dir_all(&tmp).expect("dirs");
+        let names = ["a", "b", "c", "d"];
+        // `c` has no earlier version; the others do
+        for n in ["a", "b", "d"] {
+            std::fs::write(out.join(n), format!("old {n}")).expect("old");
+        }
+        for n in names {
+            std::fs::write(tmp.join(n), format!("new {n}")).expect("new");
+        }
+        let before = files(&out);
+        let mut moved = 0;
+        let e = swap_in(&out, &tmp, &names, &mut |from, to| {
+            if to.ends_with("d") {
+                return Err(std::io::Error::other("disk full"));
+            }
+            moved += 1;
+            std::fs::rename(from, to)
+        })
+        .expect_err("fails at d");
+        assert_eq!(moved, 3);
+        let msg = e.to_string();
+        assert!(msg.contains("disk full"), "{msg}");
+        assert!(msg.contains("every output is the earlier run's again"), "{msg}");
+        assert_eq!(files(&out), before);
+        assert!(!out.join("c").exists());
+
+        // and when nothing fails, every output is the new one
+        std::fs::remove_dir_all(tmp.join("old")).expect("clean");
+        for n in names {
+            std::fs::write(tmp.join(n), format!("new {n}")).expect("new");
+        }
+        swap_in(&out, &tmp, &names, &mut |from, to| std::fs::rename(from, to)).expect("swap");
+        let now: Vec<String> = files(&out).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(now, vec!["new a", "new b", "new c", "new d"]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,532 @@
+//! A run as an operator's scheduled job meets it: killed runs leave nothing behind, a failed write changes no
+//! output, a scan that read nothing useful says so in its exit code, nonsense sizes are refused, and the error
+//! messages say what is wrong.
+
+mod common;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use assert_cmd::Command;
+use common::{dup_rows, row, write_batch, write_ledger, Row, SCHEMES};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const OUTPUTS: [&str; 5] = [
+    "findings.parquet",
+    "findings.jsonl",
+    "cases.csv",
+    "cases.jsonl",
+    "summary.json",
+];
+
+fn bin() -> Command {
+    Command::cargo_bin("subsidy-audit").expect("binary")
+}
+
+/// A temp folder with the duplicate fixture ledger and its schemes.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().expect("tmp");
+    let ledger = d.path().join("ledger.parquet");
+    write_ledger(&ledger, &dup_rows(), 5);
+    let cfg = d.path().join("schemes.toml");
+    std::fs::write(&cfg, SCHEMES).expect("write");
+    (d, ledger, cfg)
+}
+
+fn scan_args(ledger: &Path, cfg: &Path, out: &Path) -> Vec<std::ffi::OsString> {
+    vec![
+        "scan".into(),
+        "--select".into(),
+        "DUP".into(),
+        ledger.into(),
+        "--config".into(),
+        cfg.into(),
+        "--out".into(),
+        out.into(),
+        "-q".into(),
+    ]
+}
+
+fn scan(ledger: &Path, cfg: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.args(scan_args(ledger, cfg, out));
+    c
+}
+
+fn snapshot(out: &Path) -> Vec<(String, Vec<u8>)> {
+    OUTPUTS
+        .iter()
+        .filter(|n| out.join(n).is_file())
+        .map(|n| ((*n).to_string(), std::fs::read(out.join(n)).expect("read")))
+        .collect()
+}
+
+fn tmp_folders(out: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".subsidy-audit-tmp-"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).to_string()
+}
+
+/// The duplicate fixture with its last payee's ids and accounts changed, so a second run's outputs differ.
+fn other_rows() -> Vec<Row> {
+    let mut rows = dup_rows();
+    rows.truncate(rows.len() - 2);
+    rows
+}
+
+#[cfg(unix)]
+mod signals {
+    use super::*;
+    use std::process::{Child, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Starts a scan that pauses at `point` (the hidden test hook) and waits until it has paused there.
+    fn paused_run(args: &[std::ffi::OsString], point: &str, ready: &Path) -> Child {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_subsidy-audit"))
+            .args(args)
+            .env(
+                "SUBSIDY_AUDIT_TEST_PAUSE",
+                format!("{point}:{}", ready.display()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let start = Instant::now();
+        while !ready.exists() {
+            if let Some(status) = child.try_wait().expect("wait") {
+                panic!("the run ended ({status}) before pausing at {point}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "the run never paused at {point}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    }
+
+    fn signal(child: &Child, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    }
+
+    fn stopped_by(child: &mut Child, sig: &str, code: i32) {
+        signal(child, sig);
+        let out = std::mem::take(&mut child.stderr);
+        let status = child.wait().expect("wait");
+        let mut err = String::new();
+        if let Some(mut e) = out {
+            std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
+        }
+        assert_eq!(status.code(), Some(code), "{status}: {err}");
+        assert!(err.contains("interrupted"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+
+    #[test]
+    fn sigterm_during_the_scan_removes_the_temporary_folder_and_keeps_the_outputs() {
+        let (d, ledger, cfg) = setup();
+        let out = d.path().join("out");
+        scan(&ledger, &cfg, &out).assert().code(1);
+        let before = snapshot(&out);
+        assert_eq!(before.len(), 5);
+        let other = d.path().join("other.parquet");
+        write_ledger(&other, &other_rows(), 5);
+        let ready = d.path().join("ready");
+        let mut child = paused_run(&scan_args(&other, &cfg, &out), "scan", &ready);
+        assert_eq!(tmp_folders(&out).len(), 1, "the run's folder exists");
+        stopped_by(&mut child, "-TERM", 143);
+        assert_eq!(tmp_folders(&out), Vec::<String>::new());
+        assert_eq!(snapshot(&out), before);
+    }
+
+    #[test]
+    fn ctrl_c_after_writing_removes_the_partial_outputs_and_keeps_the_old_ones() {
+        let (d, ledger, cfg) = setup();
+        let out = d.path().join("out");
+        scan(&ledger, &cfg, &out).assert().code(1);
+        let before = snapshot(&out);
+        let other = d.path().join("other.parquet");
+        write_ledger(&other, &other_rows(), 5);
+        let ready = d.path().join("ready");
+        let mut child = paused_run(&scan_args(&other, &cfg, &out), "write", &ready);
+        let tmp = tmp_folders(&out);
+        assert_eq!(tmp.len(), 1);
+        assert!(out.join(&tmp[0]).join("findings.parquet").is_file());
+        stopped_by(&mut child, "-INT", 130);
+        assert_eq!(tmp_folders(&out), Vec::<String>::new());
+        assert_eq!(snapshot(&out), before);
+    }
+
+    #[test]
+    fn a_later_run_removes_dead_runs_folders_and_never_a_live_ones() {
+        let (d, ledger, cfg) = setup();
+        let out = d.path().join("out");
+        // a live run, paused during its scan, holding its lock
+        let ready = d.path().join("ready");
+        let mut live = paused_run(&scan_args(&ledger, &cfg, &out), "scan", &ready);
+        let live_name = format!(".subsidy-audit-tmp-{}", live.id());
+        assert!(out.join(&live_name).is_dir());
+        // a dead run of this version: its lock file is held by nobody
+        let dead = out.join(".subsidy-audit-tmp-4000000001");
+        std::fs::create_dir_all(&dead).expect("dead");
+        std::fs::write(dead.join(".lock"), b"").expect("lock");
+        std::fs::write(dead.join("findings.parquet"), b"PAR1 partial").expect("partial");
+        // a dead run of an older version (no lock file), whose process is gone
+        let old = out.join(".subsidy-audit-tmp-4000000002");
+        std::fs::create_dir_all(&old).expect("old");
+        std::fs::write(old.join("cases.csv"), b"rank,case_id").expect("partial");
+        // a folder without a lock file whose process lives (this test's): kept
+        let alive = out.join(format!(".subsidy-audit-tmp-{}", std::process::id()));
+        std::fs::create_dir_all(&alive).expect("alive");
+
+        scan(&ledger, &cfg, &out).assert().code(1);
+        let mut expected = vec![alive.file_name().expect("name").to_string_lossy().to_string(), live_name.clone()];
+        expected.sort();
+        assert_eq!(tmp_folders(&out), expected);
+        assert_eq!(snapshot(&out).len(), 5);
+
+        stopped_by(&mut live, "-TERM", 143);
+        assert!(!out.join(&live_name).exists());
+    }
+}
+
+#[test]
+fn a_failed_write_changes_no_output() {
+    let (d, ledger, cfg) = setup();
+    let out = d.path().join("out");
+    scan(&ledger, &cfg, &out).assert().code(1);
+    let before = snapshot(&out);
+    std::fs::remove_file(out.join("cases.csv")).expect("rm");
+    std::fs::create_dir(out.join("cases.csv")).expect("folder");
+    std::fs::write(out.join("cases.csv").join("keep.txt"), b"x").expect("write");
+    let before: Vec<_> = before.into_iter().filter(|(n, _)| n != "cases.csv").collect();
+    let other = d.path().join("other.parquet");
+    write_ledger(&other, &other_rows(), 5);
+    let a = scan(&other, &cfg, &out).assert().code(2);
+    let err = stderr_of(&a);
+    assert!(err.contains("cases.csv"), "{err}");
+    assert!(err.contains("no output was replaced"), "{err}");
+    // every output is the old one: findings.* too, which come before cases.csv
+    assert_eq!(snapshot(&out), before);
+    assert!(out.join("cases.csv").join("keep.txt").is_file());
+    assert_eq!(tmp_folders(&out), Vec::<String>::new());
+}
+
+#[test]
+fn a_failed_first_run_leaves_no_output_folder() {
+    let d = tempfile::tempdir().expect("tmp");
+    let out = d.path().join("out");
+    bin()
+        .arg("scan")
+        .arg(d.path().join("nope.parquet"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
+
+// ---- exit code 3: the data-quality gate ----
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary")).expect("json")
+}
+
+/// `good` clean rows (distinct payees, no finding) and `bad` rows without a payee_id.
+fn mixed(good: usize, bad: usize) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for i in 0..good {
+        rows.push(row(
+            &format!("G{i}"),
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "R1",
+            &format!("P{i}"),
+            &format!("名{i}"),
+            &format!("A{i}"),
+            &format!("{}.00", 100 + i * 37),
+        ));
+    }
+    for i in 0..bad {
+        rows.push(row(
+            &format!("B{i}"),
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "R1",
+            "",
+            "某",
+            &format!("X{i}"),
+            "10.00",
+        ));
+    }
+    rows
+}
+
+#[test]
+fn every_row_rejected_exits_3_and_still_writes_the_outputs() {
+    let (d, _, cfg) = setup();
+    let ledger = d.path().join("bad.parquet");
+    write_ledger(&ledger, &mixed(0, 4), 10);
+    let out = d.path().join("out");
+    let a = scan(&ledger, &cfg, &out).assert().code(3);
+    let err = stderr_of(&a);
+    assert!(err.contains("data-quality gate failed"), "{err}");
+    assert!(err.contains("no row scanned"), "{err}");
+    let s = summary(&out);
+    assert_eq!(s["rows_scanned"], 0);
+    assert_eq!(s["rows_with_problems"], 4);
+    assert_eq!(s["quality_gate"]["passed"], false);
+    assert_eq!(s["quality_gate"]["problem_share"], 1.0);
+    assert_eq!(s["quality_gate"]["max_problem_share"], 0.5);
+    assert_eq!(snapshot(&out).len(), 5);
+    // --exit-zero silences referrals, not the gate
+    scan(&ledger, &cfg, &out).arg("--exit-zero").assert().code(3);
+}
+
+#[test]
+fn an_empty_ledger_exits_3() {
+    let (d, _, cfg) = setup();
+    let ledger = d.path().join("empty.parquet");
+    write_ledger(&ledger, &[], 10);
+    let out = d.path().join("out");
+    scan(&ledger, &cfg, &out).assert().code(3);
+    let s = summary(&out);
+    assert_eq!(s["rows_read"], 0);
+    assert_eq!(s["quality_gate"]["problem_share"], 0.0);
+    assert!(s["quality_gate"]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("no row scanned")));
+}
+
+#[test]
+fn the_problem_share_decides_the_gate() {
+    let (d, _, cfg) = setup();
+    let ledger = d.path().join("l.parquet");
+    // 3 of 5 rows with problems: 60%
+    write_ledger(&ledger, &mixed(2, 3), 10);
+    let out = d.path().join("out");
+    let a = scan(&ledger, &cfg, &out).assert().code(3);
+    assert!(stderr_of(&a).contains("3 of 5 rows (60.0%)"), "{}", stderr_of(&a));
+    assert_eq!(summary(&out)["quality_gate"]["problem_share"], 0.6);
+    scan(&ledger, &cfg, &out)
+        .args(["--max-problem-share", "0.6"])
+        .assert()
+        .code(0);
+    let with = d.path().join("gate.toml");
+    std::fs::write(&with, format!("{SCHEMES}\n[scan]\nmax_problem_share = 0.75\n")).expect("cfg");
+    scan(&ledger, &with, &out).assert().code(0);
+    assert_eq!(summary(&out)["quality_gate"]["passed"], true);
+    assert!(summary(&out)["quality_gate"].get("reason").is_none());
+    // 2 of 5: under the default
+    write_ledger(&ledger, &mixed(3, 2), 10);
+    scan(&ledger, &cfg, &out).assert().code(0);
+    for bad in ["1.5", "-0.1", "NaN"] {
+        let a = scan(&ledger, &cfg, &out)
+            .arg(format!("--max-problem-share={bad}"))
+            .assert()
+            .code(2);
+        assert!(stderr_of(&a).contains("--max-problem-share must be between 0 and 1"));
+    }
+    let wrong = d.path().join("wrong.toml");
+    std::fs::write(&wrong, "[scan]\nmax_problem_share = 2\n").expect("cfg");
+    let a = scan(&ledger, &wrong, &out).assert().code(2);
+    assert!(stderr_of(&a).contains("scan.max_problem_share"));
+}
+
+#[test]
+fn the_gate_wins_over_referrals_and_errors_win_over_the_gate() {
+    let (d, _, cfg) = setup();
+    let ledger = d.path().join("l.parquet");
+    // the duplicate fixture (referrals) drowned in rows without a payee
+    let mut rows = dup_rows();
+    rows.extend(mixed(0, 30));
+    write_ledger(&ledger, &rows, 10);
+    let out = d.path().join("out");
+    scan(&ledger, &cfg, &out).assert().code(3);
+    assert!(summary(&out)["referrals"].as_u64().is_some_and(|r| r > 0));
+    scan(&ledger, &cfg, &out)
+        .arg("--baseline")
+        .arg(d.path().join("missing.csv"))
+        .assert()
+        .code(2);
+}
+
+// ---- ranges ----
+
+#[test]
+fn threads_and_batch_sizes_out_of_range_are_refused() {
+    let (d, ledger, cfg) = setup();
+    let out = d.path().join("out");
+    for (flag, value, message) in [
+        ("--threads", "0", "--threads must be between 1 and 1024, got 0"),
+        ("--threads", "20000", "--threads must be between 1 and 1024, got 20000"),
+        ("--threads", "100000", "--threads must be between 1 and 1024, got 100000"),
+        ("--batch-size", "0", "--batch-size must be between 1 and 16777216, got 0"),
+        (
+            "--batch-size",
+            "100000000000",
+            "--batch-size must be between 1 and 16777216, got 100000000000",
+        ),
+    ] {
+        let a = scan(&ledger, &cfg, &out).args([flag, value]).assert().code(2);
+        let err = stderr_of(&a);
+        assert!(err.contains(message), "{flag} {value}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out.exists(), "a refused run writes nothing");
+    for (flag, value) in [("--threads", "0"), ("--threads", "5000")] {
+        let a = bin()
+            .args(["digits", "--by", "none"])
+            .arg(&ledger)
+            .args([flag, value])
+            .assert()
+            .code(2);
+        assert!(stderr_of(&a).contains(&format!("--threads must be between 1 and 1024, got {value}")));
+    }
+    let big = d.path().join("big.toml");
+    std::fs::write(&big, "[scan]\nbatch_size = 100000000\n").expect("cfg");
+    let a = scan(&ledger, &big, &out).assert().code(2);
+    assert!(stderr_of(&a).contains("scan.batch_size"));
+    // the edges are accepted
+    scan(&ledger, &cfg, &out)
+        .args(["--threads", "1", "--batch-size", "1"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn generate_sizes_out_of_range_are_refused() {
+    let d = tempfile::tempdir().expect("tmp");
+    let out = d.path().join("g");
+    for (args, message) in [
+        (vec!["--rows", "0"], "--rows must be between 1 and 10000000000, got 0"),
+        (
+            vec!["--rows", "100000000000"],
+            "--rows must be between 1 and 10000000000, got 100000000000",
+        ),
+        (
+            vec!["--rows", "100", "--row-group-rows", "0"],
+            "--row-group-rows must be between 1 and 16777216, got 0",
+        ),
+        (
+            vec!["--rows", "100", "--row-group-rows", "100000000"],
+            "--row-group-rows must be between 1 and 16777216, got 100000000",
+        ),
+        (
+            vec!["--rows", "100", "--files", "0"],
+            "--files must be between 1 and 100000, got 0",
+        ),
+    ] {
+        let a = bin()
+            .arg("generate")
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let err = stderr_of(&a);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+// ---- messages ----
+
+#[test]
+fn a_period_of_the_wrong_type_names_every_accepted_form() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("l.parquet");
+    let rb = RecordBatch::try_from_iter(vec![
+        ("payee_id", Arc::new(StringArray::from(vec!["P1"])) as ArrayRef),
+        ("amount", Arc::new(Int64Array::from(vec![100])) as ArrayRef),
+        ("period", Arc::new(Float64Array::from(vec![202_401.0])) as ArrayRef),
+    ])
+    .expect("batch");
+    write_batch(&p, &rb, 10);
+    let a = bin().arg("scan").arg(&p).arg("--out").arg(d.path().join("o")).assert().code(2);
+    let err = stderr_of(&a);
+    assert!(err.contains("column `period` has type Float64"), "{err}");
+    assert!(
+        err.contains("period text (YYYY, YYYY-MM, YYYYMM, YYYY-Qn) or integer (YYYY, YYYYMM)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_baseline_that_is_no_cases_file_is_refused() {
+    let (d, ledger, cfg) = setup();
+    let out = d.path().join("out");
+    scan(&ledger, &cfg, &out).assert().code(1);
+    let a = scan(&ledger, &cfg, &d.path().join("out2"))
+        .arg("--baseline")
+        .arg(out.join("summary.json"))
+        .assert()
+        .code(2);
+    let err = stderr_of(&a);
+    assert!(err.contains("summary.json: the baseline holds no case id"), "{err}");
+    // an earlier run that found nothing wrote a cases.csv of its header alone: an empty baseline
+    let empty = d.path().join("empty.csv");
+    std::fs::write(&empty, "\u{feff}rank,case_id,score,referral\n").expect("write");
+    scan(&ledger, &cfg, &d.path().join("out3"))
+        .arg("--baseline")
+        .arg(&empty)
+        .assert()
+        .code(1);
+    let blank = d.path().join("blank.txt");
+    std::fs::write(&blank, "\n").expect("write");
+    scan(&ledger, &cfg, &d.path().join("out4"))
+        .arg("--baseline")
+        .arg(&blank)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_missing_column_without_a_config_is_named_plainly() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("l.parquet");
+    let rb = RecordBatch::try_from_iter(vec![(
+        "payee_id",
+        Arc::new(StringArray::from(vec!["P1"])) as ArrayRef,
+    )])
+    .expect("batch");
+    write_batch(&p, &rb, 10);
+    let a = bin().arg("scan").arg(&p).arg("--out").arg(d.path().join("o")).assert().code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("l.parquet: column `amount` is not in the file; columns found: payee_id"),
+        "{err}"
+    );
+    assert!(!err.contains("mapped"), "{err}");
+    // mapped in a config: the message says so
+    let cfg = d.path().join("c.toml");
+    std::fs::write(&cfg, "[columns]\namount = \"金额\"\n").expect("cfg");
+    let a = bin()
+        .arg("scan")
+        .arg(&p)
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(d.path().join("o"))
+        .assert()
+        .code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("column `金额` (mapped to `amount` in the config) is not in the file"),
+        "{err}"
+    );
+}
