@@ -530,3 +530,257 @@ fn a_missing_column_without_a_config_is_named_plainly() {
         "{err}"
     );
 }
+
+// ---- hostile files: metadata that claims absurd sizes ----
+
+mod hostile {
+    use super::*;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::Compression;
+    use parquet::file::metadata::{
+        ColumnChunkMetaDataBuilder, ParquetMetaData, ParquetMetaDataReader, ParquetMetaDataWriter,
+    };
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+    const N: usize = 100;
+
+    /// A ledger of one REQUIRED INT64 `amount` column: uncompressed, plain, one page, no statistics, so its
+    /// one data page is exactly the `8 * N` bytes at the end of its column chunk.
+    fn plain_ledger() -> Vec<u8> {
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "amount",
+            DataType::Int64,
+            false,
+        )]));
+        let amounts: Vec<i64> = (0..N as i64).map(|i| 10_000 + i * 137).collect();
+        let rb = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(amounts))])
+            .expect("batch");
+        let props = WriterProperties::builder()
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_dictionary_enabled(false)
+            .set_statistics_enabled(EnabledStatistics::None)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).expect("writer");
+        w.write(&rb).expect("write");
+        w.close().expect("close");
+        buf
+    }
+
+    fn footer(bytes: &[u8]) -> ParquetMetaData {
+        let d = tempfile::tempdir().expect("tmp");
+        let p = d.path().join("f.parquet");
+        std::fs::write(&p, bytes).expect("write");
+        let f = std::fs::File::open(&p).expect("open");
+        ParquetMetaDataReader::new()
+            .parse_and_finish(&f)
+            .expect("footer")
+    }
+
+    fn data_end(bytes: &[u8]) -> usize {
+        let n = bytes.len();
+        let meta = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().expect("4 bytes")) as usize;
+        n - 8 - meta
+    }
+
+    fn with_footer(data: &[u8], md: &ParquetMetaData) -> Vec<u8> {
+        let mut v = data.to_vec();
+        ParquetMetaDataWriter::new(&mut v, md)
+            .finish()
+            .expect("footer");
+        v
+    }
+
+    fn edit(
+        md: &ParquetMetaData,
+        rows: Option<i64>,
+        chunk: impl Fn(ColumnChunkMetaDataBuilder) -> ColumnChunkMetaDataBuilder,
+    ) -> ParquetMetaData {
+        let groups = md
+            .row_groups()
+            .iter()
+            .map(|rg| {
+                let cols = rg
+                    .columns()
+                    .iter()
+                    .map(|c| chunk(c.clone().into_builder()).build().expect("chunk"))
+                    .collect();
+                let mut b = rg.clone().into_builder().set_column_metadata(cols);
+                if let Some(r) = rows {
+                    b = b.set_num_rows(r);
+                }
+                b.build().expect("row group")
+            })
+            .collect();
+        md.clone().into_builder().set_row_groups(groups).build()
+    }
+
+    /// Writes `bytes` as a ledger, scans it and expects exit 2 naming the file and each of `needles`.
+    fn refused(bytes: &[u8], needles: &[&str]) {
+        let d = tempfile::tempdir().expect("tmp");
+        let p = d.path().join("hostile.parquet");
+        std::fs::write(&p, bytes).expect("write");
+        let a = bin()
+            .arg("scan")
+            .arg(&p)
+            .arg("--out")
+            .arg(d.path().join("out"))
+            .arg("-q")
+            .assert()
+            .code(2);
+        let err = stderr_of(&a);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("hostile.parquet"), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "stderr lacks `{n}`: {err}");
+        }
+    }
+
+    fn scans(bytes: &[u8]) -> i32 {
+        let d = tempfile::tempdir().expect("tmp");
+        let p = d.path().join("ok.parquet");
+        std::fs::write(&p, bytes).expect("write");
+        let out = bin()
+            .arg("scan")
+            .arg(&p)
+            .arg("--out")
+            .arg(d.path().join("out"))
+            .arg("-q")
+            .output()
+            .expect("run");
+        out.status.code().expect("code")
+    }
+
+    #[test]
+    fn a_footer_claiming_absurd_rows_is_refused() {
+        let v = plain_ledger();
+        let md = footer(&v);
+        let data = &v[..data_end(&v)];
+        assert_eq!(scans(&with_footer(data, &md)), 0, "the rebuilt file reads");
+        refused(
+            &with_footer(data, &edit(&md, Some(1 << 50), |c| c)),
+            &["implausible metadata", "row group 0 claims 1125899906842624 rows"],
+        );
+        refused(
+            &with_footer(data, &edit(&md, Some(-5), |c| c)),
+            &["row group 0 claims -5 rows"],
+        );
+    }
+
+    #[test]
+    fn a_column_chunk_longer_than_the_file_or_past_its_end_is_refused() {
+        let v = plain_ledger();
+        let md = footer(&v);
+        let data = &v[..data_end(&v)];
+        refused(
+            &with_footer(data, &edit(&md, None, |c| c.set_total_compressed_size(1 << 40))),
+            &["row group 0, column `amount`", "lies outside the file"],
+        );
+        refused(
+            &with_footer(data, &edit(&md, None, |c| c.set_data_page_offset(1 << 33))),
+            &["lies outside the file"],
+        );
+        refused(
+            &with_footer(data, &edit(&md, None, |c| c.set_total_compressed_size(-1))),
+            &["negative sizes"],
+        );
+        refused(
+            &with_footer(data, &edit(&md, None, |c| c.set_dictionary_page_offset(Some(2)))),
+            &["lies outside the file"],
+        );
+    }
+
+    /// A compact-thrift data page header (v1) for `values` plain INT64 values.
+    fn page_header(uncompressed: i64, compressed: i64, values: i64) -> Vec<u8> {
+        fn varint(mut v: u64, out: &mut Vec<u8>) {
+            loop {
+                let b = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    out.push(b);
+                    return;
+                }
+                out.push(b | 0x80);
+            }
+        }
+        let zz = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+        let mut h = Vec::new();
+        for (field, v) in [(1u8, 0i64), (1, uncompressed), (1, compressed)] {
+            h.push((field << 4) | 5);
+            varint(zz(v), &mut h);
+        }
+        h.push((2 << 4) | 12); // field 5: data_page_header
+        for v in [values, 0, 3, 3] {
+            h.push((1 << 4) | 5);
+            varint(zz(v), &mut h);
+        }
+        h.push(0);
+        h.push(0);
+        h
+    }
+
+    /// The plain ledger's data page behind a header of our own: `PAR1`, header, values, footer.
+    fn crafted(uncompressed: i64, compressed: i64) -> Vec<u8> {
+        let v = plain_ledger();
+        let md = footer(&v);
+        let end = data_end(&v);
+        let values = &v[end - 8 * N..end];
+        let header = page_header(uncompressed, compressed, N as i64);
+        let mut data = b"PAR1".to_vec();
+        data.extend_from_slice(&header);
+        data.extend_from_slice(values);
+        let len = (header.len() + values.len()) as i64;
+        let md = edit(&md, None, |c| {
+            c.set_data_page_offset(4)
+                .set_dictionary_page_offset(None)
+                .set_total_compressed_size(len)
+                .set_total_uncompressed_size(len)
+        });
+        with_footer(&data, &md)
+    }
+
+    #[test]
+    fn a_page_header_claiming_absurd_sizes_is_refused_before_any_allocation() {
+        let honest = 8 * N as i64;
+        assert_eq!(scans(&crafted(honest, honest)), 0, "the crafted page reads");
+        refused(
+            &crafted(i64::from(i32::MAX), honest),
+            &["row group 0", "implausible page header", "column `amount`", "2147483647 bytes uncompressed"],
+        );
+        refused(
+            &crafted(honest, honest + 1),
+            &["row group 0", "implausible page header", "claims 801 bytes"],
+        );
+        refused(&crafted(-1, honest), &["implausible page header"]);
+    }
+
+    #[test]
+    fn a_reference_table_with_absurd_metadata_is_refused() {
+        let (d, ledger, cfg) = setup();
+        let deaths = d.path().join("deaths.parquet");
+        let v = plain_ledger();
+        let md = footer(&v);
+        let data = &v[..data_end(&v)];
+        std::fs::write(
+            &deaths,
+            with_footer(data, &edit(&md, None, |c| c.set_total_compressed_size(1 << 40))),
+        )
+        .expect("write");
+        let a = bin()
+            .args(["scan", "--select", "GHO003"])
+            .arg(&ledger)
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--deaths")
+            .arg(&deaths)
+            .arg("--out")
+            .arg(d.path().join("out"))
+            .assert()
+            .code(2);
+        let err = stderr_of(&a);
+        assert!(err.contains("deaths table"), "{err}");
+        assert!(err.contains("deaths.parquet"), "{err}");
+        assert!(err.contains("implausible Parquet metadata"), "{err}");
+    }
+}

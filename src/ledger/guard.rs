@@ -66,7 +66,7 @@ pub fn check_footer(size: u64, tail: [u8; 8], md: &ParquetMetaData) -> Result<()
                 )
             })?;
         for col in rg.columns() {
-            let at = || format!("row group {g}, column {}", col.column_path());
+            let at = || format!("row group {g}, column `{}`", col.column_path().string());
             let len = col.compressed_size();
             let start = col
                 .dictionary_page_offset()
@@ -110,7 +110,7 @@ pub fn check_pages<R: Read + Seek>(
     let rg = md.row_group(g);
     for &leaf in leaves {
         let col = rg.column(leaf);
-        let at = || format!("column {}", col.column_path());
+        let at = || format!("column `{}`", col.column_path().string());
         let start = col
             .dictionary_page_offset()
             .unwrap_or_else(|| col.data_page_offset());
