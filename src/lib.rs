@@ -116,10 +116,10 @@ impl Outcome {
     /// 0 when nothing is referred, 1 when a case is referred, 3 when the data-quality gate failed (no row
     /// scanned, or too many rows with problems): 3 wins over 1. Errors (2) never reach an outcome.
     pub fn exit_code(&self) -> u8 {
-        if !self.summary.quality_gate.passed {
-            EXIT_QUALITY_GATE
-        } else {
+        if self.summary.quality_gate.passed {
             u8::from(self.summary.referrals > 0)
+        } else {
+            EXIT_QUALITY_GATE
         }
     }
 }

@@ -189,9 +189,12 @@ fn array(dt: &DataType, cells: &[Option<u32>], pool: &[String]) -> ArrayRef {
     let int = |i: u32| INTS[i as usize % INTS.len()];
     match dt {
         DataType::Utf8 => Arc::new(cells.iter().map(|c| c.map(text)).collect::<StringArray>()),
-        DataType::LargeUtf8 => {
-            Arc::new(cells.iter().map(|c| c.map(text)).collect::<LargeStringArray>())
-        }
+        DataType::LargeUtf8 => Arc::new(
+            cells
+                .iter()
+                .map(|c| c.map(text))
+                .collect::<LargeStringArray>(),
+        ),
         DataType::Int64 => Arc::new(cells.iter().map(|c| c.map(int)).collect::<Int64Array>()),
         DataType::Int32 => Arc::new(
             cells
@@ -360,7 +363,11 @@ fn build(spec: &LedgerSpec, dir: &Path) -> ScanOptions {
     let rb = if fields.is_empty() {
         // a file needs a column: one the scan does not know
         RecordBatch::try_new(
-            Arc::new(Schema::new(vec![Field::new("other", DataType::Int64, true)])),
+            Arc::new(Schema::new(vec![Field::new(
+                "other",
+                DataType::Int64,
+                true,
+            )])),
             vec![Arc::new(Int64Array::from(vec![1i64; spec.rows]))],
         )
     } else {
@@ -473,8 +480,12 @@ fn mutate(rng: &mut rand_chacha::ChaCha8Rng, base: &[u8], donor: &[u8]) -> (Stri
         2 => {
             // a varint or length overwritten with an extreme value
             let at = rng.random_range(4..n - 4);
-            let word: [u8; 4] = [[0xff; 4], [0x7f, 0xff, 0xff, 0xff], [0x80, 0x80, 0x80, 0x08], [0; 4]]
-                [rng.random_range(0..4)];
+            let word: [u8; 4] = [
+                [0xff; 4],
+                [0x7f, 0xff, 0xff, 0xff],
+                [0x80, 0x80, 0x80, 0x08],
+                [0; 4],
+            ][rng.random_range(0..4)];
             v[at..at + 4].copy_from_slice(&word);
             (format!("4 bytes at {at} set to {word:02x?}"), v)
         }
@@ -535,9 +546,12 @@ fn mutated_parquet_files_end_in_a_documented_exit_code_and_never_panic() {
         let code = match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(Ok(code)) => code,
             Ok(Err(_)) => panic!("mutation {i} ({what}) panicked"),
-            Err(_) => panic!("mutation {i} ({what}) did not end within 60 s"),
+            Err(e) => panic!("mutation {i} ({what}) did not end within 60 s: {e}"),
         };
-        assert!(DOCUMENTED.contains(&code), "mutation {i} ({what}): exit {code}");
+        assert!(
+            DOCUMENTED.contains(&code),
+            "mutation {i} ({what}): exit {code}"
+        );
         codes[usize::from(code)] += 1;
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -193,7 +193,14 @@ mod signals {
         std::fs::create_dir_all(&alive).expect("alive");
 
         scan(&ledger, &cfg, &out).assert().code(1);
-        let mut expected = vec![alive.file_name().expect("name").to_string_lossy().to_string(), live_name.clone()];
+        let mut expected = vec![
+            alive
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string(),
+            live_name.clone(),
+        ];
         expected.sort();
         assert_eq!(tmp_folders(&out), expected);
         assert_eq!(snapshot(&out).len(), 5);
@@ -212,7 +219,10 @@ fn a_failed_write_changes_no_output() {
     std::fs::remove_file(out.join("cases.csv")).expect("rm");
     std::fs::create_dir(out.join("cases.csv")).expect("folder");
     std::fs::write(out.join("cases.csv").join("keep.txt"), b"x").expect("write");
-    let before: Vec<_> = before.into_iter().filter(|(n, _)| n != "cases.csv").collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|(n, _)| n != "cases.csv")
+        .collect();
     let other = d.path().join("other.parquet");
     write_ledger(&other, &other_rows(), 5);
     let a = scan(&other, &cfg, &out).assert().code(2);
@@ -242,7 +252,8 @@ fn a_failed_first_run_leaves_no_output_folder() {
 // ---- exit code 3: the data-quality gate ----
 
 fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary")).expect("json")
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+        .expect("json")
 }
 
 /// `good` clean rows (distinct payees, no finding) and `bad` rows without a payee_id.
@@ -295,7 +306,10 @@ fn every_row_rejected_exits_3_and_still_writes_the_outputs() {
     assert_eq!(s["quality_gate"]["max_problem_share"], 0.5);
     assert_eq!(snapshot(&out).len(), 5);
     // --exit-zero silences referrals, not the gate
-    scan(&ledger, &cfg, &out).arg("--exit-zero").assert().code(3);
+    scan(&ledger, &cfg, &out)
+        .arg("--exit-zero")
+        .assert()
+        .code(3);
 }
 
 #[test]
@@ -321,14 +335,22 @@ fn the_problem_share_decides_the_gate() {
     write_ledger(&ledger, &mixed(2, 3), 10);
     let out = d.path().join("out");
     let a = scan(&ledger, &cfg, &out).assert().code(3);
-    assert!(stderr_of(&a).contains("3 of 5 rows (60.0%)"), "{}", stderr_of(&a));
+    assert!(
+        stderr_of(&a).contains("3 of 5 rows (60.0%)"),
+        "{}",
+        stderr_of(&a)
+    );
     assert_eq!(summary(&out)["quality_gate"]["problem_share"], 0.6);
     scan(&ledger, &cfg, &out)
         .args(["--max-problem-share", "0.6"])
         .assert()
         .code(0);
     let with = d.path().join("gate.toml");
-    std::fs::write(&with, format!("{SCHEMES}\n[scan]\nmax_problem_share = 0.75\n")).expect("cfg");
+    std::fs::write(
+        &with,
+        format!("{SCHEMES}\n[scan]\nmax_problem_share = 0.75\n"),
+    )
+    .expect("cfg");
     scan(&ledger, &with, &out).assert().code(0);
     assert_eq!(summary(&out)["quality_gate"]["passed"], true);
     assert!(summary(&out)["quality_gate"].get("reason").is_none());
@@ -373,17 +395,36 @@ fn threads_and_batch_sizes_out_of_range_are_refused() {
     let (d, ledger, cfg) = setup();
     let out = d.path().join("out");
     for (flag, value, message) in [
-        ("--threads", "0", "--threads must be between 1 and 1024, got 0"),
-        ("--threads", "20000", "--threads must be between 1 and 1024, got 20000"),
-        ("--threads", "100000", "--threads must be between 1 and 1024, got 100000"),
-        ("--batch-size", "0", "--batch-size must be between 1 and 16777216, got 0"),
+        (
+            "--threads",
+            "0",
+            "--threads must be between 1 and 1024, got 0",
+        ),
+        (
+            "--threads",
+            "20000",
+            "--threads must be between 1 and 1024, got 20000",
+        ),
+        (
+            "--threads",
+            "100000",
+            "--threads must be between 1 and 1024, got 100000",
+        ),
+        (
+            "--batch-size",
+            "0",
+            "--batch-size must be between 1 and 16777216, got 0",
+        ),
         (
             "--batch-size",
             "100000000000",
             "--batch-size must be between 1 and 16777216, got 100000000000",
         ),
     ] {
-        let a = scan(&ledger, &cfg, &out).args([flag, value]).assert().code(2);
+        let a = scan(&ledger, &cfg, &out)
+            .args([flag, value])
+            .assert()
+            .code(2);
         let err = stderr_of(&a);
         assert!(err.contains(message), "{flag} {value}: {err}");
         assert!(!err.contains("panicked"), "{err}");
@@ -396,7 +437,9 @@ fn threads_and_batch_sizes_out_of_range_are_refused() {
             .args([flag, value])
             .assert()
             .code(2);
-        assert!(stderr_of(&a).contains(&format!("--threads must be between 1 and 1024, got {value}")));
+        assert!(stderr_of(&a).contains(&format!(
+            "--threads must be between 1 and 1024, got {value}"
+        )));
     }
     let big = d.path().join("big.toml");
     std::fs::write(&big, "[scan]\nbatch_size = 100000000\n").expect("cfg");
@@ -414,7 +457,10 @@ fn generate_sizes_out_of_range_are_refused() {
     let d = tempfile::tempdir().expect("tmp");
     let out = d.path().join("g");
     for (args, message) in [
-        (vec!["--rows", "0"], "--rows must be between 1 and 10000000000, got 0"),
+        (
+            vec!["--rows", "0"],
+            "--rows must be between 1 and 10000000000, got 0",
+        ),
         (
             vec!["--rows", "100000000000"],
             "--rows must be between 1 and 10000000000, got 100000000000",
@@ -451,13 +497,25 @@ fn a_period_of_the_wrong_type_names_every_accepted_form() {
     let d = tempfile::tempdir().expect("tmp");
     let p = d.path().join("l.parquet");
     let rb = RecordBatch::try_from_iter(vec![
-        ("payee_id", Arc::new(StringArray::from(vec!["P1"])) as ArrayRef),
+        (
+            "payee_id",
+            Arc::new(StringArray::from(vec!["P1"])) as ArrayRef,
+        ),
         ("amount", Arc::new(Int64Array::from(vec![100])) as ArrayRef),
-        ("period", Arc::new(Float64Array::from(vec![202_401.0])) as ArrayRef),
+        (
+            "period",
+            Arc::new(Float64Array::from(vec![202_401.0])) as ArrayRef,
+        ),
     ])
     .expect("batch");
     write_batch(&p, &rb, 10);
-    let a = bin().arg("scan").arg(&p).arg("--out").arg(d.path().join("o")).assert().code(2);
+    let a = bin()
+        .arg("scan")
+        .arg(&p)
+        .arg("--out")
+        .arg(d.path().join("o"))
+        .assert()
+        .code(2);
     let err = stderr_of(&a);
     assert!(err.contains("column `period` has type Float64"), "{err}");
     assert!(
@@ -477,7 +535,10 @@ fn a_baseline_that_is_no_cases_file_is_refused() {
         .assert()
         .code(2);
     let err = stderr_of(&a);
-    assert!(err.contains("summary.json: the baseline holds no case id"), "{err}");
+    assert!(
+        err.contains("summary.json: the baseline holds no case id"),
+        "{err}"
+    );
     // an earlier run that found nothing wrote a cases.csv of its header alone: an empty baseline
     let empty = d.path().join("empty.csv");
     std::fs::write(&empty, "\u{feff}rank,case_id,score,referral\n").expect("write");
@@ -505,7 +566,13 @@ fn a_missing_column_without_a_config_is_named_plainly() {
     )])
     .expect("batch");
     write_batch(&p, &rb, 10);
-    let a = bin().arg("scan").arg(&p).arg("--out").arg(d.path().join("o")).assert().code(2);
+    let a = bin()
+        .arg("scan")
+        .arg(&p)
+        .arg("--out")
+        .arg(d.path().join("o"))
+        .assert()
+        .code(2);
     let err = stderr_of(&a);
     assert!(
         err.contains("l.parquet: column `amount` is not in the file; columns found: payee_id"),
@@ -660,7 +727,10 @@ mod hostile {
         assert_eq!(scans(&with_footer(data, &md)), 0, "the rebuilt file reads");
         refused(
             &with_footer(data, &edit(&md, Some(1 << 50), |c| c)),
-            &["implausible metadata", "row group 0 claims 1125899906842624 rows"],
+            &[
+                "implausible metadata",
+                "row group 0 claims 1125899906842624 rows",
+            ],
         );
         refused(
             &with_footer(data, &edit(&md, Some(-5), |c| c)),
@@ -674,7 +744,10 @@ mod hostile {
         let md = footer(&v);
         let data = &v[..data_end(&v)];
         refused(
-            &with_footer(data, &edit(&md, None, |c| c.set_total_compressed_size(1 << 40))),
+            &with_footer(
+                data,
+                &edit(&md, None, |c| c.set_total_compressed_size(1 << 40)),
+            ),
             &["row group 0, column `amount`", "lies outside the file"],
         );
         refused(
@@ -686,7 +759,10 @@ mod hostile {
             &["negative sizes"],
         );
         refused(
-            &with_footer(data, &edit(&md, None, |c| c.set_dictionary_page_offset(Some(2)))),
+            &with_footer(
+                data,
+                &edit(&md, None, |c| c.set_dictionary_page_offset(Some(2))),
+            ),
             &["lies outside the file"],
         );
     }
@@ -710,7 +786,7 @@ mod hostile {
             h.push((field << 4) | 5);
             varint(zz(v), &mut h);
         }
-        h.push((2 << 4) | 12); // field 5: data_page_header
+        h.push(0x2c); // field 5 (delta 2), a struct: data_page_header
         for v in [values, 0, 3, 3] {
             h.push((1 << 4) | 5);
             varint(zz(v), &mut h);
@@ -746,7 +822,12 @@ mod hostile {
         assert_eq!(scans(&crafted(honest, honest)), 0, "the crafted page reads");
         refused(
             &crafted(i64::from(i32::MAX), honest),
-            &["row group 0", "implausible page header", "column `amount`", "2147483647 bytes uncompressed"],
+            &[
+                "row group 0",
+                "implausible page header",
+                "column `amount`",
+                "2147483647 bytes uncompressed",
+            ],
         );
         refused(
             &crafted(honest, honest + 1),
@@ -764,7 +845,10 @@ mod hostile {
         let data = &v[..data_end(&v)];
         std::fs::write(
             &deaths,
-            with_footer(data, &edit(&md, None, |c| c.set_total_compressed_size(1 << 40))),
+            with_footer(
+                data,
+                &edit(&md, None, |c| c.set_total_compressed_size(1 << 40)),
+            ),
         )
         .expect("write");
         let a = bin()

@@ -282,7 +282,12 @@ pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
             opts.rows
         )));
     }
-    crate::check_range("--row-group-rows", opts.row_group_rows, 1, MAX_ROW_GROUP_ROWS)?;
+    crate::check_range(
+        "--row-group-rows",
+        opts.row_group_rows,
+        1,
+        MAX_ROW_GROUP_ROWS,
+    )?;
     if let Some(f) = opts.files {
         crate::check_range("--files", f, 1, MAX_FILES)?;
     }

@@ -23,7 +23,9 @@ impl Kind {
         match self {
             Self::Text => "text (Utf8, LargeUtf8, Utf8View)",
             Self::TextOrInt => "text or integer",
-            Self::Period => "period text (YYYY, YYYY-MM, YYYYMM, YYYY-Qn) or integer (YYYY, YYYYMM)",
+            Self::Period => {
+                "period text (YYYY, YYYY-MM, YYYYMM, YYYY-Qn) or integer (YYYY, YYYYMM)"
+            }
             Self::Date => "date (Date32, Date64, Timestamp or ISO text)",
             Self::Number => "number (integer, float or decimal)",
         }

@@ -51,7 +51,9 @@ pub fn check_footer(size: u64, tail: [u8; 8], md: &ParquetMetaData) -> Result<()
     let data_end = size
         .checked_sub(8 + meta_len)
         .filter(|e| *e >= 4)
-        .ok_or_else(|| format!("the footer claims {meta_len} bytes, more than the file's {size}"))?;
+        .ok_or_else(|| {
+            format!("the footer claims {meta_len} bytes, more than the file's {size}")
+        })?;
     let mut rows = 0u64;
     for (g, rg) in md.row_groups().iter().enumerate() {
         let n = u64::try_from(rg.num_rows())
@@ -86,7 +88,9 @@ pub fn check_footer(size: u64, tail: [u8; 8], md: &ParquetMetaData) -> Result<()
             if !inside(start)
                 || !inside(col.data_page_offset())
                 || end.is_none_or(|e| e > data_end)
-                || col.dictionary_page_offset().is_some_and(|d| d > col.data_page_offset())
+                || col
+                    .dictionary_page_offset()
+                    .is_some_and(|d| d > col.data_page_offset())
             {
                 return Err(format!(
                     "{}: the column chunk ({len} bytes at offset {start}) lies outside the file's {data_end} \

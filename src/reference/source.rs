@@ -197,11 +197,20 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
     let f = File::open(path).map_err(|e| fail(table, path, e.to_string()))?;
     let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new())
         .map_err(|e| fail(table, path, format!("not a readable Parquet file: {e}")))?;
-    let size = f.metadata().map_err(|e| fail(table, path, e.to_string()))?.len();
+    let size = f
+        .metadata()
+        .map_err(|e| fail(table, path, e.to_string()))?
+        .len();
     crate::ledger::guard::tail(&f, size)
         .map_err(|e| e.to_string())
         .and_then(|t| crate::ledger::guard::check_footer(size, t, meta.metadata()))
-        .map_err(|e| fail(table, path, format!("implausible Parquet metadata, refused: {e}")))?;
+        .map_err(|e| {
+            fail(
+                table,
+                path,
+                format!("implausible Parquet metadata, refused: {e}"),
+            )
+        })?;
     let schema = meta.schema().clone();
     let found = || {
         schema
@@ -336,10 +345,10 @@ fn load_csv(
                     table,
                     path,
                     format!(
-                    "column {} is not in the header; columns found: {}",
-                    crate::error::column_label(name, s.name),
-                    header.join(", ")
-                ),
+                        "column {} is not in the header; columns found: {}",
+                        crate::error::column_label(name, s.name),
+                        header.join(", ")
+                    ),
                 ))
             }
             None => idx.push(None),

@@ -343,7 +343,10 @@ mod tests {
         assert_eq!(moved, 3);
         let msg = e.to_string();
         assert!(msg.contains("disk full"), "{msg}");
-        assert!(msg.contains("every output is the earlier run's again"), "{msg}");
+        assert!(
+            msg.contains("every output is the earlier run's again"),
+            "{msg}"
+        );
         assert_eq!(files(&out), before);
         assert!(!out.join("c").exists());
 
@@ -352,7 +355,10 @@ mod tests {
         for n in names {
             std::fs::write(tmp.join(n), format!("new {n}")).expect("new");
         }
-        swap_in(&out, &tmp, &names, &mut |from, to| std::fs::rename(from, to)).expect("swap");
+        swap_in(&out, &tmp, &names, &mut |from, to| {
+            std::fs::rename(from, to)
+        })
+        .expect("swap");
         let now: Vec<String> = files(&out).into_iter().map(|(_, t)| t).collect();
         assert_eq!(now, vec!["new a", "new b", "new c", "new d"]);
         std::fs::remove_dir_all(&dir).ok();
