@@ -767,8 +767,9 @@ mod hostile {
         );
     }
 
-    /// A compact-thrift data page header (v1) for `values` plain INT64 values.
-    fn page_header(uncompressed: i64, compressed: i64, values: i64) -> Vec<u8> {
+    /// A compact-thrift page header: `kind` (0 data, 2 dictionary), sizes, and its sub-header (field 5 for a
+    /// data page, 7 for a dictionary page) of i32 fields 1, 2, ...
+    fn header(kind: i64, uncompressed: i64, compressed: i64, sub: &[i64]) -> Vec<u8> {
         fn varint(mut v: u64, out: &mut Vec<u8>) {
             loop {
                 let b = (v & 0x7f) as u8;
@@ -782,18 +783,72 @@ mod hostile {
         }
         let zz = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
         let mut h = Vec::new();
-        for (field, v) in [(1u8, 0i64), (1, uncompressed), (1, compressed)] {
-            h.push((field << 4) | 5);
+        for v in [kind, uncompressed, compressed] {
+            h.push(0x15); // next field id, i32
             varint(zz(v), &mut h);
         }
-        h.push(0x2c); // field 5 (delta 2), a struct: data_page_header
-        for v in [values, 0, 3, 3] {
-            h.push((1 << 4) | 5);
+        // a struct: field 5 (delta 2) or field 7 (delta 4)
+        h.push(if kind == 2 { 0x4c } else { 0x2c });
+        for &v in sub {
+            h.push(0x15);
             varint(zz(v), &mut h);
         }
         h.push(0);
         h.push(0);
         h
+    }
+
+    /// A data page header (v1) for `values` plain INT64 values.
+    fn page_header(uncompressed: i64, compressed: i64, values: i64) -> Vec<u8> {
+        // num_values, encoding PLAIN, definition and repetition levels RLE
+        header(0, uncompressed, compressed, &[values, 0, 3, 3])
+    }
+
+    /// The plain ledger's column rewritten as a dictionary of one value (its header claiming `values`)
+    /// and one data page of N indices, all 0.
+    fn crafted_dictionary(values: i64) -> Vec<u8> {
+        let v = plain_ledger();
+        let md = footer(&v);
+        let dict = header(2, 8, 8, &[values, 0]);
+        // bit width 1, one RLE run of N zeros
+        let indices = [1u8, (N as u8) << 1 | 0x80, 0x01, 0x00];
+        assert_eq!(N, 100);
+        let data = header(0, 4, 4, &[N as i64, 8, 3, 3]);
+        let mut file = b"PAR1".to_vec();
+        file.extend_from_slice(&dict);
+        file.extend_from_slice(&12_345i64.to_le_bytes());
+        let data_at = file.len() as i64;
+        file.extend_from_slice(&data);
+        file.extend_from_slice(&indices);
+        let len = file.len() as i64 - 4;
+        let md = edit(&md, None, |c| {
+            c.set_dictionary_page_offset(Some(4))
+                .set_data_page_offset(data_at)
+                .set_total_compressed_size(len)
+                .set_total_uncompressed_size(len)
+                .set_page_encoding_stats(Vec::new())
+        });
+        with_footer(&file, &md)
+    }
+
+    #[test]
+    fn a_dictionary_page_claiming_absurd_counts_is_refused() {
+        assert_eq!(
+            scans(&crafted_dictionary(1)),
+            0,
+            "the crafted dictionary reads"
+        );
+        // decoded, this dictionary would be resized to 2^31 - 1 entries of 8 bytes: 16 GiB
+        refused(
+            &crafted_dictionary(i64::from(i32::MAX)),
+            &[
+                "row group 0",
+                "implausible page header",
+                "dictionary page at byte",
+                "claims 2147483647 values (at most 64)",
+            ],
+        );
+        refused(&crafted_dictionary(-3), &["claims -3 values"]);
     }
 
     /// The plain ledger's data page behind a header of our own: `PAR1`, header, values, footer.

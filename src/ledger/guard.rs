@@ -6,6 +6,8 @@
 //! - a column chunk's bytes are read page by page, each `compressed_page_size` bytes (bounded by the chunk's
 //!   length from the footer, which it does not check against the file);
 //! - a page is decompressed into `Vec::with_capacity(uncompressed_page_size)` (an `i32` from the page header);
+//! - a dictionary page of fixed-width values is decoded into a buffer resized (written) to the header's
+//!   `num_values` (an `i32`: up to 16 GiB of `i64`);
 //! - a binary field of a page header (statistics min/max) is read into `Vec::with_capacity(len)` with `len` a
 //!   varint from the file, unbounded;
 //! - `ColumnChunkMetaData::byte_range` panics on a negative offset or length.
@@ -14,7 +16,8 @@
 //! part of the file, sizes and counts must be non-negative and the rows plausible. [`check_pages`] runs before a
 //! row group is decoded: it walks the page headers of the columns to be read (a bounded thrift reader of its
 //! own) and refuses a page whose sizes overrun its chunk, whose uncompressed size exceeds the chunk's or
-//! [`MAX_PAGE_BYTES`], or whose header holds a field longer than the chunk.
+//! [`MAX_PAGE_BYTES`], whose header holds a field longer than the chunk, or that claims more values than it
+//! can hold (a dictionary page: 8 per byte; a data page: the chunk's count).
 
 use parquet::file::metadata::ParquetMetaData;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -131,10 +134,12 @@ pub fn check_pages<R: Read + Seek>(
                 r: (&mut r).take(remaining),
                 used: 0,
                 sizes: [None; 2],
+                values: None,
+                dictionary: false,
             };
-            h.skip_struct(0, true)
+            h.skip_struct(0, true, false)
                 .map_err(|e| format!("{}, page header at byte {pos}: {e}", at()))?;
-            let used = h.used;
+            let (used, values, dictionary) = (h.used, h.values.unwrap_or(0), h.dictionary);
             let (Some(uncompressed), Some(compressed)) = (h.sizes[0], h.sizes[1]) else {
                 return Err(format!(
                     "{}, page header at byte {pos}: no page sizes",
@@ -160,6 +165,20 @@ pub fn check_pages<R: Read + Seek>(
                     at()
                 ));
             }
+            // a dictionary is decoded into a buffer of `num_values` entries up front (every plain value takes
+            // at least a bit); a data page's values are the chunk's at most
+            let most = if dictionary {
+                i64::from(uncompressed).saturating_mul(8)
+            } else {
+                col.num_values()
+            };
+            if values < 0 || i64::from(values) > most {
+                return Err(format!(
+                    "{}, {} page at byte {pos}: claims {values} values (at most {most})",
+                    at(),
+                    if dictionary { "dictionary" } else { "data" }
+                ));
+            }
             let c = compressed as u64;
             remaining -= c;
             pos += c;
@@ -176,6 +195,9 @@ struct Header<R: Read> {
     r: std::io::Take<R>,
     used: u64,
     sizes: [Option<i32>; 2],
+    /// `num_values` of the data, dictionary or v2 page header.
+    values: Option<i32>,
+    dictionary: bool,
 }
 
 impl<R: Read> Header<R> {
@@ -263,13 +285,15 @@ impl<R: Read> Header<R> {
                 }
                 Ok(())
             }
-            12 => self.skip_struct(depth + 1, false),
+            12 => self.skip_struct(depth + 1, false, false),
             13 => self.skip(16),
             _ => Err(format!("unknown thrift type {ty}")),
         }
     }
 
-    fn skip_struct(&mut self, depth: u32, top: bool) -> Result<(), String> {
+    /// Skips a struct; `top`: the page header itself (its sizes and its sub-header are noted); `sub`: a
+    /// data, dictionary or v2 page header (its `num_values`, field 1, is noted).
+    fn skip_struct(&mut self, depth: u32, top: bool, sub: bool) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err("the header nests too deep".into());
         }
@@ -287,11 +311,19 @@ impl<R: Read> Header<R> {
                 }
                 d => id + i64::from(d),
             };
-            if top && ty == 5 && (id == 2 || id == 3) {
+            let noted = (top && ty == 5 && (id == 2 || id == 3)) || (sub && ty == 5 && id == 1);
+            if noted {
                 let z = self.varint()?;
                 let v = ((z >> 1) as i64) ^ -((z & 1) as i64);
-                let v = i32::try_from(v).map_err(|_| format!("a page size of {v}"))?;
-                self.sizes[(id - 2) as usize] = Some(v);
+                let v = i32::try_from(v).map_err(|_| format!("a page size or count of {v}"))?;
+                if sub {
+                    self.values = Some(v);
+                } else {
+                    self.sizes[(id - 2) as usize] = Some(v);
+                }
+            } else if top && ty == 12 && matches!(id, 5 | 7 | 8) {
+                self.dictionary |= id == 7;
+                self.skip_struct(depth + 1, false, true)?;
             } else {
                 self.skip_value(ty, depth)?;
             }
