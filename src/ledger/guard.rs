@@ -19,6 +19,8 @@
 //! [`MAX_PAGE_BYTES`], whose header holds a field longer than the chunk, or that claims more values than it
 //! can hold (a dictionary page: 8 per byte; a data page: the chunk's count).
 
+use arrow::array::RecordBatch;
+use arrow::error::ArrowError;
 use parquet::file::metadata::ParquetMetaData;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
@@ -28,6 +30,24 @@ pub const MAX_FILE_ROWS: u64 = 1 << 40;
 pub const MAX_PAGE_BYTES: i64 = 1 << 30;
 /// The deepest nesting of structs and lists accepted in a page header.
 const MAX_DEPTH: u32 = 16;
+
+/// The next batch of a Parquet reader, with the last line of defence: a panic inside the parquet crate on
+/// corrupt data becomes an error (which the caller names with the file and row group), never a crash.
+pub fn next_batch<I>(reader: &mut I) -> Option<Result<RecordBatch, ArrowError>>
+where
+    I: Iterator<Item = Result<RecordBatch, ArrowError>>,
+{
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next())).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Some(Err(ArrowError::ExternalError(
+            format!("the Parquet decoder failed on corrupt data: {what}").into(),
+        )))
+    })
+}
 
 /// The last 8 bytes of a file of `size` bytes (the footer's length and the closing magic).
 pub fn tail<R: Read + Seek>(mut f: R, size: u64) -> std::io::Result<[u8; 8]> {

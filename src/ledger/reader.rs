@@ -65,28 +65,23 @@ pub fn read_row_group(
     }
     let mut reader = builder.build().map_err(|e| decode_err(&e))?;
     let mut offset = 0usize;
-    // the last line of defence: a panic inside the parquet crate on corrupt data is a decode error naming
-    // the file and row group, never a crash
-    let mut next = || {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next())).unwrap_or_else(
-            |p| {
-                let what = p
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Some(Err(arrow::error::ArrowError::ExternalError(
-                    format!("the Parquet decoder failed on corrupt data: {what}").into(),
-                )))
-            },
-        )
-    };
-    while let Some(rb) = next() {
+    // a panic inside the parquet crate on corrupt data is a decode error naming the file and row group
+    while let Some(rb) = super::guard::next_batch(&mut reader) {
         let rb = rb.map_err(|e| decode_err(&e))?;
         let n = rb.num_rows();
         let rows = match only {
             None => Ok(start + offset as u64),
-            Some(list) => Err(list[offset..offset + n].iter().map(|r| start + r).collect()),
+            Some(list) => Err(list
+                .get(offset..offset + n)
+                .ok_or_else(|| {
+                    decode_err(&format!(
+                        "the reader returned more rows than the {} selected",
+                        list.len()
+                    ))
+                })?
+                .iter()
+                .map(|r| start + r)
+                .collect()),
         };
         offset += n;
         each(Batch::build(&rb, file, file_idx, rows, cols, ctx));

@@ -267,14 +267,14 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
             crate::ledger::guard::check_pages(&file, meta.metadata(), g, &leaves)
                 .map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
             let mask = ProjectionMask::roots(meta.parquet_schema(), sorted.iter().copied());
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+            let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
                 .with_row_groups(vec![g])
                 .with_projection(mask)
                 .with_batch_size(65_536)
                 .build()
                 .map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
             let mut out = Vec::new();
-            for rb in reader {
+            while let Some(rb) = crate::ledger::guard::next_batch(&mut reader) {
                 let rb = rb.map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
                 let cols = positions
                     .iter()
