@@ -158,7 +158,8 @@ fn remove_stale(out: &Path) {
             continue;
         };
         let path = e.path();
-        if !path.is_dir() || active().contains(&path) {
+        // a real folder only (a symbolic link of that name is not ours to follow)
+        if !e.file_type().is_ok_and(|t| t.is_dir()) || active().contains(&path) {
             continue;
         }
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
