@@ -464,7 +464,7 @@ fn file_hashes(files: &[LedgerFile]) -> Result<Vec<String>> {
 
 /// Case ids found anywhere in the baseline file (`C` + 16 hex digits), so an earlier `cases.csv`,
 /// `cases.jsonl` or a hand-kept list all work. A file that is not empty but holds no case id (a
-/// `summary.json`, a findings file of the wrong run) is an error naming it, never an empty baseline.
+/// `summary.json` given by mistake) is an error naming it, never an empty baseline.
 pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
     let Some(p) = path else {
         return Ok(BTreeSet::new());
