@@ -7,6 +7,9 @@ use crate::money::fmt_yuan;
 use crate::rules::RuleMeta;
 use serde::Serialize;
 
+/// The longest explanation a finding gives (bytes; a longer one is cut at a character boundary).
+pub const MAX_EXPLANATION_CHARS: usize = 4000;
+
 /// How serious a finding is. Scores use [`Severity::points`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -165,6 +168,67 @@ impl Finding {
             risk,
             links,
         }
+    }
+
+    /// Keeps the finding within what its readers take: an explanation longer than [`MAX_EXPLANATION_CHARS`]
+    /// is cut, and a finding with more than `max_rows` evidence rows cites only `max_rows` of them (`txn_ids`):
+    /// the first, the first of each payee (up to half), then the largest amounts, all in their shown order;
+    /// the explanation then says how many were left out and their money. The money at risk, the rows a case
+    /// counts and the links stay those of every row. Nothing changes on a finding within both bounds.
+    pub fn bound(&mut self, max_rows: usize, ev: &crate::rules::Evidence) {
+        if self.explanation.len() > MAX_EXPLANATION_CHARS {
+            let mut at = MAX_EXPLANATION_CHARS;
+            while !self.explanation.is_char_boundary(at) {
+                at -= 1;
+            }
+            self.explanation.truncate(at);
+            self.explanation.push_str(" … (cut)");
+        }
+        let n = self.evidence.len();
+        let max = max_rows.max(1);
+        if n <= max || self.txn_ids.len() != n {
+            return;
+        }
+        let row = |i: usize| ev.get(&self.evidence[i]);
+        let amount = |i: usize| row(i).map_or(0, |r| r.amount_fen);
+        let mut keep = vec![false; n];
+        keep[0] = true;
+        let mut kept = 1;
+        let mut payees: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (i, k) in keep.iter_mut().enumerate() {
+            if kept >= max.div_ceil(2) {
+                break;
+            }
+            if let Some(r) = row(i) {
+                if payees.insert(r.payee_id.as_str()) && !*k {
+                    *k = true;
+                    kept += 1;
+                }
+            }
+        }
+        let mut by_amount: Vec<usize> = (0..n).filter(|&i| !keep[i]).collect();
+        let want = max - kept;
+        if want < by_amount.len() {
+            by_amount.select_nth_unstable_by_key(want, |&i| (std::cmp::Reverse(amount(i)), i));
+            by_amount.truncate(want);
+        }
+        for i in by_amount {
+            keep[i] = true;
+        }
+        let total: i64 = (0..n).map(amount).sum();
+        let left: i64 = (0..n).filter(|&i| !keep[i]).map(amount).sum();
+        let mut i = 0;
+        self.txn_ids.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        self.explanation.push_str(&format!(
+            "; evidence: {} of the {n} payments cited (the first, the first of each payee, the largest), and {} more payments ({} yuan) not cited, {} yuan in all",
+            self.txn_ids.len(),
+            n - self.txn_ids.len(),
+            fmt_yuan(left),
+            fmt_yuan(total)
+        ));
     }
 
     /// The total order findings leave the library in.

@@ -295,6 +295,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             columns: plan.columns,
             ctx: &ctx,
             batch_size: plan.config.batch_size,
+            max_evidence_rows: plan.config.max_evidence_rows,
         };
         let total = plan.ledger.total_rows();
         let t = Instant::now();

@@ -92,6 +92,8 @@ pub struct ScanPlan<'a> {
     pub columns: ColSet,
     pub ctx: &'a BatchContext,
     pub batch_size: usize,
+    /// The most evidence rows a finding cites (`[scan] max_evidence_rows`).
+    pub max_evidence_rows: usize,
 }
 
 /// Folds every row group of the ledger through the rules. One worker per thread pulls row groups from a shared
@@ -204,15 +206,29 @@ pub fn finish(
     let t = Instant::now();
     let mut dropped = 0;
     let mut findings: Vec<Finding> = Vec::new();
+    let mut render_times = Vec::new();
     for (i, ds) in drafts {
         let rule = &plan.rules[i];
-        let rendered: Vec<Option<Finding>> =
-            ds.par_iter().map(|d| rule.render(d, &evidence)).collect();
+        let tr = Instant::now();
+        let rendered: Vec<Option<Finding>> = ds
+            .par_iter()
+            .map(|d| {
+                rule.render(d, &evidence).map(|mut f| {
+                    f.bound(plan.max_evidence_rows, &evidence);
+                    f
+                })
+            })
+            .collect();
         dropped += rendered.iter().filter(|f| f.is_none()).count();
         findings.extend(rendered.into_iter().flatten());
+        render_times.push((
+            format!("render {}", rule.meta().code),
+            (tr.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        ));
     }
     findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.add("render".into(), t);
+    phases.0.extend(render_times);
     Ok((findings, dropped))
 }
 

@@ -223,7 +223,7 @@ impl Entitlement {
             periods.join(", "),
             fmt_yuan(max),
             fmt_yuan(total - max),
-            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6)
+            crate::rules::dup::briefs(&rows, 6)
         );
         Some(Finding::new(
             &META,

@@ -6,7 +6,7 @@
 //! ([`crate::matching`]), clusters them into persons, and only then picks the rows of the clustered payees
 //! out of the pairs as evidence.
 
-use super::{by_pay_date, list, who};
+use super::{by_pay_date, list_of, who, LISTED};
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -21,6 +21,9 @@ use crate::rules::{
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+
+/// The most payee ids a finding's subject names (a larger cluster is named by its first ids and their number).
+const SUBJECT_IDS: usize = 20;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP005",
@@ -353,13 +356,7 @@ impl Rule for SamePersonManyIdentities {
         let n = usize::try_from(*d.facts.first()?).ok()?;
         let members: Vec<i64> = d.facts.get(1..=n)?.to_vec();
         // each identity's rows, identities in order of their first payment
-        let mut ids: Vec<(&str, Vec<&EvidenceRow>)> = Vec::new();
-        for r in &rows {
-            match ids.iter_mut().find(|(id, _)| *id == r.payee_id) {
-                Some((_, v)) => v.push(r),
-                None => ids.push((&r.payee_id, vec![r])),
-            }
-        }
+        let ids = super::groups_in_order(&rows, |r| &r.payee_id);
         let by_hash: HashMap<i64, &EvidenceRow> = ids
             .iter()
             .map(|(id, v)| (hash_text(id) as i64, v[0]))
@@ -387,18 +384,23 @@ impl Rule for SamePersonManyIdentities {
             .collect();
         let mut subject: Vec<&str> = ids.iter().map(|(id, _)| *id).collect();
         subject.sort_unstable();
-        let edges: Vec<String> = d.facts[1 + n..]
+        // the matched pairs both of whose identities were read back: the first 4 described, all counted
+        let valid: Vec<(&EvidenceRow, &EvidenceRow, &[i64])> = d.facts[1 + n..]
             .chunks_exact(4)
-            .filter_map(|e| {
-                let (a, b) = (by_hash.get(&e[0])?, by_hash.get(&e[1])?);
+            .filter_map(|e| Some((*by_hash.get(&e[0])?, *by_hash.get(&e[1])?, e)))
+            .collect();
+        let edges: Vec<String> = valid
+            .iter()
+            .take(4)
+            .map(|(a, b, e)| {
                 let fields = describe(e[3] as u32).join(", ");
                 let score = e[2] as f64 / 10.0;
-                Some(format!(
+                format!(
                     "{} ~ {}: score {score:.1} >= {:.1} ({fields})",
                     who(a),
                     who(b),
                     self.cfg.min_score
-                ))
+                )
             })
             .collect();
         let mut extra: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
@@ -409,8 +411,9 @@ impl Rule for SamePersonManyIdentities {
                 e.1 += f;
             }
         }
-        let paid: Vec<String> = ids[1..]
+        let mut paid: Vec<String> = ids[1..]
             .iter()
+            .take(LISTED)
             .map(|(id, v)| {
                 let (k, fen) = extra.get(id).copied().unwrap_or((0, 0));
                 format!(
@@ -422,17 +425,30 @@ impl Rule for SamePersonManyIdentities {
                 )
             })
             .collect();
+        if ids.len() - 1 > LISTED {
+            paid.push(format!("and {} more identities", ids.len() - 1 - LISTED));
+        }
         let explanation = format!(
             "{} payee ids look like one person: {}; {}",
             ids.len(),
-            list(&edges, 4),
+            list_of(&edges, 4, valid.len()),
             paid.join("; ")
         );
+        // a person of many identities is named by the first few (sorted), and their number
+        let subject = if subject.len() > SUBJECT_IDS {
+            format!(
+                "{}|… ({} ids)",
+                subject[..SUBJECT_IDS].join("|"),
+                subject.len()
+            )
+        } else {
+            subject.join("|")
+        };
         Some(Finding::new(
             &META,
             META.severity,
             SubjectKind::Person,
-            subject.join("|"),
+            subject,
             &rows,
             &risk,
             explanation,

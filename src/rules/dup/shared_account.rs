@@ -1,6 +1,6 @@
 //! DUP003 shared-account (多人一卡): one account receiving the payments of several people.
 
-use super::{all_same, draft_if_distinct, list, total};
+use super::{all_same, draft_if_distinct, list_of, total};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -124,11 +124,16 @@ impl Rule for SharedAccount {
             .iter()
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
             .collect();
+        // the distinct payees (name and id), in row order: the first few are named, all are counted
+        let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
         let mut payees: Vec<String> = Vec::new();
+        let mut n_payees = 0usize;
         for r in &rows {
-            let p = format!("{} ({})", r.payee_name, r.payee_id);
-            if !payees.contains(&p) {
-                payees.push(p);
+            if seen.insert((r.payee_name.as_str(), r.payee_id.as_str())) {
+                n_payees += 1;
+                if payees.len() < 6 {
+                    payees.push(format!("{} ({})", r.payee_name, r.payee_id));
+                }
             }
         }
         let mut regions: Vec<&str> = rows.iter().map(|r| r.region.as_str()).collect();
@@ -139,12 +144,12 @@ impl Rule for SharedAccount {
             "account {account} received {} payments ({} yuan) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} yuan paid for people other than the account's apparent owner",
             rows.len(),
             total(&rows),
-            payees.len(),
+            n_payees,
             persons.len(),
             self.min_payees,
             if regions.len() == 1 { "" } else { "s" },
-            list(&regions.iter().map(ToString::to_string).collect::<Vec<_>>(), 4),
-            list(&payees, 6),
+            list_of(&regions.iter().take(4).map(ToString::to_string).collect::<Vec<_>>(), 4, regions.len()),
+            list_of(&payees, 6, n_payees),
             fmt_yuan(risk.iter().sum())
         );
         Some(Finding::new(
