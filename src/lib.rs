@@ -15,6 +15,7 @@
 pub mod case;
 pub mod config;
 pub mod digits;
+pub mod flood;
 pub mod error;
 pub mod evaluate;
 pub mod finding;
@@ -303,11 +304,20 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             || pipeline::scan(&sp, &|done| progress(done, total)),
             || file_hashes(&plan.ledger.files),
         );
-        let state = state?;
+        let mut state = state?;
         let hashes = hashes?;
         phases.add("scan".into(), t);
         let dq = state.files.clone();
-        let (mut findings, dropped) = pipeline::finish(&sp, state, &mut phases)?;
+        let t = Instant::now();
+        let sketch = std::mem::take(&mut state.floods);
+        let mut floods = flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_read).sum())?;
+        phases.add("floods".into(), t);
+        let (mut findings, dropped, rule_placeholders) = pipeline::finish(&sp, state, &mut phases)?;
+        floods.extend(rule_placeholders);
+        floods.extend(flood::rule_floods(
+            &findings,
+            dq.iter().map(|d| d.rows_scanned).sum(),
+        ));
         let t = Instant::now();
         let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
         phases.add("cases".into(), t);
@@ -374,6 +384,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 .map(|c| c.amount_at_risk_fen)
                 .sum(),
             key_collisions_dropped: dropped,
+            floods,
             timing: Timing {
                 threads: n_threads,
                 reference_load_seconds: plan.references.load_seconds.clone(),

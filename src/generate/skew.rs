@@ -115,7 +115,35 @@ pub fn apply(b: &RecordBatch, start: u64, kind: &str) -> Result<RecordBatch> {
         }
         "one_account" => {
             let (p, a) = (idx("payee_id")?, idx("account")?);
-            cols[p] = every_other(&resident_id, &cols[p]);
+            // a payee of its own on each row: the row's payee id with the sequence number made the row's
+            // (the same birth date and county, so the scheme rules hold as before)
+            let old = cols[p].as_any().downcast_ref::<StringArray>().cloned();
+            let fresh = |i: usize, k: u64| -> String {
+                let id = old
+                    .as_ref()
+                    .filter(|a| !a.is_null(i))
+                    .map(|a| a.value(i))
+                    .filter(|v| v.len() == 18 && v.is_ascii())
+                    .map_or_else(|| resident_id(k), |v| {
+                        let body = format!("{}{:03}", &v[..14], k % 1000);
+                        let c = id_check_char(body.as_bytes()).unwrap_or(b'0');
+                        format!("{body}{}", char::from(c))
+                    });
+                id
+            };
+            cols[p] = Arc::new(
+                (0..n)
+                    .map(|i| {
+                        let row = start + i as u64;
+                        if row % 2 == 0 {
+                            Some(fresh(i, row / 2))
+                        } else {
+                            old.as_ref()
+                                .and_then(|a| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                        }
+                    })
+                    .collect::<StringArray>(),
+            );
             cols[a] = every_other(&|_| placeholder_account(), &cols[a]);
         }
         _ => {

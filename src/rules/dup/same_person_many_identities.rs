@@ -12,7 +12,7 @@ use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::matching::compare::describe;
 use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
-use crate::matching::{cluster, find_matches, MatchConfig, Person};
+use crate::matching::{cluster, find_matches_with_placeholders, MatchConfig, Person};
 use crate::money::fmt_yuan;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -86,12 +86,15 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
                 min_score: p.float("min_score"),
                 window: p.int("window").clamp(2, 1000) as usize,
             },
+            placeholders: std::sync::Mutex::new(Vec::new()),
         },
     )
 }
 
 pub struct SamePersonManyIdentities {
     cfg: MatchConfig,
+    /// The placeholder values the last finish treated as unknown (for `summary.json`'s floods).
+    placeholders: std::sync::Mutex<Vec<crate::flood::Flood>>,
 }
 
 /// The payee hashes are xxh3 values already: the map uses them as they are.
@@ -290,11 +293,43 @@ impl Rule for SamePersonManyIdentities {
         st.recs.sort_unstable_by_key(|r| r.first);
         st.index = IdMap::default();
         let st = st;
-        let matches = find_matches(
+        let (matches, placeholders) = find_matches_with_placeholders(
             st.recs.len(),
             |i| st.person(&st.recs[i as usize]),
             &self.cfg,
         );
+        let floods: Vec<crate::flood::Flood> = placeholders
+            .iter()
+            .map(|ph| {
+                let rec = &st.recs[ph.record as usize];
+                let value = (ph.field == "birth_date")
+                    .then(|| crate::ledger::decode::date_from_days(rec.birth))
+                    .flatten()
+                    .map(|d| d.format("%Y-%m-%d").to_string());
+                let of = st.recs.len() as u64;
+                let share = (ph.records as f64 / of.max(1) as f64 * 10_000.0).round() / 10_000.0;
+                crate::flood::Flood {
+                    kind: "placeholder",
+                    column: Some(ph.field.to_string()),
+                    value,
+                    rule: Some(META.code.to_string()),
+                    count: ph.records as u64,
+                    of,
+                    share,
+                    message: format!(
+                        "DUP005 treated {} {{value}} as unknown: {} of {of} payees ({:.1}%) hold it, so it is a placeholder and no evidence that two ids are one person",
+                        ph.field,
+                        ph.records,
+                        share * 100.0
+                    ),
+                    exclude: None,
+                    row: Some(rec.first),
+                }
+            })
+            .collect();
+        if let Ok(mut p) = self.placeholders.lock() {
+            *p = floods;
+        }
         let pairs: Vec<(u32, u32)> = matches.iter().map(|m| (m.a, m.b)).collect();
         let groups = cluster::clusters(st.recs.len(), &pairs);
         if groups.is_empty() {
@@ -348,6 +383,13 @@ impl Rule for SamePersonManyIdentities {
                 }
             })
             .collect()
+    }
+
+    fn floods(&self) -> Vec<crate::flood::Flood> {
+        self.placeholders
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

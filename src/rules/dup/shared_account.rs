@@ -100,17 +100,17 @@ impl Rule for SharedAccount {
             (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row))
         });
         // person -> (payments, lowest payee id); a household is one person
-        let person = |r: &crate::finding::EvidenceRow| {
+        fn person(r: &crate::finding::EvidenceRow) -> (u8, &str) {
             r.household_id
-                .clone()
-                .map_or_else(|| format!("p:{}", r.payee_id), |h| format!("h:{h}"))
-        };
-        let mut persons: BTreeMap<String, (usize, String)> = BTreeMap::new();
+                .as_deref()
+                .map_or((b'p', r.payee_id.as_str()), |h| (b'h', h))
+        }
+        let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
         for r in &rows {
-            let e = persons.entry(person(r)).or_insert((0, r.payee_id.clone()));
+            let e = persons.entry(person(r)).or_insert((0, &r.payee_id));
             e.0 += 1;
-            if r.payee_id < e.1 {
-                e.1.clone_from(&r.payee_id);
+            if r.payee_id.as_str() < e.1 {
+                e.1 = &r.payee_id;
             }
         }
         if persons.len() < self.min_payees {
@@ -118,8 +118,8 @@ impl Rule for SharedAccount {
         }
         let owner = persons
             .iter()
-            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(&a.1 .1)))
-            .map(|(k, _)| k.clone())?;
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(a.1 .1)))
+            .map(|(k, _)| *k)?;
         let risk: Vec<i64> = rows
             .iter()
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
