@@ -204,9 +204,16 @@ impl FloodSketch {
     }
 }
 
+/// Per candidate: rows holding it, and its first row with its text.
+type Counted = Vec<(u64, Option<(RowRef, String)>)>;
+
 /// The column floods: the sketch's candidates counted exactly over every row read (a second pass over their
 /// columns alone, only when there is a candidate), with the text of the first row holding each.
-pub fn column_floods(plan: &ScanPlan<'_>, sketch: FloodSketch, rows_read: u64) -> Result<Vec<Flood>> {
+pub fn column_floods(
+    plan: &ScanPlan<'_>,
+    sketch: FloodSketch,
+    rows_read: u64,
+) -> Result<Vec<Flood>> {
     let cands = sketch.candidates();
     if cands.is_empty() {
         return Ok(Vec::new());
@@ -216,7 +223,6 @@ pub fn column_floods(plan: &ScanPlan<'_>, sketch: FloodSketch, rows_read: u64) -
         .map(|c| WATCHED[c.0].0)
         .fold(ColSet::default(), ColSet::with);
     let us = units(&plan.ledger.files);
-    type Counted = Vec<(u64, Option<(RowRef, String)>)>;
     let parts: Vec<Counted> = us
         .par_iter()
         .map(|u| {
@@ -264,7 +270,7 @@ pub fn column_floods(plan: &ScanPlan<'_>, sketch: FloodSketch, rows_read: u64) -
             }
         }
     }
-    floods.sort_by(|a, b| (a.0, std::cmp::Reverse(a.1)).cmp(&(b.0, std::cmp::Reverse(b.1))));
+    floods.sort_by_key(|a| (a.0, std::cmp::Reverse(a.1)));
     Ok(floods.into_iter().map(|f| f.2).collect())
 }
 

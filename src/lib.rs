@@ -15,10 +15,10 @@
 pub mod case;
 pub mod config;
 pub mod digits;
-pub mod flood;
 pub mod error;
 pub mod evaluate;
 pub mod finding;
+pub mod flood;
 pub mod generate;
 pub mod ident;
 pub mod ledger;

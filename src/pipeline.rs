@@ -249,10 +249,12 @@ pub fn finish(
             });
         }
         if let (Some(c), Some(v)) = (&f.column, &f.value) {
-            if f.exclude.is_none() && matches!(
+            if f.exclude.is_none()
+                && matches!(
                     c.as_str(),
                     "account" | "payee_name" | "household_id" | "birth_date"
-                ) {
+                )
+            {
                 f.exclude = Some(crate::flood::exclude_filter(c, v));
             }
             f.message = f.message.replace("{value}", &format!("{v:?}"));

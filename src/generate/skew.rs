@@ -124,11 +124,14 @@ pub fn apply(b: &RecordBatch, start: u64, kind: &str) -> Result<RecordBatch> {
                     .filter(|a| !a.is_null(i))
                     .map(|a| a.value(i))
                     .filter(|v| v.len() == 18 && v.is_ascii())
-                    .map_or_else(|| resident_id(k), |v| {
-                        let body = format!("{}{:03}", &v[..14], k % 1000);
-                        let c = id_check_char(body.as_bytes()).unwrap_or(b'0');
-                        format!("{body}{}", char::from(c))
-                    });
+                    .map_or_else(
+                        || resident_id(k),
+                        |v| {
+                            let body = format!("{}{:03}", &v[..14], k % 1000);
+                            let c = id_check_char(body.as_bytes()).unwrap_or(b'0');
+                            format!("{body}{}", char::from(c))
+                        },
+                    );
                 id
             };
             cols[p] = Arc::new(
@@ -186,7 +189,8 @@ pub fn write_variant(from: &Path, to: &Path, kind: &str) -> Result<u64> {
     let mut start = 0u64;
     for p in parts {
         let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::output(&p, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::output(&p, e))?;
         let rg = builder
             .metadata()
             .row_groups()

@@ -1,6 +1,8 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{all_same, at_risk_unless_like_first, briefs, by_pay_date, groups_in_order, who, LISTED};
+use super::{
+    all_same, at_risk_unless_like_first, briefs, by_pay_date, groups_in_order, who, LISTED,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;

@@ -1,6 +1,8 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{all_same, at_risk_unless_like_first, by_pay_date, groups_in_order, list_of, who, LISTED};
+use super::{
+    all_same, at_risk_unless_like_first, by_pay_date, groups_in_order, list_of, who, LISTED,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
@@ -75,9 +77,7 @@ impl Rule for OnePayeeManyAccounts {
             .iter()
             .take(LISTED)
             .map(|(a, g)| {
-                let (n, sum) = g
-                    .iter()
-                    .fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
+                let (n, sum) = g.iter().fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
                 format!(
                     "{a} ({n} payment{}, {})",
                     if n == 1 { "" } else { "s" },

@@ -56,6 +56,13 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
     )
 }
 
+/// The person of a row: its household, else its payee (a household counts once).
+fn person(r: &crate::finding::EvidenceRow) -> (u8, &str) {
+    r.household_id
+        .as_deref()
+        .map_or((b'p', r.payee_id.as_str()), |h| (b'h', h))
+}
+
 pub struct SharedAccount {
     min_payees: usize,
 }
@@ -100,11 +107,6 @@ impl Rule for SharedAccount {
             (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row))
         });
         // person -> (payments, lowest payee id); a household is one person
-        fn person(r: &crate::finding::EvidenceRow) -> (u8, &str) {
-            r.household_id
-                .as_deref()
-                .map_or((b'p', r.payee_id.as_str()), |h| (b'h', h))
-        }
         let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
         for r in &rows {
             let e = persons.entry(person(r)).or_insert((0, &r.payee_id));
