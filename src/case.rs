@@ -233,6 +233,51 @@ mod tests {
     }
 
     #[test]
+    fn a_large_case_lists_what_a_spreadsheet_cell_holds() {
+        use crate::finding::{EvidenceRow, SubjectKind};
+        // 300 payees paid into one account: one case of 300 findings, each with a 200-character explanation
+        let findings: Vec<Finding> = (0..300u64)
+            .map(|i| {
+                let r = EvidenceRow {
+                    row: Some(RowRef::new(0, i)),
+                    payee_id: format!("P{i:03}"),
+                    account: "A".into(),
+                    amount_fen: 100,
+                    ..EvidenceRow::default()
+                };
+                Finding::new(
+                    &crate::rules::dup::duplicate_payment::META,
+                    Severity::High,
+                    SubjectKind::Payee,
+                    format!("P{i:03}"),
+                    &[&r],
+                    &[100],
+                    "x".repeat(200),
+                )
+            })
+            .collect();
+        let mut fs = findings.clone();
+        let cases = build_cases(&mut fs, 10.0, &BTreeSet::new());
+        assert_eq!(cases.len(), 1);
+        let c = &cases[0];
+        assert_eq!((c.subjects.len(), c.subjects_not_listed), (200, 100));
+        assert_eq!(c.subjects[0], "payee:P000");
+        assert_eq!((c.payments, c.findings, c.amount_at_risk_fen), (300, 300, 30_000));
+        // each part is "DUP001: " + 200 characters, joined by " | ": 142 fit in 30,000 characters
+        assert!(
+            c.explanation
+                .ends_with(" | and 158 more findings (see findings.jsonl)"),
+            "{}",
+            &c.explanation[c.explanation.len() - 80..]
+        );
+        assert_eq!(c.explanation.matches("DUP001: ").count(), 142);
+        assert!(c.explanation.chars().count() < 30_100);
+        // the id hashes every subject, listed or not
+        let all: Vec<String> = (0..300).map(|i| format!("payee:P{i:03}")).collect();
+        assert_eq!(c.case_id, case_id(&all));
+    }
+
+    #[test]
     fn case_ids_are_stable_and_order_free() {
         let a = case_id(&["account:1".into(), "payee:2".into()]);
         assert_eq!(a, case_id(&["account:1".into(), "payee:2".into()]));

@@ -241,3 +241,86 @@ impl Finding {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::dup::shared_account::META;
+    use crate::rules::Evidence;
+
+    fn row(i: u64, payee: &str, fen: i64) -> EvidenceRow {
+        EvidenceRow {
+            row: Some(RowRef::new(0, i)),
+            txn_id: format!("T{i}"),
+            payee_id: payee.into(),
+            account: "A".into(),
+            amount_fen: fen,
+            ..EvidenceRow::default()
+        }
+    }
+
+    fn finding(rows: &[EvidenceRow]) -> (Finding, Evidence) {
+        let refs: Vec<&EvidenceRow> = rows.iter().collect();
+        let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
+        let f = Finding::new(
+            &META,
+            Severity::High,
+            SubjectKind::Account,
+            "A".into(),
+            &refs,
+            &risk,
+            "account A".into(),
+        );
+        let ev = rows
+            .iter()
+            .filter_map(|r| r.row.map(|x| (x, r.clone())))
+            .collect();
+        (f, ev)
+    }
+
+    #[test]
+    fn bound_cites_the_first_one_per_payee_then_the_largest_and_keeps_the_totals() {
+        // payees P1 (rows 0, 1, 2), P2 (3), P3 (4, 5), P4 (6, 7); amounts in fen
+        let rows: Vec<EvidenceRow> = [
+            ("P1", 100),
+            ("P1", 900),
+            ("P1", 500),
+            ("P2", 100),
+            ("P3", 800),
+            ("P3", 100),
+            ("P4", 100),
+            ("P4", 700),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (p, f))| row(i as u64, p, *f))
+        .collect();
+        let (mut f, ev) = finding(&rows);
+        let before = f.clone();
+        f.bound(8, &ev);
+        assert_eq!(f, before, "within the bound nothing changes");
+        f.bound(5, &ev);
+        // the first (T0, P1), the first of the next payees up to 3 rows (T3 P2, T4 P3), then the largest: T1
+        // (900), T7 (700); shown in their order
+        assert_eq!(f.txn_ids, vec!["T0", "T1", "T3", "T4", "T7"]);
+        assert_eq!(
+            f.explanation,
+            "account A; evidence: 5 of the 8 payments cited (the first, the first of each payee, the largest), and 3 more payments (7.00 yuan) not cited, 33.00 yuan in all"
+        );
+        // money at risk, the rows a case counts and the links stay those of every row
+        assert_eq!(f.amount_fen, 3300);
+        assert_eq!(f.evidence.len(), 8);
+        assert_eq!(f.risk.len(), 8);
+        assert!(f.links.contains(&"payee:P4".to_string()));
+    }
+
+    #[test]
+    fn bound_cuts_a_long_explanation_at_a_character() {
+        let rows = vec![row(0, "P1", 100)];
+        let (mut f, ev) = finding(&rows);
+        f.explanation = "王".repeat(2000); // 6,000 bytes
+        f.bound(10, &ev);
+        assert!(f.explanation.ends_with("王 … (cut)"), "{}", f.explanation);
+        assert_eq!(f.explanation.len(), 3999 + " … (cut)".len());
+    }
+}

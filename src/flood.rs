@@ -324,3 +324,46 @@ pub fn terminal_line(f: &Flood) -> String {
         None => format!("flood: {}", f.message),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_filter_is_valid_toml_of_the_shared_syntax() {
+        let x = exclude_filter("payee_name", " 王\"伟 ");
+        assert_eq!(
+            x,
+            "[[exclude]]\nname = \"placeholder payee_name\"\ncolumn = \"payee_name\"\nvalue = '王\"伟'\n"
+        );
+        let t: toml::Table = toml::from_str(&x).expect("toml");
+        let e = &t["exclude"].as_array().expect("array")[0];
+        assert_eq!(e["value"].as_str(), Some("王\"伟"));
+    }
+
+    #[test]
+    fn candidates_do_not_depend_on_which_worker_read_which_row_group() {
+        // row groups 0..4: value 7 holds half of each; value 9 a few rows of one
+        let unit = |u: usize, sk: &mut FloodSketch| {
+            for i in 0..200u64 {
+                let h = if i % 2 == 0 { 7 } else { 1000 + i + 1000 * u as u64 };
+                *sk.current[1].entry(h).or_insert(0) += 1;
+                sk.sampled += 1;
+            }
+            *sk.current[1].entry(9).or_insert(0) += 3;
+            sk.end_unit(u);
+        };
+        let mut a = FloodSketch::default();
+        for u in 0..4 {
+            unit(u, &mut a);
+        }
+        let (mut b, mut c) = (FloodSketch::default(), FloodSketch::default());
+        unit(3, &mut b);
+        unit(1, &mut b);
+        unit(0, &mut c);
+        unit(2, &mut c);
+        b.merge(c);
+        assert_eq!(a.candidates(), vec![(1, 7)]);
+        assert_eq!(b.candidates(), vec![(1, 7)]);
+    }
+}
