@@ -141,10 +141,14 @@ impl Finding {
     ) -> Self {
         let mut links = vec![format!("{}:{}", subject_kind.as_str(), subject)];
         if subject_kind.links_evidence() {
-            for r in rows {
-                links.push(format!("payee:{}", r.payee_id));
-                links.push(format!("account:{}", r.account));
-            }
+            // distinct keys first: a finding of many rows formats each key once
+            let mut keys: Vec<(&str, &str)> = rows
+                .iter()
+                .flat_map(|r| [("payee", r.payee_id.as_str()), ("account", r.account.as_str())])
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            links.extend(keys.iter().map(|(k, v)| format!("{k}:{v}")));
         }
         links.sort();
         links.dedup();

@@ -38,7 +38,9 @@ What it flags
   Each agreement adds the points of a Fellegi-Sunter log-likelihood (see the README); pairs reaching
   `min_score` (default 20) are joined into persons. Only pairs sharing a block (same account, household,
   phone or address; same region and birth date; same name sound and birth year; ids one edit apart with the
-  same birth date) are compared, each block in a window of `window` neighbours.
+  same birth date) are compared, each block in a window of `window` neighbours. A value that 5% of the
+  payees hold (and at least 1,000: a placeholder name, birth date, account, household, address or phone) is
+  treated as unknown, neither a block nor evidence, and `summary.json` lists it among the floods.
   At risk: what the other identities were paid for a scheme and period in which the first identity (the one
   paid first) was also paid.
 
