@@ -262,7 +262,10 @@ mod tests {
         let c = &cases[0];
         assert_eq!((c.subjects.len(), c.subjects_not_listed), (200, 100));
         assert_eq!(c.subjects[0], "payee:P000");
-        assert_eq!((c.payments, c.findings, c.amount_at_risk_fen), (300, 300, 30_000));
+        assert_eq!(
+            (c.payments, c.findings, c.amount_at_risk_fen),
+            (300, 300, 30_000)
+        );
         // each part is "DUP001: " + 200 characters, joined by " | ": 142 fit in 30,000 characters
         assert!(
             c.explanation

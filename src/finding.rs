@@ -144,7 +144,12 @@ impl Finding {
             // distinct keys first: a finding of many rows formats each key once
             let mut keys: Vec<(&str, &str)> = rows
                 .iter()
-                .flat_map(|r| [("payee", r.payee_id.as_str()), ("account", r.account.as_str())])
+                .flat_map(|r| {
+                    [
+                        ("payee", r.payee_id.as_str()),
+                        ("account", r.account.as_str()),
+                    ]
+                })
                 .collect();
             keys.sort_unstable();
             keys.dedup();

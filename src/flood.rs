@@ -346,7 +346,11 @@ mod tests {
         // row groups 0..4: value 7 holds half of each; value 9 a few rows of one
         let unit = |u: usize, sk: &mut FloodSketch| {
             for i in 0..200u64 {
-                let h = if i % 2 == 0 { 7 } else { 1000 + i + 1000 * u as u64 };
+                let h = if i % 2 == 0 {
+                    7
+                } else {
+                    1000 + i + 1000 * u as u64
+                };
                 *sk.current[1].entry(h).or_insert(0) += 1;
                 sk.sampled += 1;
             }

@@ -313,7 +313,16 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let mut floods = flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_read).sum())?;
         phases.add("floods".into(), t);
         let (mut findings, dropped, rule_placeholders) = pipeline::finish(&sp, state, &mut phases)?;
-        floods.extend(rule_placeholders);
+        // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's
+        for mut f in rule_placeholders {
+            if floods
+                .iter()
+                .any(|c| c.kind == "column" && c.column == f.column && c.value == f.value)
+            {
+                f.exclude = None;
+            }
+            floods.push(f);
+        }
         floods.extend(flood::rule_floods(
             &findings,
             dq.iter().map(|d| d.rows_scanned).sum(),

@@ -280,6 +280,8 @@ fn skew_one_account_on_every_row() {
         f.exclude.as_deref(),
         Some(format!("[[exclude]]\nname = \"placeholder account\"\ncolumn = \"account\"\nvalue = \"{acct}\"\n").as_str())
     );
+    // DUP005's placeholder is the column's flood: its filter is shown once
+    assert_eq!(o.summary.floods[1].exclude, None);
     assert_eq!(capped(&o), counts(&[("DUP003", 1)]));
     check_capped_shared_account(&o, 199_403);
     // one case gathers every payee of the account: its subjects are listed up to the cell's bound
