@@ -7,6 +7,7 @@
 //! referral_threshold = 10.0   # a case is referred when its score reaches this
 //! batch_size = 8192           # rows per decoded batch
 //! max_problem_share = 0.5     # above this share of rows with problems (or no row scanned) the run exits 3
+//! max_evidence_rows = 1000    # the most evidence rows one finding cites (totals stay in full)
 //!
 //! [columns]                   # canonical name = the ledger's own column name
 //! payee_id = "身份证号"
@@ -33,6 +34,8 @@ pub const DEFAULT_REFERRAL_THRESHOLD: f64 = 10.0;
 pub const DEFAULT_MAX_PROBLEM_SHARE: f64 = 0.5;
 /// Default rows per decoded batch.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
+/// The most evidence rows one finding cites by default.
+pub const DEFAULT_MAX_EVIDENCE_ROWS: usize = 1000;
 
 /// A reference table's location and column mapping.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +55,9 @@ pub struct Config {
     pub batch_size: usize,
     /// `[scan] max_problem_share`: above this share of rows with problems the run exits 3.
     pub max_problem_share: f64,
+    /// The most evidence rows one finding cites (`[scan] max_evidence_rows`, default 1,000): the totals of a
+    /// larger finding are still given in full.
+    pub max_evidence_rows: usize,
     /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
     pub rules: BTreeMap<String, toml::Table>,
     pub schemes: Schemes,
@@ -70,6 +76,7 @@ impl Default for Config {
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
             max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
+            max_evidence_rows: DEFAULT_MAX_EVIDENCE_ROWS,
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
             registry: RefTableConfig::default(),
@@ -207,11 +214,18 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                     .filter(|f| f.is_finite() && (0.0..=1.0).contains(f))
                     .ok_or_else(|| Error::config(path, &at, "must be a number between 0 and 1"))?;
             }
+            "max_evidence_rows" => {
+                cfg.max_evidence_rows = v
+                    .as_integer()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+            }
             _ => {
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size, max_problem_share)",
+                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share)",
                 ))
             }
         }

@@ -33,6 +33,10 @@ pub struct Summary {
     pub key_collisions_dropped: usize,
     /// The data-quality gate: whether enough rows were scanned for "no referral" to mean anything.
     pub quality_gate: QualityGate,
+    /// Values holding an implausible share of a key column, placeholders a rule treated as unknown, rules
+    /// citing an implausible share of the rows ([`crate::flood`]); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub floods: Vec<crate::flood::Flood>,
     pub timing: Timing,
 }
 
