@@ -53,6 +53,10 @@ pub struct Config {
     pub registry: RefTableConfig,
     pub deaths: RefTableConfig,
     pub officials: RefTableConfig,
+    /// `[[exclude]]` row filters, in order.
+    pub filters: crate::filter::Filters,
+    /// `[locale]`: currency, id scheme, region hierarchy.
+    pub locale: crate::locale::Locale,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -69,6 +73,8 @@ impl Default for Config {
             registry: RefTableConfig::default(),
             deaths: RefTableConfig::default(),
             officials: RefTableConfig::default(),
+            filters: crate::filter::Filters::default(),
+            locale: crate::locale::Locale::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -142,11 +148,13 @@ impl Config {
                     }
                 }
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
+                "exclude" => cfg.filters = crate::filter::parse(path, value)?,
+                "locale" => cfg.locale = crate::locale::Locale::parse(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale)",
                     ))
                 }
             }
