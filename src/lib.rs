@@ -27,6 +27,7 @@ pub mod matching;
 pub mod money;
 pub mod period;
 pub mod pipeline;
+pub mod profile;
 pub mod reference;
 pub mod report;
 pub mod rules;
@@ -147,6 +148,11 @@ pub struct Plan {
 /// everything short of reading the ledger's data.
 pub fn plan(opts: &ScanOptions) -> Result<Plan> {
     plan_with(opts, true)
+}
+
+/// [`plan`] without loading the reference tables (`check`, `check --profile`).
+pub fn plan_without_references(opts: &ScanOptions) -> Result<Plan> {
+    plan_with(opts, false)
 }
 
 fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
@@ -508,7 +514,18 @@ pub struct CheckReport {
     pub rows: u64,
     pub row_groups: usize,
     pub columns: Vec<CheckColumn>,
+    /// The `[locale]` settings in force.
+    pub locale: CheckLocale,
+    /// The `[[exclude]]` filters, by name.
+    pub filters: Vec<String>,
     pub rules: Vec<CheckRule>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckLocale {
+    pub currency: String,
+    pub id_scheme: &'static str,
+    pub region: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -582,6 +599,18 @@ pub fn check(opts: &ScanOptions) -> Result<CheckReport> {
             .map(LedgerFile::num_row_groups)
             .sum(),
         columns,
+        locale: CheckLocale {
+            currency: plan.config.locale.currency.as_str().to_string(),
+            id_scheme: plan.config.locale.id_scheme.as_str(),
+            region: plan.config.locale.region.describe(),
+        },
+        filters: plan
+            .config
+            .filters
+            .0
+            .iter()
+            .map(|f| format!("{} ({})", f.name, f.column))
+            .collect(),
         rules,
     })
 }

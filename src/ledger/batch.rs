@@ -271,6 +271,11 @@ pub struct Batch {
     /// How many payees the worker has numbered so far (the numbers of this batch are below it).
     pub payees_numbered: usize,
     pub dq: DqStats,
+    /// The cells with a problem, (row, column, problem), of the rows no filter excluded.
+    pub problem_cells: Vec<(usize, Col, Problem)>,
+    /// Per row, the index of the `[[exclude]]` filter that dropped it ([`crate::filter::KEPT`] when none);
+    /// empty when no row was dropped.
+    pub excluded: Vec<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -314,6 +319,8 @@ impl Batch {
             payee_no: Vec::new(),
             payees_numbered: 0,
             dq: DqStats::default(),
+            problem_cells: Vec::new(),
+            excluded: Vec::new(),
         };
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
         let (positions, _) = projected_indices(file, cols);
@@ -382,6 +389,8 @@ impl Batch {
                 e.1.push(row);
             }
         }
+        b.excluded = excluded.unwrap_or_default();
+        b.problem_cells = problems;
         b.valid_rows = (0..len as u32).filter(|&i| b.valid[i as usize]).collect();
         b.dq.rows_read = len as u64;
         b.dq.rows_scanned = b.valid_rows.len() as u64;
