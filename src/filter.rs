@@ -156,7 +156,7 @@ impl Filters {
         let n = b.len();
         let mut out: Option<Vec<u16>> = None;
         for (fi, f) in self.0.iter().enumerate() {
-            let hits = self.hits(f, b, problems);
+            let hits = Self::hits(f, b, problems);
             let Some(hits) = hits else { continue };
             let o = out.get_or_insert_with(|| vec![KEPT; n]);
             for (i, h) in hits.into_iter().enumerate() {
@@ -168,7 +168,7 @@ impl Filters {
         out.filter(|o| o.iter().any(|x| *x != KEPT))
     }
 
-    fn hits(&self, f: &Filter, b: &Batch, problems: &[(usize, Col, Problem)]) -> Option<Vec<bool>> {
+    fn hits(f: &Filter, b: &Batch, problems: &[(usize, Col, Problem)]) -> Option<Vec<bool>> {
         let n = b.len();
         match &f.cond {
             Cond::Values(_) | Cond::Pattern(_) => {

@@ -600,7 +600,7 @@ fn repeated_amount_rows(regions: &[&str]) -> Vec<Row> {
                 "2013",
                 "2013-03-01",
                 regions[i % regions.len()],
-                &format!("GB-{:07}", i),
+                &format!("GB-{i:07}"),
                 &format!("Farm {i}"),
                 &format!("AC{i:05}"),
                 &amount,

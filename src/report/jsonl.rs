@@ -13,12 +13,12 @@ struct FindingLine<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
     #[serde(flatten)]
-    amount: Amount<'a>,
+    money: Money<'a>,
 }
 
 /// `amount_yuan` in the default currency (unchanged outputs); otherwise `amount` and `currency`.
 #[derive(Serialize)]
-struct Amount<'a> {
+struct Money<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     amount_yuan: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,7 +31,7 @@ struct Amount<'a> {
     currency: Option<&'a str>,
 }
 
-impl<'a> Amount<'a> {
+impl<'a> Money<'a> {
     fn of(fen: i64, currency: &'a str, at_risk: bool) -> Self {
         let text = Some(fmt_yuan(fen));
         let default = currency == crate::locale::DEFAULT_CURRENCY;
@@ -56,7 +56,7 @@ struct CaseLine<'a> {
     #[serde(flatten)]
     case: &'a Case,
     #[serde(flatten)]
-    amount: Amount<'a>,
+    money: Money<'a>,
 }
 
 fn write_lines<T: Serialize>(path: &Path, items: impl Iterator<Item = T>) -> Result<()> {
@@ -73,7 +73,7 @@ pub fn write_findings(path: &Path, findings: &[Finding], currency: &str) -> Resu
         path,
         findings.iter().map(|f| FindingLine {
             finding: f,
-            amount: Amount::of(f.amount_fen, currency, false),
+            money: Money::of(f.amount_fen, currency, false),
         }),
     )
 }
@@ -83,7 +83,7 @@ pub fn write_cases(path: &Path, cases: &[Case], currency: &str) -> Result<()> {
         path,
         cases.iter().map(|c| CaseLine {
             case: c,
-            amount: Amount::of(c.amount_at_risk_fen, currency, true),
+            money: Money::of(c.amount_at_risk_fen, currency, true),
         }),
     )
 }
