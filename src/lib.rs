@@ -288,6 +288,14 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         }
         rules.push((e.build)(&params, &env));
     }
+    // county and township columns named by `[locale.region]` are read wherever the region is
+    if config.locale.region.from_columns() && columns.contains(Col::Region) {
+        for c in [Col::County, Col::Township] {
+            if ledger.available.contains(c) {
+                columns = columns.with(c);
+            }
+        }
+    }
     // without resident ids, ages come from the birth_date column (AMT001's age bands, GHO004, DUP005)
     if config.locale.id_scheme == locale::IdScheme::None
         && ledger.available.contains(Col::BirthDate)

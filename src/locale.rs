@@ -92,6 +92,12 @@ pub enum RegionScheme {
         county: usize,
         township: Option<usize>,
     },
+    /// County (and township) taken from columns of the ledger (`county_column`, `township_column`: the
+    /// ledger's names, mapped to the canonical `county` and `township`).
+    Columns {
+        county: String,
+        township: Option<String>,
+    },
     /// No hierarchy: no county or township units.
     None,
 }
@@ -113,14 +119,52 @@ impl RegionScheme {
                 let n = if township { (*t)? } else { *county };
                 prefix_chars(code, n)
             }
-            Self::None => None,
+            Self::Columns { .. } | Self::None => None,
         }
+    }
+
+    /// The county or township unit of batch row `i`: cut from its region code, or read from the county and
+    /// township columns. `None` when the row has no such unit.
+    pub fn unit_of_row<'b>(
+        &self,
+        b: &'b crate::ledger::batch::Batch,
+        i: usize,
+        township: bool,
+    ) -> Option<&'b str> {
+        use crate::ledger::column::Col;
+        match self {
+            Self::Columns { .. } => b
+                .text(if township { Col::Township } else { Col::County }, i)
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
+            _ => self.unit(b.text(Col::Region, i)?, township),
+        }
+    }
+
+    /// The county or township unit of an evidence row.
+    pub fn unit_of_evidence<'b>(
+        &self,
+        row: &'b crate::finding::EvidenceRow,
+        township: bool,
+    ) -> Option<&'b str> {
+        match self {
+            Self::Columns { .. } => if township { &row.township } else { &row.county }
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
+            _ => self.unit(&row.region, township),
+        }
+    }
+
+    /// Whether units come from the county and township columns rather than the region code.
+    pub fn from_columns(&self) -> bool {
+        matches!(self, Self::Columns { .. })
     }
 
     /// Whether a non-empty code fits every level of the hierarchy (`None` has no level, so nothing fits).
     pub fn fits(&self, code: &str) -> bool {
         match self {
-            Self::None => true,
+            Self::None | Self::Columns { .. } => true,
             Self::Prefixes { township: None, .. } => self.unit(code, false).is_some(),
             _ => self.unit(code, true).is_some(),
         }
@@ -130,6 +174,7 @@ impl RegionScheme {
         match self {
             Self::Gb12 => true,
             Self::Prefixes { township, .. } => township.is_some(),
+            Self::Columns { township, .. } => township.is_some(),
             Self::None => false,
         }
     }
@@ -150,6 +195,14 @@ impl RegionScheme {
                 county,
                 township: None,
             } => format!("county = first {county} characters, no township level"),
+            Self::Columns {
+                county,
+                township: Some(t),
+            } => format!("county = column `{county}`, township = column `{t}`"),
+            Self::Columns {
+                county,
+                township: None,
+            } => format!("county = column `{county}`, no township level"),
             Self::None => "none: no county or township units".into(),
         }
     }
@@ -245,9 +298,23 @@ fn parse_region(path: &Path, v: &toml::Value) -> Result<RegionScheme> {
         )
     })?;
     let mut out = None;
+    let (mut county, mut township) = (None, None);
     for (k, v) in t {
         let at = format!("locale.region.{k}");
         match k.as_str() {
+            "county_column" | "township_column" => {
+                let name = v
+                    .as_str()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::config(path, &at, "must be a column name (text)"))?
+                    .to_string();
+                if k == "county_column" {
+                    county = Some(name);
+                } else {
+                    township = Some(name);
+                }
+            }
             "levels" => {
                 let bad = || {
                     Error::config(
@@ -279,8 +346,32 @@ fn parse_region(path: &Path, v: &toml::Value) -> Result<RegionScheme> {
                     _ => return Err(bad()),
                 });
             }
-            _ => return Err(Error::config(path, at, "unknown key (expected levels)")),
+            _ => {
+                return Err(Error::config(
+                    path,
+                    at,
+                    "unknown key (expected levels, or county_column and township_column)",
+                ))
+            }
         }
+    }
+    match (county, township, &out) {
+        (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => {
+            return Err(Error::config(
+                path,
+                "locale.region",
+                "give levels or county_column (and township_column), not both",
+            ))
+        }
+        (Some(county), township, None) => return Ok(RegionScheme::Columns { county, township }),
+        (None, Some(_), None) => {
+            return Err(Error::config(
+                path,
+                "locale.region.township_column",
+                "needs county_column too",
+            ))
+        }
+        _ => {}
     }
     out.ok_or_else(|| {
         Error::config(

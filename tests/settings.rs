@@ -824,3 +824,43 @@ fn id_scheme_none_takes_ages_from_the_birth_date_column() {
     ]);
     assert_eq!(summary(&out2)["findings"], 0);
 }
+
+#[test]
+fn county_and_township_columns_make_the_units() {
+    let d = tempfile::tempdir().expect("tmp");
+    let rows = repeated_amount_rows(&["Direct Services"]);
+    let ledger = d.path().join("ledger.parquet");
+    let district: Vec<Option<&str>> = vec![Some("Kent"); rows.len()];
+    let ward: Vec<Option<&str>> = (0..rows.len())
+        .map(|i| Some(if i < 120 { "Kent North" } else { "Kent South" }))
+        .collect();
+    write_batch(
+        &ledger,
+        &batch_with(&rows, &[("district", district), ("ward", ward)]),
+        64,
+    );
+    let cfg = d.path().join("uk.toml");
+    std::fs::write(
+        &cfg,
+        "[locale.region]\ncounty_column = \"district\"\ntownship_column = \"ward\"\n",
+    )
+    .expect("cfg");
+    let out = d.path().join("out");
+    let (code, _, err) = run(&[
+        "scan", p(&ledger), "--select", "DIG002", "--config", p(&cfg), "--out", p(&out), "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut subjects: Vec<String> = findings(&out)
+        .iter()
+        .map(|x| x["subject"].as_str().unwrap_or("").to_string())
+        .collect();
+    subjects.sort();
+    // the county and the ward Kent North hold all 30 repeats; Kent South has 30 amounts (< min_amounts 100)
+    assert_eq!(subjects, vec!["Kent", "Kent North"]);
+    assert_eq!(summary(&out)["region_codes_outside_hierarchy"], 0);
+    // the column must exist
+    std::fs::write(&cfg, "[locale.region]\ncounty_column = \"borough\"\n").expect("cfg");
+    let (code, _, err) = run(&["scan", p(&ledger), "--config", p(&cfg), "--out", p(&out), "-q"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("borough"), "{err}");
+}

@@ -511,6 +511,13 @@ impl Batch {
         if *scheme == crate::locale::RegionScheme::None {
             return 0;
         }
+        if scheme.from_columns() {
+            // rows with no county
+            return self
+                .rows()
+                .filter(|&i| scheme.unit_of_row(self, i, false).is_none())
+                .count() as u64;
+        }
         let fits = |v: Option<&str>| v.is_some_and(|s| scheme.fits(s));
         match t
             .dictionary()

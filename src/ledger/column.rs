@@ -74,6 +74,8 @@ columns! {
     Address => "address", Text, true;
     Phone => "phone", Text, true;
     HouseholdId => "household_id", Text, true;
+    County => "county", Text, true;
+    Township => "township", Text, true;
 }
 
 impl Col {

@@ -131,11 +131,10 @@ impl Rule for OfficerConcentration {
                 last = o;
                 let e = st.county.entry(o).or_insert((RowRef(u64::MAX), NO_HASH));
                 if row < e.0 {
-                    let text = b.text(Col::Region, i).unwrap_or("");
                     // a code outside the hierarchy has no county: compared with the whole ledger
                     *e = (
                         row,
-                        self.region.unit(text, false).map_or(NO_HASH, hash_text),
+                        self.region.unit_of_row(b, i, false).map_or(NO_HASH, hash_text),
                     );
                 }
             }

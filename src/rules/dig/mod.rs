@@ -88,12 +88,12 @@ pub fn unit_subject(
     Some(match level {
         0 => (
             SubjectKind::Region,
-            region.unit(&row.region, false)?.to_string(),
+            region.unit_of_evidence(row, false)?.to_string(),
             "county",
         ),
         1 => (
             SubjectKind::Region,
-            region.unit(&row.region, true)?.to_string(),
+            region.unit_of_evidence(row, true)?.to_string(),
             "township",
         ),
         2 => (SubjectKind::Officer, row.officer_id.clone()?, "officer"),
@@ -203,7 +203,7 @@ impl<'a> UnitKeys<'a> {
     pub fn of(&mut self, b: &Batch, i: usize) -> &[u64] {
         let r = self.region.get(i).copied().unwrap_or(NO_HASH);
         let o = self.officer.get(i).copied().unwrap_or(NO_HASH);
-        let region_changed = self.first || r != self.last_region;
+        let region_changed = self.first || r != self.last_region || self.hierarchy.from_columns();
         let officer_changed = self.first || o != self.last_officer;
         self.first = false;
         self.last_region = r;
@@ -211,9 +211,8 @@ impl<'a> UnitKeys<'a> {
         for (k, level) in self.levels.iter().enumerate().take(4) {
             match level {
                 Level::County | Level::Township if region_changed => {
-                    let text = b.text(Col::Region, i).unwrap_or("");
                     // a code outside the hierarchy is in no unit (never cut into a partial one)
-                    self.keys[k] = match self.hierarchy.unit(text, *level == Level::Township) {
+                    self.keys[k] = match self.hierarchy.unit_of_row(b, i, *level == Level::Township) {
                         Some(unit) if !unit.is_empty() => Self::tagged(hash_text(unit), *level),
                         _ => NO_HASH,
                     };
@@ -296,9 +295,8 @@ impl Units {
             };
             let r = region.get(i).copied().unwrap_or(NO_HASH);
             let o = officer.get(i).copied().unwrap_or(NO_HASH);
-            if first || r != last_region {
+            if first || r != last_region || ctx.locale.region.from_columns() {
                 last_region = r;
-                let text = b.text(Col::Region, i).unwrap_or("");
                 for (k, level) in levels.iter().enumerate() {
                     let township = match level {
                         Level::County => false,
@@ -306,7 +304,7 @@ impl Units {
                         _ => continue,
                     };
                     // a code outside the hierarchy is in no unit (never cut into a partial one)
-                    slots[k] = match ctx.locale.region.unit(text, township) {
+                    slots[k] = match ctx.locale.region.unit_of_row(b, i, township) {
                         Some(unit) if !unit.is_empty() => {
                             self.slot(mix(hash_text(unit), level.tag()), *level, || {
                                 unit.to_string()
