@@ -161,7 +161,10 @@ impl Config {
         }
         // `[locale.region] county_column`/`township_column` map the canonical county and township columns
         if let crate::locale::RegionScheme::Columns { county, township } = &cfg.locale.region {
-            for (col, name) in [(Col::County, Some(county)), (Col::Township, township.as_ref())] {
+            for (col, name) in [
+                (Col::County, Some(county)),
+                (Col::Township, township.as_ref()),
+            ] {
                 let Some(name) = name else { continue };
                 match cfg.columns.get(&col) {
                     Some(other) if other != name => {

@@ -88,7 +88,16 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
             )));
         }
     }
-    let ctx = BatchContext::new(&config.schemes);
+    // the config's filters and region hierarchy apply here as in a scan
+    columns = columns.union(config.filters.columns());
+    if config.locale.region.from_columns() && columns.contains(Col::Region) {
+        for c in [Col::County, Col::Township] {
+            if ledger.available.contains(c) {
+                columns = columns.with(c);
+            }
+        }
+    }
+    let ctx = BatchContext::new(&config.schemes).with_settings(&config.locale, &config.filters);
     let rules = vec![erase(
         &COLLECT,
         Collect {

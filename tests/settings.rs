@@ -847,7 +847,15 @@ fn county_and_township_columns_make_the_units() {
     .expect("cfg");
     let out = d.path().join("out");
     let (code, _, err) = run(&[
-        "scan", p(&ledger), "--select", "DIG002", "--config", p(&cfg), "--out", p(&out), "-q",
+        "scan",
+        p(&ledger),
+        "--select",
+        "DIG002",
+        "--config",
+        p(&cfg),
+        "--out",
+        p(&out),
+        "-q",
     ]);
     assert_eq!(code, 0, "{err}");
     let mut subjects: Vec<String> = findings(&out)
@@ -860,7 +868,15 @@ fn county_and_township_columns_make_the_units() {
     assert_eq!(summary(&out)["region_codes_outside_hierarchy"], 0);
     // the column must exist
     std::fs::write(&cfg, "[locale.region]\ncounty_column = \"borough\"\n").expect("cfg");
-    let (code, _, err) = run(&["scan", p(&ledger), "--config", p(&cfg), "--out", p(&out), "-q"]);
+    let (code, _, err) = run(&[
+        "scan",
+        p(&ledger),
+        "--config",
+        p(&cfg),
+        "--out",
+        p(&out),
+        "-q",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("borough"), "{err}");
 }

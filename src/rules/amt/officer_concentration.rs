@@ -134,7 +134,9 @@ impl Rule for OfficerConcentration {
                     // a code outside the hierarchy has no county: compared with the whole ledger
                     *e = (
                         row,
-                        self.region.unit_of_row(b, i, false).map_or(NO_HASH, hash_text),
+                        self.region
+                            .unit_of_row(b, i, false)
+                            .map_or(NO_HASH, hash_text),
                     );
                 }
             }

@@ -212,7 +212,8 @@ impl<'a> UnitKeys<'a> {
             match level {
                 Level::County | Level::Township if region_changed => {
                     // a code outside the hierarchy is in no unit (never cut into a partial one)
-                    self.keys[k] = match self.hierarchy.unit_of_row(b, i, *level == Level::Township) {
+                    self.keys[k] = match self.hierarchy.unit_of_row(b, i, *level == Level::Township)
+                    {
                         Some(unit) if !unit.is_empty() => Self::tagged(hash_text(unit), *level),
                         _ => NO_HASH,
                     };
