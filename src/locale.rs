@@ -444,6 +444,14 @@ mod tests {
             ("[locale.region]\nlevels = [4, 2]\n", "locale.region.levels"),
             ("[locale.region]\nlevels = [0]\n", "locale.region.levels"),
             ("[locale.region]\ncounty = 2\n", "locale.region.county"),
+            (
+                "[locale.region]\ntownship_column = \"w\"\n",
+                "locale.region.township_column",
+            ),
+            (
+                "[locale.region]\nlevels = [2]\ncounty_column = \"d\"\n",
+                "locale.region",
+            ),
         ] {
             let e = parse(text).expect_err(text);
             assert!(e.to_string().contains(key), "{e} lacks {key}");

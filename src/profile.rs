@@ -61,7 +61,8 @@ pub struct ColumnProfile {
     pub unreadable: u64,
     /// Distinct non-null values (exact over 64-bit hashes of the trimmed text or the decoded value).
     pub distinct: u64,
-    /// The most frequent values, most frequent first (ties by value); shares of the rows profiled.
+    /// The most frequent values, most frequent first (ties by value); shares of the rows profiled. Empty when
+    /// every value is distinct.
     pub top: Vec<ValueShare>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
@@ -358,9 +359,14 @@ fn profile_in_pool(opts: &ScanOptions) -> Result<ProfileReport> {
             null_share: share(acc.nulls),
             unreadable: acc.unreadable,
             distinct: acc.values.len() as u64,
+            // a column whose values are all distinct lists no top values
             top: top
                 .iter()
-                .take(TOP)
+                .take(if top.first().is_some_and(|(_, (n, _))| *n > 1) {
+                    TOP
+                } else {
+                    0
+                })
                 .map(|(_, (n, v))| ValueShare {
                     value: v.to_string(),
                     rows: *n,
@@ -484,6 +490,9 @@ pub fn render_table(r: &ProfileReport) -> String {
                 let _ = write!(s, " (zero: {z}, negative: {n})");
             }
             s.push('\n');
+        }
+        if c.top.is_empty() && c.distinct > 0 {
+            s.push_str("  every value distinct\n");
         }
         if !c.top.is_empty() {
             let top: Vec<String> = c
