@@ -323,7 +323,7 @@ fn profile_in_pool(opts: &ScanOptions) -> Result<ProfileReport> {
         };
         if col == Col::Amount && acc.zero > 0 {
             warnings.push(format!(
-                "amount: {} rows ({:.1}%) pay 0.00, which no rule counts as money paid; to leave them out: [[exclude]] column = \"amount\" zero = true",
+                "amount: {} rows ({:.1}%) pay 0.00; to leave them out: [[exclude]] column = \"amount\" zero = true",
                 acc.zero,
                 acc.zero as f64 * 100.0 / profiled.max(1) as f64
             ));
