@@ -132,7 +132,11 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
     let gate = Gate::default();
     let mut out = Vec::new();
     for u in units {
-        let why = u.counts.not_testable(&gate);
+        // the gate's text names the default currency; the config's currency replaces it
+        let why = u
+            .counts
+            .not_testable(&gate)
+            .map(|w| w.replace(" yuan ", &format!(" {} ", config.locale.currency.as_str())));
         for test in DigitTest::ALL {
             let r = u.counts.test(test);
             out.push(DigitRow {
