@@ -484,6 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn dictionary_columns_match_like_plain_ones() {
+        use arrow::array::{ArrayRef, DictionaryArray, Int32Array, StringArray};
+        use arrow::datatypes::Int32Type;
+        use std::sync::Arc;
+        let f = parse_text(
+            "[[exclude]]\ncolumn = \"region\"\npattern = \"Direct*\"\n[[exclude]]\ncolumn = \"region\"\nvalue = \"\"\n",
+        )
+        .expect("ok");
+        let keys = vec![Some(0), Some(1), None, Some(2), Some(0), Some(3)];
+        let values = vec![Some(" Direct Services"), Some("E0601"), None, Some("  ")];
+        let d = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(keys.clone()),
+            Arc::new(StringArray::from(values.clone())),
+        )
+        .expect("dictionary");
+        let dict: ArrayRef = Arc::new(d);
+        let dict = Text::from_array(&dict).expect("text");
+        assert!(dict.dictionary().is_some());
+        let plain: Vec<Option<&str>> = keys
+            .iter()
+            .map(|k| k.and_then(|k| values[k as usize]))
+            .collect();
+        let plain: ArrayRef = Arc::new(StringArray::from(plain));
+        let plain = Text::from_array(&plain).expect("text");
+        for (filter, want) in f.0.iter().zip([
+            vec![true, false, false, false, true, false],
+            vec![false, false, true, true, false, true],
+        ]) {
+            assert_eq!(text_hits(filter, &dict, 6), want, "{}", filter.name);
+            assert_eq!(text_hits(filter, &plain, 6), want, "{}", filter.name);
+        }
+    }
+
+    #[test]
     fn filters_compile_with_derived_names() {
         let f = parse_text(
             "[[exclude]]\ncolumn = \"payee_id\"\nvalue = \" GB-0 \"\n[[exclude]]\ncolumn = \"amount\"\nzero = true\n[[exclude]]\nname = \"old\"\ncolumn = \"pay_date\"\nbefore = 2020-01-01\n[[exclude]]\ncolumn = \"amount\"\nbelow = \"-0.01\"\n",
