@@ -518,6 +518,15 @@ mod tests {
     }
 
     #[test]
+    fn flood_suggestions_parse_as_filters() {
+        // the filter a flood message suggests (crate::flood) is accepted as written and matches its value
+        let text = crate::flood::exclude_filter("payee_name", " 王\"伟 ");
+        let f = parse_text(&text).expect("valid filter");
+        assert_eq!(f.0[0].column, Col::PayeeName);
+        assert!(f.0[0].text_hit(Some("王\"伟")) && !f.0[0].text_hit(Some("王伟")));
+    }
+
+    #[test]
     fn filters_compile_with_derived_names() {
         let f = parse_text(
             "[[exclude]]\ncolumn = \"payee_id\"\nvalue = \" GB-0 \"\n[[exclude]]\ncolumn = \"amount\"\nzero = true\n[[exclude]]\nname = \"old\"\ncolumn = \"pay_date\"\nbefore = 2020-01-01\n[[exclude]]\ncolumn = \"amount\"\nbelow = \"-0.01\"\n",
