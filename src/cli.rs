@@ -155,6 +155,13 @@ pub struct CheckArgs {
     pub input: InputArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+    /// Also read the data: per column the null share, distinct count, top values, ranges of amounts and
+    /// dates, shapes of region codes, and warnings about placeholders (after the config's filters).
+    #[arg(long)]
+    pub profile: bool,
+    /// Worker threads for --profile (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

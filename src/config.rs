@@ -64,6 +64,10 @@ pub struct Config {
     pub registry: RefTableConfig,
     pub deaths: RefTableConfig,
     pub officials: RefTableConfig,
+    /// `[[exclude]]` row filters, in order.
+    pub filters: crate::filter::Filters,
+    /// `[locale]`: currency, id scheme, region hierarchy.
+    pub locale: crate::locale::Locale,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -82,6 +86,8 @@ impl Default for Config {
             registry: RefTableConfig::default(),
             deaths: RefTableConfig::default(),
             officials: RefTableConfig::default(),
+            filters: crate::filter::Filters::default(),
+            locale: crate::locale::Locale::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -155,12 +161,35 @@ impl Config {
                     }
                 }
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
+                "exclude" => cfg.filters = crate::filter::parse(path, value)?,
+                "locale" => cfg.locale = crate::locale::Locale::parse(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale)",
                     ))
+                }
+            }
+        }
+        // `[locale.region] county_column`/`township_column` map the canonical county and township columns
+        if let crate::locale::RegionScheme::Columns { county, township } = &cfg.locale.region {
+            for (col, name) in [
+                (Col::County, Some(county)),
+                (Col::Township, township.as_ref()),
+            ] {
+                let Some(name) = name else { continue };
+                match cfg.columns.get(&col) {
+                    Some(other) if other != name => {
+                        return Err(Error::config(
+                            path,
+                            format!("locale.region.{col}_column"),
+                            format!("names `{name}` where [columns] {col} names `{other}`"),
+                        ))
+                    }
+                    _ => {
+                        cfg.columns.insert(col, name.clone());
+                    }
                 }
             }
         }

@@ -124,6 +124,16 @@ fn run(cli: Cli) -> Result<u8> {
             ))?;
             Ok(0)
         }
+        Command::Check(a) if a.profile => {
+            let mut opts = options(a.input);
+            opts.threads = a.threads;
+            let r = subsidy_audit::profile::profile(&opts)?;
+            match a.format {
+                ListFormat::Json => out(&json(&r)?)?,
+                ListFormat::Table => out(&subsidy_audit::profile::render_table(&r))?,
+            }
+            Ok(0)
+        }
         Command::Check(a) => {
             let r = subsidy_audit::check(&options(a.input))?;
             match a.format {
@@ -145,6 +155,13 @@ fn run(cli: Cli) -> Result<u8> {
                             "absent".into()
                         };
                         s += &format!("  {:<13}{map:<16} {state}\n", c.canonical);
+                    }
+                    s += &format!(
+                        "\nlocale: currency {}, id scheme {}, region {}\n",
+                        r.locale.currency, r.locale.id_scheme, r.locale.region
+                    );
+                    for f in &r.filters {
+                        s += &format!("filter: {f}\n");
                     }
                     s += "\nrules:\n";
                     for k in &r.rules {

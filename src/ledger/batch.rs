@@ -161,6 +161,11 @@ pub struct DqStats {
     pub rows_with_problems: u64,
     /// (column, problem) -> (count, first rows)
     pub problems: BTreeMap<(Col, Problem), (u64, Vec<u64>)>,
+    /// Rows dropped by the config's `[[exclude]]` filters ([`crate::filter`]), and per filter.
+    pub rows_excluded: u64,
+    pub excluded_by: Vec<u64>,
+    /// Scanned rows whose region code fits no level of the `[locale] region` hierarchy.
+    pub region_outside_hierarchy: u64,
 }
 
 impl DqStats {
@@ -168,6 +173,14 @@ impl DqStats {
         self.rows_read += o.rows_read;
         self.rows_scanned += o.rows_scanned;
         self.rows_with_problems += o.rows_with_problems;
+        self.rows_excluded += o.rows_excluded;
+        self.region_outside_hierarchy += o.region_outside_hierarchy;
+        if self.excluded_by.len() < o.excluded_by.len() {
+            self.excluded_by.resize(o.excluded_by.len(), 0);
+        }
+        for (a, b) in self.excluded_by.iter_mut().zip(o.excluded_by) {
+            *a += b;
+        }
         for (k, (n, rows)) in o.problems {
             let e = self.problems.entry(k).or_default();
             e.0 += n;
@@ -178,10 +191,13 @@ impl DqStats {
     }
 }
 
-/// What a batch needs from the run: the scheme rules, in a lookup table.
+/// What a batch needs from the run: the scheme rules, in a lookup table; the `[locale]` settings; the row
+/// filters.
 #[derive(Debug, Clone, Default)]
 pub struct BatchContext {
     schemes: Vec<(String, Scheme)>,
+    pub locale: crate::locale::Locale,
+    pub filters: Option<std::sync::Arc<crate::filter::Filters>>,
 }
 
 impl BatchContext {
@@ -191,7 +207,23 @@ impl BatchContext {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            ..Self::default()
         }
+    }
+    /// With the `[locale]` settings and the `[[exclude]]` filters of the config.
+    pub fn with_settings(
+        mut self,
+        locale: &crate::locale::Locale,
+        filters: &crate::filter::Filters,
+    ) -> Self {
+        self.locale = locale.clone();
+        self.filters = (!filters.is_empty()).then(|| std::sync::Arc::new(filters.clone()));
+        self
+    }
+    /// Hook for payee-id canonicalisation: whether payee ids are resident ids (GB 11643) whose forms (15/18
+    /// digits, full-width, x/X) are one key. `[locale] id_scheme = "none"` turns it off.
+    pub fn canonical_ids(&self) -> bool {
+        self.locale.id_scheme == crate::locale::IdScheme::Gb11643
     }
     pub fn scheme(&self, idx: u16) -> Option<&Scheme> {
         self.schemes.get(usize::from(idx)).map(|(_, s)| s)
@@ -239,6 +271,11 @@ pub struct Batch {
     /// How many payees the worker has numbered so far (the numbers of this batch are below it).
     pub payees_numbered: usize,
     pub dq: DqStats,
+    /// The cells with a problem, (row, column, problem), of the rows no filter excluded.
+    pub problem_cells: Vec<(usize, Col, Problem)>,
+    /// Per row, the index of the `[[exclude]]` filter that dropped it ([`crate::filter::KEPT`] when none);
+    /// empty when no row was dropped.
+    pub excluded: Vec<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -282,6 +319,8 @@ impl Batch {
             payee_no: Vec::new(),
             payees_numbered: 0,
             dq: DqStats::default(),
+            problem_cells: Vec::new(),
+            excluded: Vec::new(),
         };
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
         let (positions, _) = projected_indices(file, cols);
@@ -326,6 +365,19 @@ impl Batch {
                 },
             }
         }
+        let excluded = ctx.filters.as_ref().and_then(|f| f.apply(&b, &problems));
+        if let (Some(ex), Some(f)) = (&excluded, &ctx.filters) {
+            b.dq.excluded_by = vec![0; f.0.len()];
+            for (i, &k) in ex.iter().enumerate() {
+                if k != crate::filter::KEPT {
+                    b.valid[i] = false;
+                    b.dq.excluded_by[usize::from(k)] += 1;
+                    b.dq.rows_excluded += 1;
+                }
+            }
+            // a dropped row's problems are not counted
+            problems.retain(|(i, _, _)| ex[*i] == crate::filter::KEPT);
+        }
         for &(i, col, p) in &problems {
             if p == Problem::Unparsable || !col.is_nullable() {
                 b.valid[i] = false;
@@ -337,10 +389,13 @@ impl Batch {
                 e.1.push(row);
             }
         }
+        b.excluded = excluded.unwrap_or_default();
+        b.problem_cells = problems;
         b.valid_rows = (0..len as u32).filter(|&i| b.valid[i as usize]).collect();
         b.dq.rows_read = len as u64;
         b.dq.rows_scanned = b.valid_rows.len() as u64;
-        b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64;
+        b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64 - b.dq.rows_excluded;
+        b.dq.region_outside_hierarchy = b.count_region_outside(&ctx.locale.region);
         if cols.contains(Col::PayeeId) && cols.contains(Col::Scheme) && cols.contains(Col::Period) {
             b.derive_payee_period(ctx);
         }
@@ -441,6 +496,48 @@ impl Batch {
 
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// The decoded text of a text column (`None` when not read).
+    pub fn text_column(&self, col: Col) -> Option<&Text> {
+        self.texts[col.index()].as_ref()
+    }
+
+    /// The scanned rows whose region code fits no level of the hierarchy (0 when `region` was not read).
+    fn count_region_outside(&self, scheme: &crate::locale::RegionScheme) -> u64 {
+        let Some(t) = self.text_column(Col::Region) else {
+            return 0;
+        };
+        if *scheme == crate::locale::RegionScheme::None {
+            return 0;
+        }
+        if scheme.from_columns() {
+            // rows with no county
+            return self
+                .rows()
+                .filter(|&i| scheme.unit_of_row(self, i, false).is_none())
+                .count() as u64;
+        }
+        let fits = |v: Option<&str>| v.is_some_and(|s| scheme.fits(s));
+        match t
+            .dictionary()
+            .filter(|(_, values)| values.len() <= self.len)
+        {
+            Some((keys, values)) => {
+                let table: Vec<bool> = (0..values.len())
+                    .map(|j| fits(values.is_valid(j).then(|| values.value(j))))
+                    .collect();
+                self.rows()
+                    .filter(|&i| {
+                        !usize::try_from(keys.value(i))
+                            .ok()
+                            .and_then(|j| table.get(j).copied())
+                            .unwrap_or(false)
+                    })
+                    .count() as u64
+            }
+            None => self.rows().filter(|&i| !fits(t.get(i))).count() as u64,
+        }
     }
 
     pub fn is_empty(&self) -> bool {

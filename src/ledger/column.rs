@@ -76,6 +76,8 @@ columns! {
     Address => "address", Text, true;
     Phone => "phone", Text, true;
     HouseholdId => "household_id", Text, true;
+    County => "county", Text, true;
+    Township => "township", Text, true;
 }
 
 impl Col {

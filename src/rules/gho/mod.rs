@@ -13,16 +13,16 @@ use crate::ledger::batch::RowRef;
 use crate::rules::Draft;
 
 /// `5 payments (1234.00 yuan) from 2024-01-05 to 2024-12-05` of rows in pay-date order.
-pub(crate) fn payments(rows: &[&EvidenceRow]) -> String {
+pub(crate) fn payments(rows: &[&EvidenceRow], cur: &crate::locale::Currency) -> String {
     let n = rows.len();
     let total = crate::rules::dup::total(rows);
     match (rows.first(), rows.last()) {
         (Some(a), Some(b)) if n > 1 => format!(
-            "{n} payments ({total} yuan) from {} to {}",
+            "{n} payments ({total} {cur}) from {} to {}",
             a.date(),
             b.date()
         ),
-        (Some(a), _) => format!("1 payment ({total} yuan) on {}", a.date()),
+        (Some(a), _) => format!("1 payment ({total} {cur}) on {}", a.date()),
         _ => "no payment".into(),
     }
 }

@@ -42,6 +42,7 @@ pub struct Insider<M> {
     pub meta: &'static RuleMeta,
     pub officials: Option<Arc<Officials>>,
     pub m: M,
+    pub cur: crate::locale::Currency,
 }
 
 impl<M: Match> Rule for Insider<M> {
@@ -134,7 +135,7 @@ impl<M: Match> Rule for Insider<M> {
         let mut explanation = format!(
             "{}; paid {}",
             self.m.explain(o, idx, &rows),
-            crate::rules::gho::payments(&rows)
+            crate::rules::gho::payments(&rows, &self.cur)
         );
         let severity = if selfdeal.is_empty() {
             self.meta.severity
