@@ -53,6 +53,8 @@ pub struct Config {
     pub registry: RefTableConfig,
     pub deaths: RefTableConfig,
     pub officials: RefTableConfig,
+    /// `[import]`: how `import` reads CSV and workbooks.
+    pub import: crate::import::ImportSettings,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -69,6 +71,7 @@ impl Default for Config {
             registry: RefTableConfig::default(),
             deaths: RefTableConfig::default(),
             officials: RefTableConfig::default(),
+            import: crate::import::ImportSettings::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -142,11 +145,12 @@ impl Config {
                     }
                 }
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
+                "import" => cfg.import = crate::import::parse_settings(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, import)",
                     ))
                 }
             }

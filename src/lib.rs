@@ -20,6 +20,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod generate;
 pub mod ident;
+pub mod import;
 pub mod ledger;
 pub mod matching;
 pub mod money;

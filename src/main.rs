@@ -163,7 +163,28 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Generate(a) => generate(a),
         Command::Evaluate(a) => evaluate(a),
         Command::Digits(a) => digits(a),
+        Command::Import(a) => import(a),
     }
+}
+
+fn import(a: cli::ImportArgs) -> Result<u8> {
+    let opts = subsidy_audit::import::ImportOptions {
+        inputs: a.input,
+        out: a.out,
+        config: a.config,
+        encoding: match a.encoding.as_deref() {
+            Some(e) => subsidy_audit::import::Encoding::parse(e).map_err(Error::Usage)?,
+            None => None,
+        },
+        delimiter: a.delimiter,
+        sheet: a.sheet,
+        row_group_rows: a.row_group_rows,
+    };
+    let s = subsidy_audit::import::import(&opts)?;
+    if !a.quiet {
+        out(&subsidy_audit::import::render(&s))?;
+    }
+    Ok(0)
 }
 
 fn scan(a: cli::ScanArgs) -> Result<u8> {

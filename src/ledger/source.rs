@@ -196,6 +196,13 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
     let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
     let mut head = [0u8; 4];
     let has_magic = size >= 12 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
+    if !has_magic && crate::import::is_import_format(&path) {
+        return Err(Error::Import {
+            path,
+            line: None,
+            message: "is a CSV, TSV or workbook, not Parquet: convert it first with `subsidy-audit import FILE --out DIR` (with the scan's --config), then scan DIR".into(),
+        });
+    }
     if !has_magic {
         return Err(Error::NotParquet {
             path,
@@ -227,9 +234,8 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
 
 /// Whether an Arrow type can hold a column of `kind`.
 pub fn accepts(kind: Kind, dt: &DataType) -> bool {
-    let text =
-        |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    let is_text = text(dt) || matches!(dt, DataType::Dictionary(_, v) if text(v));
+    // binary (Parquet BINARY without the UTF8 annotation, as Hive and Impala write strings) reads as text
+    let is_text = crate::ledger::decode::is_text_type(dt);
     if *dt == DataType::Null {
         return true;
     }
@@ -243,7 +249,8 @@ pub fn accepts(kind: Kind, dt: &DataType) -> bool {
                     DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
                 )
         }
-        Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal(),
+        // decimal text (`"12.50"`) is parsed exactly, see `money::parse_amount_text`
+        Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal() || is_text,
     }
 }
 
@@ -259,7 +266,14 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
         let mut absent: Option<usize> = None;
         for (fi, f) in files.iter_mut().enumerate() {
             let schema = f.meta.schema().clone();
-            let src = if let Some((idx, field)) = schema.column_with_name(name) {
+            // a file written by `import` holds canonical names already, so the scan's config applies as is
+            let imported = schema.metadata().contains_key(crate::import::IMPORT_MARK);
+            let found = schema.column_with_name(name).or_else(|| {
+                imported
+                    .then(|| schema.column_with_name(col.name()))
+                    .flatten()
+            });
+            let src = if let Some((idx, field)) = found {
                 if !accepts(col.kind(), field.data_type()) {
                     return Err(Error::ColumnType {
                         path: f.path.clone(),

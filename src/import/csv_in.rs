@@ -1,0 +1,179 @@
+//! CSV and TSV input: the encoding (BOM, flag or config, else detected on the first MiB), the delimiter
+//! (flag or config, `.tsv` tab, else sniffed on the first line), then csv `ByteRecord`s with each field
+//! decoded once.
+//!
+//! GB18030 (and GBK, GB2312, its subsets) is parsed as bytes: its multi-byte characters never contain the
+//! bytes of `,`, tab, `;`, `"` or a line break (second bytes are 0x40 or above, four-byte forms carry digits),
+//! so the CSV structure is found before decoding. A delimiter of 0x40 or above cannot be told from a second
+//! byte and is refused with GB18030.
+
+use super::convert::Cell;
+use super::{fail, summary_for, Encoding, ImportOptions, InputSummary, Rows};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// Bytes looked at to detect the encoding.
+const SAMPLE: usize = 1 << 20;
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+const GB18030_BOM: &[u8] = &[0x84, 0x31, 0x95, 0x33];
+
+/// The encoding of `sample` (the start of a file, without BOM): UTF-8 when every byte is valid UTF-8 (a
+/// character cut at the sample's end included), else GB18030.
+pub fn detect(sample: &[u8], whole_file: bool) -> Encoding {
+    match std::str::from_utf8(sample) {
+        Ok(_) => Encoding::Utf8,
+        Err(e) if e.error_len().is_none() && !whole_file => Encoding::Utf8,
+        Err(_) => Encoding::Gb18030,
+    }
+}
+
+/// One field's text: `Empty`, `Text`, or `InvalidEncoding` when the bytes are not valid in `enc`.
+#[inline]
+pub fn decode(bytes: &[u8], enc: Encoding) -> Cell<'_> {
+    if bytes.is_empty() {
+        return Cell::Empty;
+    }
+    match enc {
+        Encoding::Utf8 => {
+            std::str::from_utf8(bytes).map_or(Cell::NotText, |s| Cell::Text(Cow::Borrowed(s)))
+        }
+        Encoding::Gb18030 => {
+            if bytes.is_ascii() {
+                std::str::from_utf8(bytes).map_or(Cell::NotText, |s| Cell::Text(Cow::Borrowed(s)))
+            } else {
+                encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(bytes)
+                    .map_or(Cell::NotText, Cell::Text)
+            }
+        }
+    }
+}
+
+/// The delimiter most frequent on the first line among `,`, tab and `;` (`,` when none).
+fn sniff(sample: &[u8]) -> u8 {
+    let line = sample.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |d: u8| line.iter().filter(|b| **b == d).count();
+    let mut best = (count(b','), b',');
+    for d in [b'\t', b';'] {
+        let n = count(d);
+        if n > best.0 {
+            best = (n, d);
+        }
+    }
+    best.1
+}
+
+fn show_delimiter(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        _ => (d as char).to_string(),
+    }
+}
+
+pub fn read(
+    path: &Path,
+    ext: &str,
+    opts: &ImportOptions,
+    config: &Config,
+    rows: &mut Rows<'_>,
+) -> Result<InputSummary> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut reader = BufReader::with_capacity(SAMPLE, file);
+    let sample = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    if sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]) {
+        return Err(fail(
+            path,
+            None,
+            "is UTF-16 text (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" or as a workbook (.xlsx) and import that",
+        ));
+    }
+    if sample.starts_with(b"PAR1") {
+        return Err(fail(
+            path,
+            None,
+            "is a Parquet file already: scan it directly",
+        ));
+    }
+    if sample.starts_with(b"PK\x03\x04") {
+        return Err(fail(
+            path,
+            None,
+            "is a zip archive (a workbook?): name it .xlsx to import it as a workbook",
+        ));
+    }
+    let (bom, bom_enc) = if sample.starts_with(UTF8_BOM) {
+        (UTF8_BOM.len(), Some(Encoding::Utf8))
+    } else if sample.starts_with(GB18030_BOM) {
+        (GB18030_BOM.len(), Some(Encoding::Gb18030))
+    } else {
+        (0, None)
+    };
+    let (encoding, from) = if let Some(e) = opts.encoding {
+        (e, "flag")
+    } else if let Some(e) = config.import.encoding {
+        (e, "config")
+    } else if let Some(e) = bom_enc {
+        (e, "bom")
+    } else {
+        (
+            detect(&sample[bom..], sample.len() as u64 >= len),
+            "detected",
+        )
+    };
+    let delimiter = opts
+        .delimiter
+        .or(config.import.delimiter)
+        .unwrap_or_else(|| match ext {
+            "tsv" | "tab" => b'\t',
+            _ => sniff(&sample[bom..]),
+        });
+    if encoding == Encoding::Gb18030 && delimiter >= 0x40 {
+        return Err(fail(
+            path,
+            None,
+            format!(
+                "delimiter `{}` can be part of a GB18030 character; use `,`, `;` or tab, or convert the file to UTF-8",
+                show_delimiter(delimiter)
+            ),
+        ));
+    }
+    reader.consume(bom);
+    let mut summary = summary_for(path, if delimiter == b'\t' { "tsv" } else { "csv" });
+    summary.encoding = Some(encoding);
+    summary.encoding_from = Some(from);
+    summary.delimiter = Some(show_delimiter(delimiter));
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(reader);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let more = csv.read_byte_record(&mut rec).map_err(|e| {
+            let line = e.position().map(csv::Position::line);
+            fail(path, line, format!("cannot read the CSV: {e}"))
+        })?;
+        if !more {
+            break;
+        }
+        let line = rec.position().map_or(0, csv::Position::line);
+        if rows.has_header() {
+            rows.row(line, rec.len(), true, |i| decode(&rec[i], encoding))?;
+        } else {
+            let texts = rec
+                .iter()
+                .map(|b| match decode(b, encoding) {
+                    Cell::Text(t) => t.into_owned(),
+                    _ => String::new(),
+                })
+                .collect();
+            rows.header(line, texts)?;
+        }
+    }
+    Ok(summary)
+}
