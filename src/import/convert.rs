@@ -115,15 +115,13 @@ impl OutColumn {
                 Cell::Text(t) => b.append_value(t.trim()),
                 Cell::Int(i) => b.append_value(i.to_string()),
                 Cell::Float(f) => {
-                    if f.fract() == 0.0 && f.abs() < 1e17 {
-                        if f.abs() >= EXACT_FLOAT_INT {
-                            // a long id typed into a spreadsheet as a number lost its last digits
-                            fail(Problem::ImpreciseNumber, format!("{f}"));
-                        }
-                        b.append_value(format!("{}", f as i64));
-                    } else {
-                        b.append_value(format!("{f}"));
+                    // an integral number prints without decimals (Display never uses an exponent)
+                    let text = format!("{f}");
+                    if f.fract() == 0.0 && f.abs() >= EXACT_FLOAT_INT {
+                        // a long id typed into a spreadsheet as a number lost its last digits
+                        fail(Problem::ImpreciseNumber, text.clone());
                     }
+                    b.append_value(text);
                 }
                 Cell::Date(d) => b.append_value(fmt_date(d)),
                 Cell::Bool(v) => b.append_value(if v { "TRUE" } else { "FALSE" }),

@@ -147,8 +147,11 @@ pub fn read(
     summary.encoding = Some(encoding);
     summary.encoding_from = Some(from);
     summary.delimiter = Some(show_delimiter(delimiter));
+    // records end at LF (a CR before it is dropped from the last field): with csv's default CRLF
+    // terminator the line numbers of a CRLF file come out one short
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
         .flexible(true)
         .has_headers(false)
         .from_reader(reader);
@@ -162,12 +165,24 @@ pub fn read(
             break;
         }
         let line = rec.position().map_or(0, csv::Position::line);
+        let last = rec.len().saturating_sub(1);
+        let field = |i: usize| -> &[u8] {
+            let f = &rec[i];
+            if i == last {
+                f.strip_suffix(b"\r").unwrap_or(f)
+            } else {
+                f
+            }
+        };
+        if rec.len() == 1 && field(0).is_empty() {
+            // a line holding only CR: an empty line, as csv skips LF-only ones
+            continue;
+        }
         if rows.has_header() {
-            rows.row(line, rec.len(), true, |i| decode(&rec[i], encoding))?;
+            rows.row(line, rec.len(), true, |i| decode(field(i), encoding))?;
         } else {
-            let texts = rec
-                .iter()
-                .map(|b| match decode(b, encoding) {
+            let texts = (0..rec.len())
+                .map(|i| match decode(field(i), encoding) {
                     Cell::Text(t) => t.into_owned(),
                     _ => String::new(),
                 })
