@@ -184,7 +184,8 @@ fn import(a: cli::ImportArgs) -> Result<u8> {
     if !a.quiet {
         out(&subsidy_audit::import::render(&s))?;
     }
-    Ok(0)
+    // as a scan that scans no row: nothing usable came out (every row rejected, or none there)
+    Ok(if s.rows_written == 0 { 3 } else { 0 })
 }
 
 fn scan(a: cli::ScanArgs) -> Result<u8> {

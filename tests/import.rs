@@ -545,3 +545,34 @@ fn import_refuses_a_folder_holding_other_parquet_and_leaves_it_as_it_was() {
     import(&input, &out2, &d.config()).assert().code(0);
     import(&input, &out2, &d.config()).assert().code(0);
 }
+
+#[test]
+fn every_row_rejected_exits_3_with_the_summary_written() {
+    let d = Dir::new();
+    // a semicolon export read with a comma: the header still names `amount`, but no row fits it
+    let input = d.path.join("eu.csv");
+    std::fs::write(&input, "txn_id,amount\nT1;12.00\nT2;13.00\n").expect("write");
+    let plain = d.path.join("plain.toml");
+    std::fs::write(&plain, "").expect("config");
+    let out = d.path.join("parquet");
+    import(&input, &out, &plain).assert().code(3);
+    let i = &summary(&out)["inputs"][0];
+    assert_eq!(
+        (&i["rows_read"], &i["rows_written"], &i["rows_rejected"]),
+        (&Value::from(2), &Value::from(0), &Value::from(2))
+    );
+    // an explicit delimiter through the config
+    let semi = d.path.join("semi.toml");
+    std::fs::write(&semi, "[import]\ndelimiter = \";\"\n").expect("config");
+    std::fs::write(&input, "txn_id;amount\nT1;12,00\nT2;\"1.013,00\"\n").expect("write");
+    let out2 = d.path.join("p2");
+    import(&input, &out2, &semi).assert().code(0);
+    let i = &summary(&out2)["inputs"][0];
+    assert_eq!(i["delimiter"], ";");
+    // a decimal comma is refused, not guessed at
+    assert_eq!(i["problems"][0]["rows"], 2);
+    assert_eq!(
+        i["problems"][0]["sample_values"],
+        serde_json::json!(["12,00", "1.013,00"])
+    );
+}

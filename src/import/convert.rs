@@ -62,6 +62,8 @@ pub struct OutColumn {
     pub source: usize,
     builder: Builder,
     date_format: Option<String>,
+    /// The last date text and its days (pay dates repeat in long runs).
+    last_date: Option<(String, Option<i32>)>,
 }
 
 impl OutColumn {
@@ -78,6 +80,7 @@ impl OutColumn {
             source,
             builder,
             date_format: date_format.map(str::to_string),
+            last_date: None,
         }
     }
 
@@ -182,11 +185,18 @@ impl OutColumn {
                     Cell::Empty => None,
                     Cell::Date(d) => Some(*d),
                     Cell::Text(t) => {
-                        let v = match &self.date_format {
-                            Some(fmt) => chrono::NaiveDate::parse_from_str(t.trim(), fmt)
-                                .ok()
-                                .map(days_from_date),
-                            None => parse_date(t),
+                        let v = match &self.last_date {
+                            Some((last, v)) if last == t => *v,
+                            _ => {
+                                let v = match &self.date_format {
+                                    Some(fmt) => chrono::NaiveDate::parse_from_str(t.trim(), fmt)
+                                        .ok()
+                                        .map(days_from_date),
+                                    None => parse_date(t),
+                                };
+                                self.last_date = Some((t.to_string(), v));
+                                v
+                            }
                         };
                         if v.is_none() {
                             fail(Problem::Unparsable, t.trim().to_string());

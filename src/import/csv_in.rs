@@ -56,7 +56,7 @@ pub fn decode(bytes: &[u8], enc: Encoding) -> Cell<'_> {
 /// The delimiter most frequent on the first line among `,`, tab and `;` (`,` when none).
 fn sniff(sample: &[u8]) -> u8 {
     let line = sample.split(|b| *b == b'\n').next().unwrap_or_default();
-    let count = |d: u8| line.iter().filter(|b| **b == d).count();
+    let count = |d: u8| line.split(|b| *b == d).count() - 1;
     let mut best = (count(b','), b',');
     for d in [b'\t', b';'] {
         let n = count(d);

@@ -111,11 +111,11 @@ pub fn parse_settings(path: &Path, value: &toml::Value) -> Result<ImportSettings
         };
         match k.as_str() {
             "encoding" => {
-                s.encoding = Encoding::parse(text()?).map_err(|m| Error::config(path, &at, m))?
+                s.encoding = Encoding::parse(text()?).map_err(|m| Error::config(path, &at, m))?;
             }
             "delimiter" => {
                 s.delimiter =
-                    Some(parse_delimiter(text()?).map_err(|m| Error::config(path, &at, m))?)
+                    Some(parse_delimiter(text()?).map_err(|m| Error::config(path, &at, m))?);
             }
             "sheet" => s.sheet = Some(text()?.to_string()),
             "date_format" => {
@@ -444,9 +444,9 @@ pub(crate) struct Rows<'a> {
     mapped: Vec<MappedColumn>,
     ignored: Vec<String>,
     problems: BTreeMap<(Col, Problem), ColumnProblem>,
-    rows_read: u64,
-    rows_written: u64,
-    rows_rejected: u64,
+    n_read: u64,
+    n_written: u64,
+    n_rejected: u64,
     rejected: Vec<Rejected>,
 }
 
@@ -465,9 +465,9 @@ impl<'a> Rows<'a> {
             mapped: Vec::new(),
             ignored: Vec::new(),
             problems: BTreeMap::new(),
-            rows_read: 0,
-            rows_written: 0,
-            rows_rejected: 0,
+            n_read: 0,
+            n_written: 0,
+            n_rejected: 0,
             rejected: Vec::new(),
         }
     }
@@ -615,9 +615,9 @@ impl<'a> Rows<'a> {
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
         };
-        self.rows_read += 1;
+        self.n_read += 1;
         if strict && fields != self.width {
-            self.rows_rejected += 1;
+            self.n_rejected += 1;
             if self.rejected.len() < REJECTED_SAMPLES {
                 self.rejected.push(Rejected {
                     line,
@@ -634,7 +634,7 @@ impl<'a> Rows<'a> {
             };
             c.push(v, line, &mut self.problems);
         }
-        self.rows_written += 1;
+        self.n_written += 1;
         sink.pending += 1;
         let full = sink.pending >= BATCH_ROWS.min(self.opts.row_group_rows);
         if full {
@@ -685,9 +685,9 @@ impl<'a> Rows<'a> {
         summary.header_line = self.header_line;
         summary.columns = std::mem::take(&mut self.mapped);
         summary.columns_ignored = std::mem::take(&mut self.ignored);
-        summary.rows_read = self.rows_read;
-        summary.rows_written = self.rows_written;
-        summary.rows_rejected = self.rows_rejected;
+        summary.rows_read = self.n_read;
+        summary.rows_written = self.n_written;
+        summary.rows_rejected = self.n_rejected;
         summary.rejected = std::mem::take(&mut self.rejected);
         summary.problems = std::mem::take(&mut self.problems)
             .into_iter()

@@ -61,7 +61,7 @@ fn text_of(c: Cell<'_>) -> String {
 }
 
 /// Feeds one sheet row (`cells`, positions within the sheet's columns) to `rows`.
-fn feed<'c>(rows: &mut Rows<'_>, line: u64, cells: &[Cell<'c>]) -> Result<()> {
+fn feed(rows: &mut Rows<'_>, line: u64, cells: &[Cell<'_>]) -> Result<()> {
     if cells.iter().all(|c| matches!(c, Cell::Empty)) {
         return Ok(());
     }
