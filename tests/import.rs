@@ -576,3 +576,54 @@ fn every_row_rejected_exits_3_with_the_summary_written() {
         serde_json::json!(["12,00", "1.013,00"])
     );
 }
+
+#[test]
+fn a_long_csv_streams_in_row_groups_with_exact_lines_and_sums() {
+    let d = Dir::new();
+    let mut text = String::from("txn_id,payee_id,amount\n");
+    let mut expected_fen: i128 = 0;
+    for i in 0..20_000u32 {
+        match i {
+            12_000 => text += "T12000,P12000,12.5.0\n",
+            15_000 => text += "T15000,P15000\n",
+            _ => {
+                text += &format!("T{i},P{i},{}.{:02}\n", i, i % 100);
+                expected_fen += i128::from(i) * 100 + i128::from(i % 100);
+            }
+        }
+    }
+    let input = d.path.join("big.csv");
+    std::fs::write(&input, text).expect("write");
+    let plain = d.path.join("plain.toml");
+    std::fs::write(&plain, "").expect("config");
+    let out = d.path.join("parquet");
+    import(&input, &out, &plain)
+        .args(["--row-group-rows", "5000"])
+        .assert()
+        .code(0);
+    let i = &summary(&out)["inputs"][0];
+    assert_eq!(i["rows_read"], 20_000);
+    assert_eq!(i["rows_written"], 19_999);
+    assert_eq!(i["row_groups"], 4);
+    assert_eq!(
+        i["rejected"],
+        serde_json::json!([{"line": 15_002, "reason": "2 fields where the header has 3"}])
+    );
+    assert_eq!(
+        i["problems"][0]["sample_lines"],
+        serde_json::json!([12_002])
+    );
+    let rb = read_parquet(&out.join("big.parquet"));
+    assert_eq!(rb.num_rows(), 19_999);
+    let amount = rb.column(2).as_primitive::<Decimal128Type>();
+    let sum: i128 = (0..amount.len())
+        .filter(|k| amount.is_valid(*k))
+        .map(|k| amount.value(k))
+        .sum();
+    assert_eq!(sum, expected_fen);
+    let txn = rb.column(0).as_string::<i32>();
+    assert_eq!(
+        (txn.value(0), txn.value(15_000), txn.value(19_998)),
+        ("T0", "T15001", "T19999")
+    );
+}

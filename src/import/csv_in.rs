@@ -11,11 +11,15 @@ use super::convert::Cell;
 use super::{fail, summary_for, Encoding, ImportOptions, InputSummary, Rows};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use csv::ByteRecord;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel};
 
+/// Records per chunk handed from the parsing thread.
+const CHUNK: usize = 4096;
 /// Bytes looked at to detect the encoding.
 const SAMPLE: usize = 1 << 20;
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
@@ -71,6 +75,35 @@ fn show_delimiter(d: u8) -> String {
     match d {
         b'\t' => "tab".into(),
         _ => (d as char).to_string(),
+    }
+}
+
+/// One record to the header search or the rows.
+fn feed(rows: &mut Rows<'_>, rec: &ByteRecord, encoding: Encoding) -> Result<()> {
+    let line = rec.position().map_or(0, csv::Position::line);
+    let last = rec.len().saturating_sub(1);
+    let field = |i: usize| -> &[u8] {
+        let f = &rec[i];
+        if i == last {
+            f.strip_suffix(b"\r").unwrap_or(f)
+        } else {
+            f
+        }
+    };
+    if rec.len() == 1 && field(0).is_empty() {
+        // a line holding only CR: an empty line, as csv skips LF-only ones
+        return Ok(());
+    }
+    if rows.has_header() {
+        rows.row(line, rec.len(), true, |i| decode(field(i), encoding))
+    } else {
+        let texts = (0..rec.len())
+            .map(|i| match decode(field(i), encoding) {
+                Cell::Text(t) => t.into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        rows.header(line, texts)
     }
 }
 
@@ -155,40 +188,40 @@ pub fn read(
         .flexible(true)
         .has_headers(false)
         .from_reader(reader);
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        let more = csv.read_byte_record(&mut rec).map_err(|e| {
-            let line = e.position().map(csv::Position::line);
-            fail(path, line, format!("cannot read the CSV: {e}"))
-        })?;
-        if !more {
-            break;
-        }
-        let line = rec.position().map_or(0, csv::Position::line);
-        let last = rec.len().saturating_sub(1);
-        let field = |i: usize| -> &[u8] {
-            let f = &rec[i];
-            if i == last {
-                f.strip_suffix(b"\r").unwrap_or(f)
-            } else {
-                f
+    // csv parses on its own thread, chunks of records handed over through a bounded channel (and handed
+    // back to be reused), while this one converts
+    let (tx, rx) = sync_channel::<Result<(Vec<ByteRecord>, usize)>>(2);
+    let (back_tx, back_rx) = channel::<Vec<ByteRecord>>();
+    std::thread::scope(|s| {
+        s.spawn(move || loop {
+            let mut chunk = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| (0..CHUNK).map(|_| ByteRecord::new()).collect());
+            let mut n = 0;
+            while n < CHUNK {
+                match csv.read_byte_record(&mut chunk[n]) {
+                    Ok(true) => n += 1,
+                    Ok(false) => break,
+                    Err(e) => {
+                        let line = e.position().map(csv::Position::line);
+                        let _ = tx.send(Err(fail(path, line, format!("cannot read the CSV: {e}"))));
+                        return;
+                    }
+                }
             }
-        };
-        if rec.len() == 1 && field(0).is_empty() {
-            // a line holding only CR: an empty line, as csv skips LF-only ones
-            continue;
+            let done = n < CHUNK;
+            if (n > 0 && tx.send(Ok((chunk, n))).is_err()) || done {
+                return;
+            }
+        });
+        for got in rx {
+            let (chunk, n) = got?;
+            for rec in &chunk[..n] {
+                feed(rows, rec, encoding)?;
+            }
+            let _ = back_tx.send(chunk);
         }
-        if rows.has_header() {
-            rows.row(line, rec.len(), true, |i| decode(field(i), encoding))?;
-        } else {
-            let texts = (0..rec.len())
-                .map(|i| match decode(field(i), encoding) {
-                    Cell::Text(t) => t.into_owned(),
-                    _ => String::new(),
-                })
-                .collect();
-            rows.header(line, texts)?;
-        }
-    }
+        Ok::<(), Error>(())
+    })?;
     Ok(summary)
 }

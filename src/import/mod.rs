@@ -30,7 +30,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// Default rows per row group of the written Parquet.
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 131_072;
@@ -425,8 +427,66 @@ fn summary_for(path: &Path, format: &'static str) -> InputSummary {
 struct Sink {
     cols: Vec<OutColumn>,
     schema: SchemaRef,
-    writer: ArrowWriter<File>,
+    writer: Writer,
     pending: usize,
+}
+
+/// The Parquet writer on its own thread (encoding and compression overlap the parsing): batches in, in order,
+/// through a bounded channel, so memory stays bounded.
+struct Writer {
+    tx: Option<SyncSender<RecordBatch>>,
+    handle: Option<JoinHandle<std::result::Result<usize, String>>>,
+}
+
+impl Writer {
+    fn spawn(mut w: ArrowWriter<File>) -> Self {
+        let (tx, rx) = sync_channel::<RecordBatch>(2);
+        let handle = std::thread::spawn(move || {
+            for rb in rx {
+                w.write(&rb).map_err(|e| e.to_string())?;
+            }
+            w.close()
+                .map(|m| m.num_row_groups())
+                .map_err(|e| e.to_string())
+        });
+        Self {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    fn send(&mut self, rb: RecordBatch) -> std::result::Result<(), String> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(rb).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // the writer stopped on an error: report it
+            Err(self
+                .close()
+                .err()
+                .unwrap_or_else(|| "the writer stopped".into()))
+        }
+    }
+
+    /// Waits for the last row group; the number of row groups written.
+    fn close(&mut self) -> std::result::Result<usize, String> {
+        drop(self.tx.take());
+        match self.handle.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err("the Parquet writer failed".into())),
+            None => Err("the writer stopped".into()),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The rows of one input, from the header search to the last row group: every reader feeds this.
@@ -590,8 +650,10 @@ impl<'a> Rows<'a> {
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(self.opts.row_group_rows))
             .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(|e| Error::output(self.tmp, e))?;
+        let writer = Writer::spawn(
+            ArrowWriter::try_new(file, schema.clone(), Some(props))
+                .map_err(|e| Error::output(self.tmp, e))?,
+        );
         self.width = header.len();
         self.header_line = line;
         self.sink = Some(Sink {
@@ -662,7 +724,7 @@ impl<'a> Rows<'a> {
         }
         .map_err(|e| Error::output(self.tmp, e))?;
         sink.writer
-            .write(&rb)
+            .send(rb)
             .map_err(|e| Error::output(self.tmp, e))?;
         sink.pending = 0;
         Ok(())
@@ -674,14 +736,13 @@ impl<'a> Rows<'a> {
             return Err(self.no_header());
         }
         self.flush()?;
-        let Some(sink) = self.sink.take() else {
+        let Some(mut sink) = self.sink.take() else {
             return Err(self.no_header());
         };
-        let meta = sink
+        summary.row_groups = sink
             .writer
             .close()
             .map_err(|e| Error::output(self.tmp, e))?;
-        summary.row_groups = meta.num_row_groups();
         summary.header_line = self.header_line;
         summary.columns = std::mem::take(&mut self.mapped);
         summary.columns_ignored = std::mem::take(&mut self.ignored);
