@@ -338,7 +338,10 @@ fn xlsx_workbook_with_real_dates_and_numbers() {
     // a sixth payment whose id was typed as a number: Excel kept 15 digits of 18
     ws.write_string(8, 0, "T0005").expect("t");
     ws.write_string(8, 1, "ELDERLY").expect("t");
-    ws.write_string(8, 2, "2024-01").expect("t");
+    // Excel turned the typed period `2024-01` into a date cell
+    let jan = ExcelDateTime::parse_from_str("2024-01-01").expect("date");
+    ws.write_datetime_with_format(8, 2, &jan, &Format::new().set_num_format("yyyy-mm"))
+        .expect("period");
     ws.write_string(8, 3, "2024/01/05").expect("t");
     ws.write_string(8, 4, "110101001003").expect("t");
     ws.write_number(8, 5, 130_101_194_001_011_234.0).expect("n");
@@ -376,6 +379,7 @@ fn xlsx_workbook_with_real_dates_and_numbers() {
         subsidy_audit::ledger::decode::parse_date("2024-01-05").expect("date")
     );
     assert_eq!(pay.value(5), pay.value(0), "text date read too");
+    assert_eq!(rb.column(2).as_string::<i32>().value(5), "2024-01");
     let (findings, scan) = scan_dup(&out, &d.config(), &d.path.join("audit"));
     let lines: Vec<&str> = findings.lines().collect();
     assert_eq!(lines.len(), 1);
@@ -625,5 +629,71 @@ fn a_long_csv_streams_in_row_groups_with_exact_lines_and_sums() {
     assert_eq!(
         (txn.value(0), txn.value(15_000), txn.value(19_998)),
         ("T0", "T15001", "T19999")
+    );
+}
+
+#[test]
+fn monthly_exports_import_into_one_ledger_folder() {
+    let d = Dir::new();
+    let text = delimited(',', None);
+    let mut lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+    let header = lines.remove(0);
+    // January's rows in one file, the rest in another, the second in GBK
+    let jan = d.path.join("2024-01.csv");
+    std::fs::write(
+        &jan,
+        format!("{header}{}{}{}", lines[0], lines[1], lines[2]),
+    )
+    .expect("w");
+    let rest = d.path.join("2024-02.csv");
+    let feb = format!("{header}{}{}", lines[3], lines[4]);
+    let (gbk, _, _) = encoding_rs::GBK.encode(&feb);
+    std::fs::write(&rest, &gbk).expect("w");
+    let out = d.path.join("parquet");
+    // a killed import left its temporary folder: it goes
+    let stale = out.join(".subsidy-audit-import-4000000000");
+    std::fs::create_dir_all(&stale).expect("stale");
+    std::fs::write(stale.join("half.parquet"), b"x").expect("stale file");
+    bin()
+        .arg("import")
+        .arg(&jan)
+        .arg(&rest)
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(d.config())
+        .assert()
+        .code(0);
+    assert!(!stale.exists(), "stale temporary folder removed");
+    let s = summary(&out);
+    assert_eq!(s["rows_read"], 5);
+    assert_eq!(s["inputs"][0]["encoding"], "utf-8");
+    assert_eq!(s["inputs"][1]["encoding"], "gb18030");
+    assert!(out.join("2024-01.parquet").is_file() && out.join("2024-02.parquet").is_file());
+    let (findings, scan) = scan_dup(&out, &d.config(), &d.path.join("audit"));
+    assert_the_duplicate(&findings, &scan);
+    // files without the same columns are no one ledger
+    let a = d.path.join("a.csv");
+    std::fs::write(&a, "txn_id,amount,payee_id\nT1,1.00,P1\n").expect("w");
+    let other = d.path.join("other.csv");
+    std::fs::write(&other, "txn_id,amount\nT2,2.00\n").expect("w");
+    let plain = d.path.join("plain.toml");
+    std::fs::write(&plain, "").expect("config");
+    bin()
+        .arg("import")
+        .arg(&a)
+        .arg(&other)
+        .arg("--out")
+        .arg(d.path.join("p2"))
+        .arg("--config")
+        .arg(&plain)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("other.csv"))
+        .stderr(predicate::str::contains("column `payee_id` is in"))
+        .stderr(predicate::str::contains("must hold the same columns"));
+    assert!(
+        !d.path.join("p2").join("a.parquet").exists(),
+        "nothing written"
     );
 }

@@ -126,6 +126,10 @@ impl OutColumn {
                     }
                     b.append_value(text);
                 }
+                // Excel turns a typed `2024-01` into a date cell: a period is its month
+                Cell::Date(d) if col == Col::Period => {
+                    b.append_value(fmt_date(d).get(..7).unwrap_or_default());
+                }
                 Cell::Date(d) => b.append_value(fmt_date(d)),
                 Cell::Bool(v) => b.append_value(if v { "TRUE" } else { "FALSE" }),
                 Cell::NotText | Cell::Error(_) => b.append_null(),

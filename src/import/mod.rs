@@ -339,21 +339,34 @@ pub fn import(opts: &ImportOptions) -> Result<ImportSummary> {
             ));
         }
     }
-    let tmp = opts
-        .out
-        .join(format!(".subsidy-audit-import-{}", std::process::id()));
+    remove_stale(&opts.out);
+    let tmp = opts.out.join(format!("{TMP_PREFIX}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| Error::output(&tmp, e))?;
     let result = (|| {
-        let mut inputs = Vec::new();
+        let mut inputs: Vec<InputSummary> = Vec::new();
         for (input, name) in opts.inputs.iter().zip(&names) {
-            inputs.push(import_one(
-                input,
-                &tmp.join(name),
-                &opts.out.join(name),
-                opts,
-                &config,
-            )?);
+            let one = import_one(input, &tmp.join(name), &opts.out.join(name), opts, &config)?;
+            // the files of one folder are one ledger to the scan: they must hold the same columns
+            if let Some(first) = inputs.first() {
+                let cols = |s: &InputSummary| -> BTreeSet<String> {
+                    s.columns.iter().map(|c| c.canonical.clone()).collect()
+                };
+                let (a, b) = (cols(first), cols(&one));
+                if let Some(c) = a.symmetric_difference(&b).next() {
+                    let (has, lacks) = if a.contains(c) {
+                        (&first.path, &one.path)
+                    } else {
+                        (&one.path, &first.path)
+                    };
+                    return Err(fail(
+                        input,
+                        None,
+                        format!("column `{c}` is in {has} but not in {lacks}; the files of one import are one ledger and must hold the same columns (import them into separate folders)"),
+                    ));
+                }
+            }
+            inputs.push(one);
         }
         let summary = ImportSummary {
             version: env!("CARGO_PKG_VERSION"),
@@ -375,6 +388,32 @@ pub fn import(opts: &ImportOptions) -> Result<ImportSummary> {
     })();
     let _ = std::fs::remove_dir_all(&tmp);
     result
+}
+
+/// The prefix of the temporary folder inside the output folder (hidden from the scan).
+const TMP_PREFIX: &str = ".subsidy-audit-import-";
+
+/// Removes the temporary folders of imports that were killed (their process is gone).
+fn remove_stale(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TMP_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id()
+            || !Path::new("/proc").is_dir()
+            || Path::new("/proc").join(pid.to_string()).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 fn import_one(
