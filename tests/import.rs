@@ -417,6 +417,7 @@ T4,FARM,2024,2024-04-31,130101194001011234,12，50,x
 continued\",FARM,2024,2024-04-12,140101198610316600,,
 T6,FARM,2024,2024-04-12,150101197001010011,(25.00),1.5,extra
 T7,FARM,2024,20240413,160101198001010011,99.999,
+T8,FARM,2024,2024-04-12,170101198001010011,5.00,,,
 ";
     let input = d.path.join("ledger.csv");
     std::fs::write(&input, text).expect("write");
@@ -433,8 +434,9 @@ T7,FARM,2024,20240413,160101198001010011,99.999,
             "amount: 1 unparsable (written as null; lines 5 \"12，50\")",
         ));
     let i = &summary(&out)["inputs"][0];
-    assert_eq!(i["rows_read"], 7);
-    assert_eq!(i["rows_written"], 5);
+    // T8's trailing delimiters are not a reason to reject it
+    assert_eq!(i["rows_read"], 8);
+    assert_eq!(i["rows_written"], 6);
     assert_eq!(i["rows_rejected"], 2);
     assert_eq!(
         i["rejected"],
@@ -452,15 +454,22 @@ T7,FARM,2024,20240413,160101198001010011,99.999,
         ])
     );
     let rb = read_parquet(&out.join("ledger.parquet"));
-    assert_eq!(rb.num_rows(), 5);
+    assert_eq!(rb.num_rows(), 6);
     let amount = rb.column(5).as_primitive::<Decimal128Type>();
-    let fen: Vec<Option<i128>> = (0..5)
+    let fen: Vec<Option<i128>> = (0..6)
         .map(|k| amount.is_valid(k).then(|| amount.value(k)))
         .collect();
     // 99.999 rounds half away from zero, as a decimal(…, 3) column does
     assert_eq!(
         fen,
-        vec![Some(145_730), Some(102_000), None, None, Some(10_000)]
+        vec![
+            Some(145_730),
+            Some(102_000),
+            None,
+            None,
+            Some(10_000),
+            Some(500)
+        ]
     );
     let qty = rb.column(6).as_primitive::<Decimal128Type>();
     assert_eq!(rb.column(6).data_type(), &DataType::Decimal128(18, 4));

@@ -717,7 +717,16 @@ impl<'a> Rows<'a> {
             return Ok(());
         };
         self.n_read += 1;
-        if strict && fields != self.width {
+        // trailing delimiters (empty fields past the header's) are no reason to reject a row
+        let misfit = strict
+            && fields != self.width
+            && !(fields > self.width
+                && (self.width..fields).all(|i| match cell(i) {
+                    Cell::Empty => true,
+                    Cell::Text(t) => t.trim().is_empty(),
+                    _ => false,
+                }));
+        if misfit {
             self.n_rejected += 1;
             if self.rejected.len() < REJECTED_SAMPLES {
                 self.rejected.push(Rejected {
