@@ -892,3 +892,23 @@ fn hive_binary_ledger_and_reference_tables_give_the_same_findings() {
     assert_eq!(out.summary.reference_tables["registry"].rows, 14);
     assert_eq!(out.summary.rows_with_problems, 0);
 }
+
+#[test]
+fn gbk_csv_reference_tables_give_the_same_findings() {
+    let x = ids();
+    let d = tempfile::tempdir().expect("tmp");
+    setup(d.path(), true, 5);
+    for name in ["registry", "deaths", "officials"] {
+        let p = d.path().join(format!("{name}.csv"));
+        let text = std::fs::read_to_string(&p).expect("read");
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+        assert!(!unmappable);
+        std::fs::write(&p, &gbk).expect("write");
+    }
+    assert!(
+        std::str::from_utf8(&std::fs::read(d.path().join("registry.csv")).expect("r")).is_err()
+    );
+    let out = scan(&opts(d.path(), true), &|_, _| {}).expect("scan");
+    assert_eq!(findings(&out), expected(&x));
+    assert_eq!(out.summary.reference_tables["registry"].rows, 14);
+}

@@ -8,7 +8,8 @@
 //! byte and is refused with GB18030.
 
 use super::convert::Cell;
-use super::{fail, summary_for, Encoding, ImportOptions, InputSummary, Rows};
+pub use super::Encoding;
+use super::{fail, summary_for, ImportOptions, InputSummary, Rows};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use csv::ByteRecord;
@@ -24,6 +25,33 @@ const CHUNK: usize = 4096;
 const SAMPLE: usize = 1 << 20;
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 const GB18030_BOM: &[u8] = &[0x84, 0x31, 0x95, 0x33];
+
+/// The byte-order mark at the start of `sample`: its length and encoding (UTF-8 or GB18030).
+pub fn bom(sample: &[u8]) -> (usize, Option<Encoding>) {
+    if sample.starts_with(UTF8_BOM) {
+        (UTF8_BOM.len(), Some(Encoding::Utf8))
+    } else if sample.starts_with(GB18030_BOM) {
+        (GB18030_BOM.len(), Some(Encoding::Gb18030))
+    } else {
+        (0, None)
+    }
+}
+
+/// Opens a delimited text file for reading as bytes: the BOM skipped, and the encoding (the BOM's, else
+/// detected on the first MiB) with where it came from (`bom` or `detected`).
+pub fn open(path: &Path) -> std::io::Result<(BufReader<File>, Encoding, &'static str)> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut reader = BufReader::with_capacity(SAMPLE, file);
+    let sample = reader.fill_buf()?;
+    let (skip, found) = bom(sample);
+    let (enc, from) = match found {
+        Some(e) => (e, "bom"),
+        None => (detect(sample, sample.len() as u64 >= len), "detected"),
+    };
+    reader.consume(skip);
+    Ok((reader, enc, from))
+}
 
 /// The encoding of `sample` (the start of a file, without BOM): UTF-8 when every byte is valid UTF-8 (a
 /// character cut at the sample's end included), else GB18030.
@@ -107,7 +135,7 @@ fn feed(rows: &mut Rows<'_>, rec: &ByteRecord, encoding: Encoding) -> Result<()>
     }
 }
 
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     ext: &str,
     opts: &ImportOptions,
@@ -139,13 +167,7 @@ pub fn read(
             "is a zip archive (a workbook?): name it .xlsx to import it as a workbook",
         ));
     }
-    let (bom, bom_enc) = if sample.starts_with(UTF8_BOM) {
-        (UTF8_BOM.len(), Some(Encoding::Utf8))
-    } else if sample.starts_with(GB18030_BOM) {
-        (GB18030_BOM.len(), Some(Encoding::Gb18030))
-    } else {
-        (0, None)
-    };
+    let (bom, bom_enc) = bom(sample);
     let (encoding, from) = if let Some(e) = opts.encoding {
         (e, "flag")
     } else if let Some(e) = config.import.encoding {

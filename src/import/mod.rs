@@ -14,7 +14,7 @@
 //! rejected: `rows_read = rows_written + rows_rejected`.
 
 pub mod convert;
-mod csv_in;
+pub mod csv_in;
 mod xlsx_in;
 
 use crate::config::Config;
