@@ -301,6 +301,14 @@ fn cells(table: &str, path: &Path, name: &str, kind: Kind, a: &ArrayRef) -> Resu
         .map_err(|e| fail(table, path, format!("column `{name}`: {e}")))
 }
 
+/// A CSV field's text; `None` when empty or not valid in the encoding.
+fn text(b: &[u8], enc: csv_in::Encoding) -> Option<std::borrow::Cow<'_, str>> {
+    match csv_in::decode(b, enc) {
+        Cell::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
 fn load_csv(
     table: &str,
     path: &Path,
@@ -314,12 +322,6 @@ fn load_csv(
         .delimiter(delim)
         .flexible(false)
         .from_reader(reader);
-    fn text(b: &[u8], enc: csv_in::Encoding) -> Option<std::borrow::Cow<'_, str>> {
-        match csv_in::decode(b, enc) {
-            Cell::Text(t) => Some(t),
-            _ => None,
-        }
-    }
     let header = rdr
         .byte_headers()
         .map_err(|e| fail(table, path, format!("cannot read the header row: {e}")))?
