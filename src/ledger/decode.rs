@@ -111,8 +111,30 @@ pub fn binary_as_utf8(arr: &ArrayRef) -> Option<(ArrayRef, Vec<usize>)> {
             let a = arr.as_binary_view();
             Some(convert(a.len(), 0, |i| a.is_valid(i).then(|| a.value(i))))
         }
+        DataType::Dictionary(k, v)
+            if **k == DataType::Int32
+                && matches!(**v, DataType::Binary | DataType::LargeBinary) =>
+        {
+            // each dictionary value read once; a row is bad when its value is
+            let d = arr.as_dictionary::<Int32Type>();
+            let (values, bad_values) = binary_as_utf8(d.values())?;
+            let keys = d.keys().clone();
+            let invalid: Vec<usize> = if bad_values.is_empty() {
+                Vec::new()
+            } else {
+                (0..keys.len())
+                    .filter(|&i| {
+                        keys.is_valid(i)
+                            && usize::try_from(keys.value(i))
+                                .is_ok_and(|j| bad_values.binary_search(&j).is_ok())
+                    })
+                    .collect()
+            };
+            let dict = arrow::array::DictionaryArray::<Int32Type>::try_new(keys, values).ok()?;
+            Some((Arc::new(dict), invalid))
+        }
         dt if is_binary(dt) => {
-            // a dictionary of binary values: unpacked, then read as above
+            // another dictionary of binary values: unpacked, then read as above
             let c = cast_with_options(arr, &DataType::LargeBinary, &CastOptions::default()).ok();
             match c {
                 Some(c) => binary_as_utf8(&c),

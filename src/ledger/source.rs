@@ -90,11 +90,21 @@ fn hint_dictionaries(f: &mut LedgerFile) {
     let schema = f.meta.schema().clone();
     let md = f.meta.metadata().clone();
     let descr = md.file_metadata().schema_descr();
-    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let dict_of = |v: DataType| DataType::Dictionary(Box::new(DataType::Int32), Box::new(v));
     let mut fields: Vec<FieldRef> = schema.fields().iter().cloned().collect();
     let mut changed = false;
     for &c in DICTIONARY_COLS {
-        let Some(Source::Column(idx, DataType::Utf8 | DataType::LargeUtf8)) = f.source(c) else {
+        // Hive's BINARY strings too: as Dictionary(Int32, Binary), read as text value by value
+        let dict = match f.source(c) {
+            Some(Source::Column(_, DataType::Utf8 | DataType::LargeUtf8)) => {
+                dict_of(DataType::Utf8)
+            }
+            Some(Source::Column(_, DataType::Binary | DataType::LargeBinary)) => {
+                dict_of(DataType::Binary)
+            }
+            _ => continue,
+        };
+        let Some(Source::Column(idx, _)) = f.source(c) else {
             continue;
         };
         let idx = *idx;
@@ -365,6 +375,44 @@ mod tests {
             f.source(Col::Region),
             Some(Source::Column(0, DataType::Utf8))
         ));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn hive_binary_text_is_read_as_a_dictionary_of_binary() {
+        let dir = std::env::temp_dir().join(format!("sa-dict-hive-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("h.parquet");
+        let bin = |v: &[&str]| {
+            Arc::new(arrow::array::BinaryArray::from(
+                v.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(),
+            )) as ArrayRef
+        };
+        let rb = RecordBatch::try_from_iter(vec![
+            ("region", bin(&["n", "s", "n"])),
+            ("payee_id", bin(&["p1", "p2", "p3"])),
+        ])
+        .expect("batch");
+        let opts =
+            parquet::arrow::arrow_writer::ArrowWriterOptions::new().with_skip_arrow_metadata(true);
+        let mut w = ArrowWriter::try_new_with_options(
+            File::create(&path).expect("create"),
+            rb.schema(),
+            opts,
+        )
+        .expect("writer");
+        w.write(&rb).expect("write");
+        w.close().expect("close");
+        let ledger = Ledger::open(std::slice::from_ref(&path), &Config::default()).expect("open");
+        let f = &ledger.files[0];
+        let types: Vec<String> = f
+            .meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|x| x.data_type().to_string())
+            .collect();
+        assert_eq!(types, vec!["Dictionary(Int32, Binary)", "Binary"]);
         std::fs::remove_dir_all(&dir).ok();
     }
 }
