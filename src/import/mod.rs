@@ -676,8 +676,7 @@ impl<'a> Rows<'a> {
             .filter(|(i, h)| !used.contains(i) && !h.is_empty())
             .map(|(_, h)| h.clone())
             .collect();
-        let mut fields: Vec<_> = cols.iter().map(|c| convert::field(c.col)).collect();
-        fields.shrink_to_fit();
+        let fields: Vec<_> = cols.iter().map(|c| convert::field(c.col)).collect();
         let mut meta = std::collections::HashMap::new();
         meta.insert(
             IMPORT_MARK.to_string(),
