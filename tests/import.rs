@@ -706,3 +706,45 @@ fn monthly_exports_import_into_one_ledger_folder() {
         "nothing written"
     );
 }
+
+#[test]
+fn inputs_that_are_not_what_they_say_exit_2_naming_them() {
+    let d = Dir::new();
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "bad.xlsx",
+            b"amount\n1\n".to_vec(),
+            "not a readable workbook",
+        ),
+        (
+            "unicode.txt",
+            [0xFF, 0xFE, b'a', 0, b'\n', 0].to_vec(),
+            "UTF-16",
+        ),
+        (
+            "copy.csv",
+            b"PAR1xxxxxxxxxxxx".to_vec(),
+            "Parquet file already",
+        ),
+        ("empty.csv", Vec::new(), "the file is empty"),
+    ];
+    for (name, bytes, needle) in cases {
+        let input = d.path.join(name);
+        std::fs::write(&input, bytes).expect("write");
+        import(&input, &d.path.join(format!("out-{name}")), &d.config())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(name))
+            .stderr(predicate::str::contains(needle));
+    }
+    // a GB18030 file with a delimiter that can be part of a character
+    let input = d.path.join("pipe.csv");
+    std::fs::write(&input, encoding_rs::GBK.encode("发放金额|姓名\n1|张伟\n").0).expect("w");
+    import(&input, &d.path.join("out-pipe"), &d.config())
+        .args(["--delimiter", "|", "--encoding", "gbk"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "can be part of a GB18030 character",
+        ));
+}
