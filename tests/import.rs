@@ -748,3 +748,26 @@ fn inputs_that_are_not_what_they_say_exit_2_naming_them() {
             "can be part of a GB18030 character",
         ));
 }
+
+#[test]
+fn without_a_transaction_id_evidence_cites_the_export_line() {
+    let d = Dir::new();
+    let input = d.path.join("pay.csv");
+    std::fs::write(
+        &input,
+        "scheme,period,payee_id,amount\nELDERLY,2024-01,110101196205035536,100.00\nELDERLY,2024-01,120101195304239216,100.00\nELDERLY,2024-01,110101196205035536,100.00\n",
+    )
+    .expect("write");
+    let plain = d.path.join("plain.toml");
+    std::fs::write(&plain, "").expect("config");
+    let out = d.path.join("parquet");
+    import(&input, &out, &plain).assert().code(0);
+    let i = &summary(&out)["inputs"][0];
+    assert_eq!(
+        i["columns"][0],
+        serde_json::json!({"canonical": "txn_id", "source": "(file:line)", "type": "Utf8"})
+    );
+    let (findings, _) = scan_dup(&out, &plain, &d.path.join("audit"));
+    let f: Value = serde_json::from_str(findings.lines().next().expect("finding")).expect("json");
+    assert_eq!(f["txn_ids"], serde_json::json!(["pay.csv:2", "pay.csv:4"]));
+}

@@ -390,6 +390,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportSummary> {
     result
 }
 
+/// The source of a `txn_id` made from the input's name and line.
+const FILE_LINE: usize = usize::MAX;
+
 /// The prefix of the temporary folder inside the output folder (hidden from the scan).
 const TMP_PREFIX: &str = ".subsidy-audit-import-";
 
@@ -531,6 +534,8 @@ impl Drop for Writer {
 /// The rows of one input, from the header search to the last row group: every reader feeds this.
 pub(crate) struct Rows<'a> {
     path: &'a Path,
+    /// The input's file name, for `txn_id`s made of `file:line`.
+    file_name: String,
     tmp: &'a Path,
     opts: &'a ImportOptions,
     config: &'a Config,
@@ -553,6 +558,9 @@ impl<'a> Rows<'a> {
     fn new(path: &'a Path, tmp: &'a Path, opts: &'a ImportOptions, config: &'a Config) -> Self {
         Self {
             path,
+            file_name: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             tmp,
             opts,
             config,
@@ -641,6 +649,16 @@ impl<'a> Rows<'a> {
                             header.join(", ")
                         ),
                     ))
+                }
+                // no transaction id: each row's own place in the export, `file:line`, so that evidence
+                // points back to the line an investigator can open
+                [] if col == Col::TxnId => {
+                    cols.push(OutColumn::new(col, FILE_LINE, None));
+                    self.mapped.push(MappedColumn {
+                        canonical: col.name().to_string(),
+                        source: "(file:line)".to_string(),
+                        data_type: convert::output_type(col).to_string(),
+                    });
                 }
                 [] => {}
                 [i] => {
@@ -738,6 +756,11 @@ impl<'a> Rows<'a> {
         for c in &mut sink.cols {
             let v = if c.source < fields {
                 cell(c.source)
+            } else if c.source == FILE_LINE {
+                Cell::Text(std::borrow::Cow::Owned(format!(
+                    "{}:{line}",
+                    self.file_name
+                )))
             } else {
                 Cell::Empty
             };
