@@ -52,10 +52,30 @@ pub fn parse_decimal(text: &str, scale: u32) -> Option<i64> {
 /// Accepted: surrounding white space (full-width and no-break spaces included); a sign: leading `-` or `+`,
 /// a trailing `-` (SAP) or accounting parentheses `(1,234.50)`; digits with optional `,` thousands separators
 /// in groups of three (`1,234,567.5`); a `.` decimal point with any number of decimals, more than `scale`
-/// rounded half away from zero (as decimal columns are). Refused (`None`): currency symbols or codes, a
+/// rounded half away from zero (as decimal columns are); full-width digits, signs, points and commas (typed
+/// with a Chinese input method) read as their ASCII forms. Refused (`None`): currency symbols or codes, a
 /// decimal comma (`1.234,50`: ambiguous), exponents (`1e3`), misplaced separators (`12,34`), empty text, and
 /// values beyond `i64`.
 pub fn parse_amount_text(text: &str, scale: u32) -> Option<i64> {
+    if !text.is_ascii() {
+        let narrow: String = text
+            .chars()
+            .map(|c| match c {
+                '\u{FF10}'..='\u{FF19}' | '\u{FF0B}'..='\u{FF0E}' | '\u{FF08}' | '\u{FF09}' => {
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                }
+                _ => c,
+            })
+            .collect();
+        if narrow.trim().is_ascii() {
+            return parse_amount_ascii(&narrow, scale);
+        }
+        return None;
+    }
+    parse_amount_ascii(text, scale)
+}
+
+fn parse_amount_ascii(text: &str, scale: u32) -> Option<i64> {
     let t = text.trim();
     let (neg, t) = if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         (true, inner.trim())
@@ -207,6 +227,12 @@ mod tests {
             assert_eq!(fen(bad), None, "{bad:?}");
         }
         assert_eq!(parse_amount_text("2.5", 4), Some(25_000));
+        // full-width forms from a Chinese input method
+        assert_eq!(fen("１，２００．５０"), Some(120_050));
+        assert_eq!(fen("－３．１"), Some(-310));
+        assert_eq!(fen("（４０．００）"), Some(-4000));
+        assert_eq!(fen("１２，５"), None);
+        assert_eq!(fen("一百"), None);
     }
 
     #[test]
