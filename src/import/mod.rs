@@ -390,6 +390,18 @@ pub fn import(opts: &ImportOptions) -> Result<ImportSummary> {
     result
 }
 
+/// Whether a row's first filled cell marks it as a total line: 合计, 总计, 小计, 累计, 本页合计, or Total /
+/// Grand total / Sum in any case.
+fn is_total_label(text: &str) -> bool {
+    let t = text.trim();
+    matches!(
+        t,
+        "合计" | "总计" | "小计" | "累计" | "本页合计" | "合计：" | "合计:" | "总计：" | "总计:"
+    ) || ["total", "grand total", "sum", "total:", "grand total:"]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+}
+
 /// The source of a `txn_id` made from the input's name and line.
 const FILE_LINE: usize = usize::MAX;
 
@@ -743,12 +755,29 @@ impl<'a> Rows<'a> {
                     Cell::Text(t) => t.trim().is_empty(),
                     _ => false,
                 }));
-        if misfit {
+        // the total line finance systems append (合计 in the first filled cell) is no payment
+        let total = if misfit {
+            None
+        } else {
+            (0..fields)
+                .map(&cell)
+                .find(|c| {
+                    !matches!(c, Cell::Empty) && !matches!(c, Cell::Text(t) if t.trim().is_empty())
+                })
+                .and_then(|c| match c {
+                    Cell::Text(t) if is_total_label(&t) => Some(t.trim().to_string()),
+                    _ => None,
+                })
+        };
+        if misfit || total.is_some() {
             self.n_rejected += 1;
             if self.rejected.len() < REJECTED_SAMPLES {
                 self.rejected.push(Rejected {
                     line,
-                    reason: format!("{fields} fields where the header has {}", self.width),
+                    reason: match total {
+                        Some(t) => format!("a total line ({t})"),
+                        None => format!("{fields} fields where the header has {}", self.width),
+                    },
                 });
             }
             return Ok(());
