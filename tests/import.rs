@@ -762,7 +762,8 @@ fn without_a_transaction_id_evidence_cites_the_export_line() {
     let input = d.path.join("pay.csv");
     std::fs::write(
         &input,
-        "scheme,period,payee_id,amount\nELDERLY,2024-01,110101196205035536,100.00\nELDERLY,2024-01,120101195304239216,100.00\nELDERLY,2024-01,110101196205035536,100.00\n",
+        // periods and dates as Chinese exports write them: one month in three spellings
+        "scheme,period,pay_date,payee_id,amount\nELDERLY,2024年1月,2024年1月5日,110101196205035536,100.00\nELDERLY,2024-01,2024.01.05,120101195304239216,100.00\nELDERLY,2024-1,2024-1-20,110101196205035536,100.00\n",
     )
     .expect("write");
     let plain = d.path.join("plain.toml");
@@ -773,6 +774,13 @@ fn without_a_transaction_id_evidence_cites_the_export_line() {
     assert_eq!(
         i["columns"][0],
         serde_json::json!({"canonical": "txn_id", "source": "(file:line)", "type": "Utf8"})
+    );
+    assert_eq!(i["problems"], serde_json::json!([]));
+    let rb = read_parquet(&out.join("pay.parquet"));
+    let period = rb.column(2).as_string::<i32>();
+    assert_eq!(
+        (period.value(0), period.value(1), period.value(2)),
+        ("2024-01", "2024-01", "2024-01")
     );
     let (findings, _) = scan_dup(&out, &plain, &d.path.join("audit"));
     let f: Value = serde_json::from_str(findings.lines().next().expect("finding")).expect("json");

@@ -19,6 +19,54 @@ pub const PRECISION: u8 = 18;
 /// Integers from here on are no longer exact in a spreadsheet's 64-bit float (2^53).
 const EXACT_FLOAT_INT: f64 = 9_007_199_254_740_992.0;
 
+/// A date as Chinese and other exports write it, when [`parse_date`] cannot read it: `2024年1月5日`,
+/// `2024.01.05`, `2024-1-5`.
+pub fn parse_export_date(text: &str) -> Option<i32> {
+    let t = text.trim();
+    parse_date(t).or_else(|| {
+        ["%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d", "%Y/%m/%d"]
+            .iter()
+            .find_map(|f| chrono::NaiveDate::parse_from_str(t, f).ok())
+            .map(days_from_date)
+    })
+}
+
+/// A period as Chinese exports write it, in the form the scan reads: `2024年1月` -> `2024-01`, `2024年` ->
+/// `2024`, `2024年第1季度` -> `2024-Q1`, `2024-1` / `2024/01` / `2024.01` -> `2024-01`. `None` when it is no
+/// such form (the text is then kept as it is, and the scan judges it).
+pub fn normalise_period(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    let year = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+    let month = |s: &str| -> Option<String> {
+        let m: u8 = s.parse().ok()?;
+        (digits(s) && (1..=12).contains(&m)).then(|| format!("{m:02}"))
+    };
+    if let Some(y) = t.strip_suffix('年').filter(|y| year(y)) {
+        return Some(y.to_string());
+    }
+    if let Some((y, rest)) = t.split_once('年').filter(|(y, _)| year(y)) {
+        if let Some(m) = rest.strip_suffix('月').and_then(month) {
+            return Some(format!("{y}-{m}"));
+        }
+        let q = rest
+            .trim_start_matches('第')
+            .strip_suffix("季度")
+            .or_else(|| rest.trim_start_matches('第').strip_suffix('季'))?;
+        let q = match q {
+            "1" | "一" => 1,
+            "2" | "二" => 2,
+            "3" | "三" => 3,
+            "4" | "四" => 4,
+            _ => return None,
+        };
+        return Some(format!("{y}-Q{q}"));
+    }
+    let (y, m) = t.split_once(['-', '/', '.'])?;
+    (year(y)).then_some(())?;
+    month(m).map(|m| format!("{y}-{m}"))
+}
+
 /// One input cell.
 #[derive(Debug, Clone)]
 pub enum Cell<'a> {
@@ -115,6 +163,10 @@ impl OutColumn {
         match &mut self.builder {
             Builder::Text(b) => match cell {
                 Cell::Empty => b.append_null(),
+                Cell::Text(t) if col == Col::Period => match normalise_period(&t) {
+                    Some(p) => b.append_value(p),
+                    None => b.append_value(t.trim()),
+                },
                 Cell::Text(t) => b.append_value(t.trim()),
                 Cell::Int(i) => b.append_value(i.to_string()),
                 Cell::Float(f) => {
@@ -196,7 +248,7 @@ impl OutColumn {
                                     Some(fmt) => chrono::NaiveDate::parse_from_str(t.trim(), fmt)
                                         .ok()
                                         .map(days_from_date),
-                                    None => parse_date(t),
+                                    None => parse_export_date(t),
                                 };
                                 self.last_date = Some((t.to_string(), v));
                                 v
@@ -241,6 +293,46 @@ impl OutColumn {
             Builder::Text(b) => Arc::new(b.finish()),
             Builder::Decimal(b, _) => Arc::new(b.finish()),
             Builder::Date(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_dates_and_periods() {
+        let d = parse_date("2024-01-05");
+        for t in [
+            "2024年1月5日",
+            "2024年01月05日",
+            "2024.01.05",
+            "2024-1-5",
+            "2024/1/5",
+            " 2024-01-05 ",
+        ] {
+            assert_eq!(parse_export_date(t), d, "{t}");
+        }
+        assert_eq!(parse_export_date("5/1/2024"), None);
+        assert_eq!(parse_export_date("2024年13月5日"), None);
+        let p = |t: &str| normalise_period(t);
+        assert_eq!(p("2024年1月").as_deref(), Some("2024-01"));
+        assert_eq!(p("2024年12月").as_deref(), Some("2024-12"));
+        assert_eq!(p("2024年").as_deref(), Some("2024"));
+        assert_eq!(p("2024年第1季度").as_deref(), Some("2024-Q1"));
+        assert_eq!(p("2024年三季度").as_deref(), Some("2024-Q3"));
+        assert_eq!(p("2024-1").as_deref(), Some("2024-01"));
+        assert_eq!(p("2024/03").as_deref(), Some("2024-03"));
+        for bad in [
+            "2024年13月",
+            "2024-13",
+            "24年1月",
+            "2024年第5季度",
+            "2024-01-05",
+            "x",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
         }
     }
 }
