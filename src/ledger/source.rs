@@ -83,7 +83,8 @@ pub const DICTIONARY_COLS: &[Col] = &[
 ];
 
 /// Asks the reader for `Dictionary(Int32, Utf8)` arrays for the [`DICTIONARY_COLS`] that the file stores as
-/// dictionary-encoded Utf8 / LargeUtf8 text (a dictionary page in every row group). Pages that fell back to
+/// dictionary-encoded Utf8 / LargeUtf8 text (a dictionary page in every row group), and for
+/// `Dictionary(Int32, Binary)` where it stores them as BINARY (Hive). Pages that fell back to
 /// plain encoding are still read as dictionaries (the reader packs them). Where the reader cannot take the
 /// hint, the file is read as before.
 fn hint_dictionaries(f: &mut LedgerFile) {
@@ -95,19 +96,15 @@ fn hint_dictionaries(f: &mut LedgerFile) {
     let mut changed = false;
     for &c in DICTIONARY_COLS {
         // Hive's BINARY strings too: as Dictionary(Int32, Binary), read as text value by value
-        let dict = match f.source(c) {
-            Some(Source::Column(_, DataType::Utf8 | DataType::LargeUtf8)) => {
-                dict_of(DataType::Utf8)
+        let (idx, dict) = match f.source(c) {
+            Some(Source::Column(i, DataType::Utf8 | DataType::LargeUtf8)) => {
+                (*i, dict_of(DataType::Utf8))
             }
-            Some(Source::Column(_, DataType::Binary | DataType::LargeBinary)) => {
-                dict_of(DataType::Binary)
+            Some(Source::Column(i, DataType::Binary | DataType::LargeBinary)) => {
+                (*i, dict_of(DataType::Binary))
             }
             _ => continue,
         };
-        let Some(Source::Column(idx, _)) = f.source(c) else {
-            continue;
-        };
-        let idx = *idx;
         let leaves: Vec<usize> = (0..descr.num_columns())
             .filter(|&l| descr.get_column_root_idx(l) == idx)
             .collect();
