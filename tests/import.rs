@@ -754,6 +754,26 @@ fn inputs_that_are_not_what_they_say_exit_2_naming_them() {
         .stderr(predicate::str::contains(
             "can be part of a GB18030 character",
         ));
+    // flags out of range
+    let input = d.path.join("ok.csv");
+    std::fs::write(&input, "amount\n1.00\n").expect("w");
+    import(&input, &d.path.join("out-rg"), &d.config())
+        .args(["--row-group-rows", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--row-group-rows 0"));
+    import(&input, &d.path.join("out-delim"), &d.config())
+        .args(["--delimiter", "ab"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("one ASCII character"));
+    let cfg = d.path.join("bad.toml");
+    std::fs::write(&cfg, "[import]\nencoding = \"latin1\"\n").expect("w");
+    import(&input, &d.path.join("out-cfg"), &cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("import.encoding"))
+        .stderr(predicate::str::contains("unknown encoding `latin1`"));
 }
 
 #[test]
