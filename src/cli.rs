@@ -68,8 +68,9 @@ pub struct ImportArgs {
     /// Config file (TOML): the [columns] mapping, and [import] settings.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Text encoding of CSV input: auto (BOM, else UTF-8 if valid, else GB18030), utf-8, or gb18030 (gbk).
-    #[arg(long, value_parser = ["auto", "utf-8", "utf8", "gb18030", "gbk", "gb2312"])]
+    /// Text encoding of CSV input: auto (BOM, else UTF-8 if valid, else GB18030 for Chinese text, else
+    /// Windows-1252), utf-8, gb18030 (gbk), windows-1252 (latin1), windows-1250, or another WHATWG label.
+    #[arg(long)]
     pub encoding: Option<String>,
     /// Field delimiter of CSV input: one character, or `tab` (default: tab for .tsv, else sniffed).
     #[arg(long, value_parser = parse_delimiter)]

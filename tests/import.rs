@@ -768,12 +768,17 @@ fn inputs_that_are_not_what_they_say_exit_2_naming_them() {
         .code(2)
         .stderr(predicate::str::contains("one ASCII character"));
     let cfg = d.path.join("bad.toml");
-    std::fs::write(&cfg, "[import]\nencoding = \"latin1\"\n").expect("w");
+    std::fs::write(&cfg, "[import]\nencoding = \"klingon\"\n").expect("w");
     import(&input, &d.path.join("out-cfg"), &cfg)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("import.encoding"))
-        .stderr(predicate::str::contains("unknown encoding `latin1`"));
+        .stderr(predicate::str::contains("unknown encoding `klingon`"));
+    import(&input, &d.path.join("out-16"), &d.config())
+        .args(["--encoding", "utf-16le"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not ASCII-compatible"));
 }
 
 #[test]
@@ -805,4 +810,43 @@ fn without_a_transaction_id_evidence_cites_the_export_line() {
     let (findings, _) = scan_dup(&out, &plain, &d.path.join("audit"));
     let f: Value = serde_json::from_str(findings.lines().next().expect("finding")).expect("json");
     assert_eq!(f["txn_ids"], serde_json::json!(["pay.csv:2", "pay.csv:4"]));
+}
+
+#[test]
+fn western_exports_in_windows_1252_and_1250() {
+    let d = Dir::new();
+    let plain = d.path.join("plain.toml");
+    std::fs::write(&plain, "").expect("config");
+    // a council's spending file saved by Excel on Windows: `£` and accented names in Windows-1252
+    let text = "txn_id,payee_name,amount,note\nT1,Renée Café Ltd,1234.50,£ paid\nT2,Müller & Söhne,75.00,\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let input = d.path.join("spend.csv");
+    std::fs::write(&input, &bytes).expect("write");
+    let out = d.path.join("p1");
+    import(&input, &out, &plain).assert().code(0);
+    let i = &summary(&out)["inputs"][0];
+    assert_eq!(i["encoding"], "windows-1252");
+    assert_eq!(i["encoding_from"], "detected");
+    let rb = read_parquet(&out.join("spend.parquet"));
+    let names = rb.column(1).as_string::<i32>();
+    assert_eq!(
+        (names.value(0), names.value(1)),
+        ("Renée Café Ltd", "Müller & Söhne")
+    );
+    // Czech farm payments in Windows-1250, named by the flag
+    let text = "txn_id,payee_name,amount\nT1,Zemědělské družstvo Říčany,120000.00\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode(text);
+    let input = d.path.join("szif.csv");
+    std::fs::write(&input, &bytes).expect("write");
+    let out = d.path.join("p2");
+    import(&input, &out, &plain)
+        .args(["--encoding", "windows-1250"])
+        .assert()
+        .code(0);
+    assert_eq!(summary(&out)["inputs"][0]["encoding_from"], "flag");
+    let rb = read_parquet(&out.join("szif.parquet"));
+    assert_eq!(
+        rb.column(1).as_string::<i32>().value(0),
+        "Zemědělské družstvo Říčany"
+    );
 }

@@ -29,9 +29,9 @@ const GB18030_BOM: &[u8] = &[0x84, 0x31, 0x95, 0x33];
 /// The byte-order mark at the start of `sample`: its length and encoding (UTF-8 or GB18030).
 pub fn bom(sample: &[u8]) -> (usize, Option<Encoding>) {
     if sample.starts_with(UTF8_BOM) {
-        (UTF8_BOM.len(), Some(Encoding::Utf8))
+        (UTF8_BOM.len(), Some(Encoding::UTF8))
     } else if sample.starts_with(GB18030_BOM) {
-        (GB18030_BOM.len(), Some(Encoding::Gb18030))
+        (GB18030_BOM.len(), Some(Encoding::GB18030))
     } else {
         (0, None)
     }
@@ -54,13 +54,38 @@ pub fn open(path: &Path) -> std::io::Result<(BufReader<File>, Encoding, &'static
 }
 
 /// The encoding of `sample` (the start of a file, without BOM): UTF-8 when every byte is valid UTF-8 (a
-/// character cut at the sample's end included), else GB18030.
+/// character cut at the sample's end included); else GB18030 when the text has Chinese characters' byte pairs
+/// (two bytes of 0x81 and above in a row) and decodes as GB18030 with at most 1% of its characters in
+/// error (a corrupt field does not turn a Chinese file into Latin); else Windows-1252 (Western exports,
+/// `£` and accented names).
 pub fn detect(sample: &[u8], whole_file: bool) -> Encoding {
     match std::str::from_utf8(sample) {
-        Ok(_) => Encoding::Utf8,
-        Err(e) if e.error_len().is_none() && !whole_file => Encoding::Utf8,
-        Err(_) => Encoding::Gb18030,
+        Ok(_) => return Encoding::UTF8,
+        Err(e) if e.error_len().is_none() && !whole_file => return Encoding::UTF8,
+        Err(_) => {}
     }
+    // whole lines only: a character cut at the sample's end is no error
+    let cut = if whole_file {
+        sample
+    } else {
+        sample
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(sample, |i| &sample[..=i])
+    };
+    let pairs = cut.windows(2).any(|w| w[0] >= 0x81 && w[1] >= 0x81);
+    if pairs {
+        let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(cut);
+        let (mut wide, mut bad) = (0usize, 0usize);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            wide += 1;
+            bad += usize::from(c == '\u{FFFD}');
+        }
+        if bad * 100 <= wide {
+            return Encoding::GB18030;
+        }
+    }
+    Encoding::WINDOWS_1252
 }
 
 /// One field's text: `Empty`, `Text`, or `InvalidEncoding` when the bytes are not valid in `enc`.
@@ -69,20 +94,13 @@ pub fn decode(bytes: &[u8], enc: Encoding) -> Cell<'_> {
     if bytes.is_empty() {
         return Cell::Empty;
     }
-    match enc {
-        Encoding::Utf8 => {
-            std::str::from_utf8(bytes).map_or(Cell::NotText, |s| Cell::Text(Cow::Borrowed(s)))
-        }
-        Encoding::Gb18030 => {
-            if bytes.is_ascii() {
-                std::str::from_utf8(bytes).map_or(Cell::NotText, |s| Cell::Text(Cow::Borrowed(s)))
-            } else {
-                encoding_rs::GB18030
-                    .decode_without_bom_handling_and_without_replacement(bytes)
-                    .map_or(Cell::NotText, Cell::Text)
-            }
-        }
+    // ASCII reads the same in every ASCII-compatible encoding
+    if enc == Encoding::UTF8 || bytes.is_ascii() {
+        return std::str::from_utf8(bytes).map_or(Cell::NotText, |s| Cell::Text(Cow::Borrowed(s)));
     }
+    enc.encoding()
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map_or(Cell::NotText, Cell::Text)
 }
 
 /// The delimiter most frequent on the first line among `,`, tab and `;` (`,` when none).
@@ -187,13 +205,14 @@ pub(crate) fn read(
             "tsv" | "tab" => b'\t',
             _ => sniff(&sample[bom..]),
         });
-    if encoding == Encoding::Gb18030 && delimiter >= 0x40 {
+    if encoding.is_multi_byte_legacy() && delimiter >= 0x40 {
         return Err(fail(
             path,
             None,
             format!(
-                "delimiter `{}` can be part of a GB18030 character; use `,`, `;` or tab, or convert the file to UTF-8",
-                show_delimiter(delimiter)
+                "delimiter `{}` can be part of a {} character; use `,`, `;` or tab, or convert the file to UTF-8",
+                show_delimiter(delimiter),
+                encoding.as_str().to_uppercase()
             ),
         ));
     }
@@ -246,4 +265,45 @@ pub(crate) fn read(
         Ok::<(), Error>(())
     })?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_utf8_gb18030_and_windows_1252() {
+        let chinese = "身份证号,姓名,发放金额\n110101196205035536,张伟,1200.00\n".repeat(50);
+        assert_eq!(detect(chinese.as_bytes(), true), Encoding::UTF8);
+        // cut inside a character at the sample's end: still UTF-8
+        let bytes = chinese.as_bytes();
+        let cut = &bytes[..bytes.len() - 2];
+        assert_eq!(detect(cut, false), Encoding::UTF8);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&chinese);
+        assert_eq!(detect(&gbk, true), Encoding::GB18030);
+        assert_eq!(detect(&gbk[..gbk.len() - 7], false), Encoding::GB18030);
+        // one corrupt byte does not make Chinese text Latin
+        let mut corrupt = gbk.to_vec();
+        corrupt[30] = b',';
+        assert_eq!(detect(&corrupt, true), Encoding::GB18030);
+        // Czech or French names: accented letters side by side are no Chinese
+        let (czech, _, _) = encoding_rs::WINDOWS_1250.encode("jméno,příjmení\nJiří,Dvořák\n");
+        assert_eq!(detect(&czech, true), Encoding::WINDOWS_1252);
+        let (pounds, _, _) = encoding_rs::WINDOWS_1252.encode("payee,amount\nRenée,£12\n");
+        assert_eq!(detect(&pounds, true), Encoding::WINDOWS_1252);
+    }
+
+    #[test]
+    fn encodings_by_label() {
+        let p = |s: &str| Encoding::parse(s).map(|e| e.map(Encoding::as_str));
+        assert_eq!(p("auto"), Ok(None));
+        assert_eq!(p("UTF8"), Ok(Some("utf-8".into())));
+        assert_eq!(p("gbk"), Ok(Some("gb18030".into())));
+        assert_eq!(p("gb2312"), Ok(Some("gb18030".into())));
+        assert_eq!(p("latin1"), Ok(Some("windows-1252".into())));
+        assert_eq!(p("cp1250"), Ok(Some("windows-1250".into())));
+        assert!(p("utf-16le").is_err_and(|e| e.contains("not ASCII-compatible")));
+        assert!(p("iso-2022-jp").is_err());
+        assert!(p("klingon").is_err_and(|e| e.contains("unknown encoding `klingon`")));
+    }
 }

@@ -47,32 +47,66 @@ pub const IMPORT_MARK: &str = "subsidy-audit.import";
 /// The import summary's name in the output folder.
 pub const SUMMARY_FILE: &str = "import-summary.json";
 
-/// A text encoding of CSV input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Encoding {
-    #[serde(rename = "utf-8")]
-    Utf8,
-    #[serde(rename = "gb18030")]
-    Gb18030,
-}
+/// A text encoding of CSV input: any ASCII-compatible encoding of the WHATWG Encoding Standard (encoding_rs),
+/// so that the CSV structure can be found in the bytes before a field is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoding(&'static encoding_rs::Encoding);
 
 impl Encoding {
-    /// `utf-8` / `utf8`, or `gb18030` / `gbk` / `gb2312` (GB18030 is a superset of both); `auto` is `None`.
+    pub const UTF8: Self = Self(encoding_rs::UTF_8);
+    /// GB18030, which reads GBK and GB2312 (its subsets).
+    pub const GB18030: Self = Self(encoding_rs::GB18030);
+    /// Windows-1252, what `latin1` and `iso-8859-1` mean in practice.
+    pub const WINDOWS_1252: Self = Self(encoding_rs::WINDOWS_1252);
+
+    /// `auto` (`None`), or an encoding label: `utf-8`, `gb18030` (`gbk`, `gb2312`: read as GB18030),
+    /// `windows-1252` (`latin1`), `windows-1250`, `big5`, `shift_jis`, ... Encodings that are not
+    /// ASCII-compatible (UTF-16, ISO-2022-JP) are refused.
     pub fn parse(s: &str) -> std::result::Result<Option<Self>, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(None),
-            "utf-8" | "utf8" => Ok(Some(Self::Utf8)),
-            "gb18030" | "gbk" | "gb2312" | "cp936" => Ok(Some(Self::Gb18030)),
-            other => Err(format!(
-                "unknown encoding `{other}` (expected auto, utf-8 or gb18030; gbk and gb2312 read as gb18030)"
-            )),
+        let label = s.trim().to_ascii_lowercase();
+        if label == "auto" {
+            return Ok(None);
         }
+        let label = if label == "utf8" {
+            "utf-8".to_string()
+        } else {
+            label
+        };
+        let e = encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+            format!("unknown encoding `{label}` (expected auto, utf-8, gb18030 (gbk), windows-1252 (latin1), or another WHATWG encoding label)")
+        })?;
+        let e = if e == encoding_rs::GBK {
+            encoding_rs::GB18030
+        } else {
+            e
+        };
+        if !e.is_ascii_compatible() {
+            return Err(format!(
+                "encoding `{label}` ({}) is not ASCII-compatible, so CSV cannot be read in it; save the file as UTF-8",
+                e.name()
+            ));
+        }
+        Ok(Some(Self(e)))
     }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Utf8 => "utf-8",
-            Self::Gb18030 => "gb18030",
-        }
+
+    /// The encoding's name in lower case: `utf-8`, `gb18030`, `windows-1252`.
+    pub fn as_str(self) -> String {
+        self.0.name().to_ascii_lowercase()
+    }
+
+    /// Whether a character can hold bytes of 0x40 and above after its first (GB18030, Big5, Shift_JIS).
+    pub fn is_multi_byte_legacy(self) -> bool {
+        self.0 != encoding_rs::UTF_8 && !self.0.is_single_byte()
+    }
+
+    pub fn encoding(self) -> &'static encoding_rs::Encoding {
+        self.0
+    }
+}
+
+impl Serialize for Encoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_str())
     }
 }
 
