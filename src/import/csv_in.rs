@@ -2,10 +2,10 @@
 //! (flag or config, `.tsv` tab, else sniffed on the first line), then csv `ByteRecord`s with each field
 //! decoded once.
 //!
-//! GB18030 (and GBK, GB2312, its subsets) is parsed as bytes: its multi-byte characters never contain the
-//! bytes of `,`, tab, `;`, `"` or a line break (second bytes are 0x40 or above, four-byte forms carry digits),
-//! so the CSV structure is found before decoding. A delimiter of 0x40 or above cannot be told from a second
-//! byte and is refused with GB18030.
+//! Every encoding read is ASCII-compatible and parsed as bytes: the multi-byte characters of GB18030 (GBK,
+//! GB2312), Big5 or Shift_JIS never contain the bytes of `,`, tab, `;`, `"` or a line break (their second
+//! bytes are 0x40 or above; GB18030's four-byte forms carry digits), so the CSV structure is found before
+//! decoding. A delimiter of 0x40 or above cannot be told from a second byte and is refused with them.
 
 use super::convert::Cell;
 pub use super::Encoding;

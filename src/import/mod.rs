@@ -2,7 +2,7 @@
 //! converted into Parquet that `scan` reads, with the config's `[columns]` mapping applied.
 //!
 //! ```text
-//! input -> encoding (BOM, else UTF-8 if the first MiB is valid UTF-8, else GB18030; or set) and delimiter
+//! input -> encoding (BOM, else UTF-8, GB18030 or Windows-1252 detected on the first MiB; or set) and delimiter
 //!       -> header row (the first of the first 20 rows that names the amount column)
 //!       -> rows: csv ByteRecords (each field decoded once) or workbook cells, streamed
 //!       -> canonical columns, typed (text Utf8, amount/quantity exact decimals, dates Date32)
