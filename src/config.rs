@@ -45,6 +45,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Ledger column mapping: canonical column -> the ledger's name.
     pub columns: BTreeMap<Col, String>,
+    /// `[import]`: how `import` reads CSV and workbooks.
+    pub import: crate::import::ImportSettings,
     pub referral_threshold: f64,
     pub batch_size: usize,
     /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
@@ -53,8 +55,6 @@ pub struct Config {
     pub registry: RefTableConfig,
     pub deaths: RefTableConfig,
     pub officials: RefTableConfig,
-    /// `[import]`: how `import` reads CSV and workbooks.
-    pub import: crate::import::ImportSettings,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -64,6 +64,7 @@ impl Default for Config {
         Self {
             path: None,
             columns: BTreeMap::new(),
+            import: crate::import::ImportSettings::default(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
             rules: BTreeMap::new(),
@@ -71,7 +72,6 @@ impl Default for Config {
             registry: RefTableConfig::default(),
             deaths: RefTableConfig::default(),
             officials: RefTableConfig::default(),
-            import: crate::import::ImportSettings::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -122,6 +122,7 @@ impl Config {
         for (key, value) in &doc {
             match key.as_str() {
                 "scan" => parse_scan(path, value, &mut cfg)?,
+                "import" => cfg.import = crate::import::parse_settings(path, value)?,
                 "columns" => {
                     for (canon, name) in table(path, "columns", value)? {
                         let col = Col::from_name(canon).ok_or_else(|| {
@@ -145,7 +146,6 @@ impl Config {
                     }
                 }
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
-                "import" => cfg.import = crate::import::parse_settings(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,

@@ -56,6 +56,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Import(a) => import(a),
         Command::Rules { format } => {
             let all = rules::registry();
             match format {
@@ -163,29 +164,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Generate(a) => generate(a),
         Command::Evaluate(a) => evaluate(a),
         Command::Digits(a) => digits(a),
-        Command::Import(a) => import(a),
     }
-}
-
-fn import(a: cli::ImportArgs) -> Result<u8> {
-    let opts = subsidy_audit::import::ImportOptions {
-        inputs: a.input,
-        out: a.out,
-        config: a.config,
-        encoding: match a.encoding.as_deref() {
-            Some(e) => subsidy_audit::import::Encoding::parse(e).map_err(Error::Usage)?,
-            None => None,
-        },
-        delimiter: a.delimiter,
-        sheet: a.sheet,
-        row_group_rows: a.row_group_rows,
-    };
-    let s = subsidy_audit::import::import(&opts)?;
-    if !a.quiet {
-        out(&subsidy_audit::import::render(&s))?;
-    }
-    // as a scan that scans no row: nothing usable came out (every row rejected, or none there)
-    Ok(if s.rows_written == 0 { 3 } else { 0 })
 }
 
 fn scan(a: cli::ScanArgs) -> Result<u8> {
@@ -319,4 +298,25 @@ fn digits(a: cli::DigitsArgs) -> Result<u8> {
         ListFormat::Table => out(&subsidy_audit::digits::render_table(&rows))?,
     }
     Ok(0)
+}
+
+fn import(a: cli::ImportArgs) -> Result<u8> {
+    let opts = subsidy_audit::import::ImportOptions {
+        inputs: a.input,
+        out: a.out,
+        config: a.config,
+        encoding: match a.encoding.as_deref() {
+            Some(e) => subsidy_audit::import::Encoding::parse(e).map_err(Error::Usage)?,
+            None => None,
+        },
+        delimiter: a.delimiter,
+        sheet: a.sheet,
+        row_group_rows: a.row_group_rows,
+    };
+    let s = subsidy_audit::import::import(&opts)?;
+    if !a.quiet {
+        out(&subsidy_audit::import::render(&s))?;
+    }
+    // as a scan that scans no row: nothing usable came out (every row rejected, or none there)
+    Ok(if s.rows_written == 0 { 3 } else { 0 })
 }
