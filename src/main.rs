@@ -318,5 +318,16 @@ fn import(a: cli::ImportArgs) -> Result<u8> {
         out(&subsidy_audit::import::render(&s))?;
     }
     // as a scan that scans no row: nothing usable came out (every row rejected, or none there)
-    Ok(if s.rows_written == 0 { 3 } else { 0 })
+    if s.rows_written == 0 {
+        eprintln!(
+            "no row written ({} read, {} rejected): exit code 3; see {}",
+            s.rows_read,
+            s.rows_rejected,
+            std::path::Path::new(&s.out)
+                .join(subsidy_audit::import::SUMMARY_FILE)
+                .display()
+        );
+        return Ok(3);
+    }
+    Ok(0)
 }

@@ -575,7 +575,12 @@ fn every_row_rejected_exits_3_with_the_summary_written() {
     let plain = d.path.join("plain.toml");
     std::fs::write(&plain, "").expect("config");
     let out = d.path.join("parquet");
-    import(&input, &out, &plain).assert().code(3);
+    import(&input, &out, &plain)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "no row written (2 read, 2 rejected): exit code 3",
+        ));
     let i = &summary(&out)["inputs"][0];
     assert_eq!(
         (&i["rows_read"], &i["rows_written"], &i["rows_rejected"]),
