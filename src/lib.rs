@@ -22,6 +22,7 @@ pub mod finding;
 pub mod flood;
 pub mod generate;
 pub mod ident;
+pub mod import;
 pub mod ledger;
 pub mod locale;
 pub mod matching;

@@ -5,7 +5,7 @@
 //! problem: it is counted (by column and problem, with sample rows) and left out of `rows()`.
 
 use super::column::{Col, ColSet};
-use super::decode::{decode_date, decode_fixed, decode_period, Problem, Text};
+use super::decode::{binary_as_utf8, decode_date, decode_fixed, decode_period, Problem, Text};
 use super::source::{LedgerFile, Source};
 use crate::period::Period;
 use crate::scheme::{Scheme, Schemes, QUANTITY_SCALE};
@@ -328,19 +328,25 @@ impl Batch {
             let Some(array) = column_array(rb, file, col, &positions, len) else {
                 continue;
             };
+            // binary strings read as text; bytes that are not UTF-8 are this column's unparsable values
+            let before = problems.len();
+            let (array, not_utf8) = binary_as_utf8(&array).unwrap_or((array, Vec::new()));
+            problems.extend(not_utf8.iter().map(|&i| (i, col, Problem::Unparsable)));
             let mut bad = |i: usize, p: Problem| problems.push((i, col, p));
             match col {
                 Col::Amount => decode_fixed(&array, 2, &mut b.amount_fen, &mut bad),
                 Col::Quantity => {
+                    // a null (or blank text) is no quantity
+                    let mut none = Vec::new();
                     decode_fixed(&array, QUANTITY_SCALE, &mut b.quantity_e4, &mut |i, p| {
                         if p == Problem::Unparsable {
                             bad(i, p);
+                        } else {
+                            none.push(i);
                         }
                     });
-                    for (i, q) in b.quantity_e4.iter_mut().enumerate() {
-                        if array.is_null(i) {
-                            *q = NO_QUANTITY;
-                        }
+                    for i in none {
+                        b.quantity_e4[i] = NO_QUANTITY;
                     }
                 }
                 Col::PayDate => decode_date(&array, &mut b.pay_date, &mut bad),
@@ -363,6 +369,13 @@ impl Batch {
                     }
                     Err(_) => (0..len).for_each(|i| bad(i, Problem::Unparsable)),
                 },
+            }
+            if !not_utf8.is_empty() {
+                // a row counts once per column: the bytes were unparsable, not (also) null
+                let mut tail = problems.split_off(before + not_utf8.len());
+                tail.retain(|(i, _, _)| not_utf8.binary_search(i).is_err());
+                problems.extend(tail);
+                problems[before..].sort_by_key(|p| p.0);
             }
         }
         let excluded = ctx.filters.as_ref().and_then(|f| f.apply(&b, &problems));
