@@ -141,6 +141,12 @@ pub struct Plan {
     pub references: reference::References,
 }
 
+/// The batch context of a run: the scheme rules, and how payee ids are keyed (GB 11643 canonical ids by
+/// default; the hook for `[locale] id_scheme = "none"`: `.with_id_scheme(IdScheme::None)`).
+fn batch_context(config: &Config) -> BatchContext {
+    BatchContext::new(&config.schemes)
+}
+
 /// Reads config and ledger footers, decides which rules run and loads the reference tables they need:
 /// everything short of reading the ledger's data.
 pub fn plan(opts: &ScanOptions) -> Result<Plan> {
@@ -240,12 +246,13 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
             layout.deaths.as_deref(),
             layout.officials.as_deref(),
             &config,
+            batch_context(&config).id_scheme,
         )?
     } else {
         reference::References::default()
     };
     let env = RuleEnv {
-        batch: BatchContext::new(&config.schemes),
+        batch: batch_context(&config),
         registry: references.registry.clone(),
         deaths: references.deaths.clone(),
         officials: references.officials.clone(),
@@ -288,7 +295,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let plan = plan(opts)?;
         phases.add("plan".into(), t);
         let baseline = read_baseline(opts.baseline.as_deref())?;
-        let ctx = BatchContext::new(&plan.config.schemes);
+        let ctx = batch_context(&plan.config);
         let sp = pipeline::ScanPlan {
             ledger: &plan.ledger,
             rules: &plan.rules,
@@ -324,6 +331,9 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 rows_read: d.rows_read,
                 rows_scanned: d.rows_scanned,
                 rows_with_problems: d.rows_with_problems,
+                rows_undated: d.rows_undated,
+                rows_zero_amount: d.rows_zero_amount,
+                rows_negative_amount: d.rows_negative_amount,
                 problems: d
                     .problems
                     .into_iter()
@@ -353,6 +363,9 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             rows_read,
             rows_scanned: inputs.iter().map(|i| i.rows_scanned).sum(),
             rows_with_problems: inputs.iter().map(|i| i.rows_with_problems).sum(),
+            rows_undated: inputs.iter().map(|i| i.rows_undated).sum(),
+            rows_zero_amount: inputs.iter().map(|i| i.rows_zero_amount).sum(),
+            rows_negative_amount: inputs.iter().map(|i| i.rows_negative_amount).sum(),
             inputs,
             reference_tables,
             rules_run: plan

@@ -312,6 +312,10 @@ pub fn decode_date(arr: &ArrayRef, out: &mut Vec<i32>, bad: &mut impl FnMut(usiz
                     bad(i, Problem::Null);
                     out.push(0);
                 }
+                Some(s) if s.trim().is_empty() => {
+                    bad(i, Problem::Null);
+                    out.push(0);
+                }
                 Some(s) => match parse_date(s) {
                     Some(d) => out.push(d),
                     None => {

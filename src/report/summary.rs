@@ -20,6 +20,12 @@ pub struct Summary {
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
+    /// Of the rows scanned: those without a pay date (kept; rules that need the date skip them).
+    pub rows_undated: u64,
+    /// Of the rows scanned: those with an amount of 0 (no payment for any rule).
+    pub rows_zero_amount: u64,
+    /// Of the rows scanned: those with a negative amount (corrections; no payment for any rule).
+    pub rows_negative_amount: u64,
     pub rules_run: Vec<String>,
     pub rules_skipped: Vec<Skipped>,
     pub findings_per_rule: BTreeMap<String, usize>,
@@ -43,6 +49,9 @@ pub struct InputFile {
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
+    pub rows_undated: u64,
+    pub rows_zero_amount: u64,
+    pub rows_negative_amount: u64,
     pub problems: Vec<DqProblem>,
 }
 

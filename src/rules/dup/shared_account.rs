@@ -97,7 +97,7 @@ impl Rule for SharedAccount {
             return None;
         }
         rows.sort_by(|a, b| {
-            (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row))
+            (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order()))
         });
         // person -> (payments, lowest payee id); a household is one person
         let person = |r: &crate::finding::EvidenceRow| {
