@@ -94,10 +94,8 @@ impl EvidenceRow {
     pub fn date(&self) -> String {
         match self.pay_date {
             None => "unknown".to_string(),
-            Some(days) => date_from_days(days).map_or_else(
-                || days.to_string(),
-                |d| d.format("%Y-%m-%d").to_string(),
-            ),
+            Some(days) => date_from_days(days)
+                .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string()),
         }
     }
     /// The order of payments: by pay date, undated rows after every dated one (never the first payment),

@@ -291,7 +291,9 @@ impl IdScheme {
 /// digit or upper-case `X` (whether or not the check character is right: a wrong one stays as written).
 #[inline]
 pub fn is_plain_id18(t: &[u8]) -> bool {
-    t.len() == 18 && t[..17].iter().all(u8::is_ascii_digit) && (t[17].is_ascii_digit() || t[17] == b'X')
+    t.len() == 18
+        && t[..17].iter().all(u8::is_ascii_digit)
+        && (t[17].is_ascii_digit() || t[17] == b'X')
 }
 
 /// One key per person: a valid resident id in any of its forms (`x` or `X`, full-width digits, inner spaces,
@@ -305,9 +307,7 @@ pub fn canonical_id(raw: &str) -> Cow<'_, str> {
         return Cow::Borrowed(t);
     }
     // only a lower-case x, a 15-character form, a space inside or a non-ASCII character can change
-    let may_change = b.len() == 15
-        || !t.is_ascii()
-        || b.iter().any(|&c| c == b'x' || c == b' ');
+    let may_change = b.len() == 15 || !t.is_ascii() || b.iter().any(|&c| c == b'x' || c == b' ');
     if !may_change {
         return Cow::Borrowed(t);
     }
@@ -475,7 +475,10 @@ mod tests {
         assert_eq!(canonical_id("１１０１０１１９６２０５０３５５３６"), k);
         assert_eq!(canonical_id("110101 19620503 5536"), k);
         assert_eq!(canonical_id("11010519491231002x"), "11010519491231002X");
-        assert_eq!(canonical_id("１１０１０５４９１２３１００２"), "11010519491231002X");
+        assert_eq!(
+            canonical_id("１１０１０５４９１２３１００２"),
+            "11010519491231002X"
+        );
         // not ids, or invalid ids: as written (trimmed)
         assert_eq!(canonical_id(" AAA1 "), "AAA1");
         assert_eq!(canonical_id("110105194912310021"), "110105194912310021");

@@ -61,7 +61,10 @@ fn f(rule: &str, subject: &str, txns: &[&str], fen: i64) -> (String, String, Vec
 fn deaths_table(dir: &Path, id: &str, date: &str) {
     write_batch(
         &dir.join("deaths.parquet"),
-        &text_table(&[("payee_id", vec![Some(id)]), ("death_date", vec![Some(date)])]),
+        &text_table(&[
+            ("payee_id", vec![Some(id)]),
+            ("death_date", vec![Some(date)]),
+        ]),
         10,
     );
 }
@@ -119,7 +122,15 @@ fn null_and_blank_accounts_join_no_unrelated_payees() {
     let d = tempfile::tempdir().expect("tmp");
     let p = |txn: &str, id: &str, acct: &str| {
         row(
-            txn, "FARMLAND", "2024", "2024-04-12", R1, id, "张三", acct, "100.00",
+            txn,
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            R1,
+            id,
+            "张三",
+            acct,
+            "100.00",
         )
     };
     let rows = vec![
@@ -197,7 +208,10 @@ fn paid_after_death_sees_one_person_under_two_forms() {
     let o = run(d.path(), &["GHO003"], true, false);
     assert_eq!(found(&o), vec![f("GHO003", P18, &["T1", "T2"], 20_000)]);
     let e = &o.findings[0].explanation;
-    assert!(e.contains(&format!("ids as written: {P18} as {P15}")), "{e}");
+    assert!(
+        e.contains(&format!("ids as written: {P18} as {P15}")),
+        "{e}"
+    );
     assert_eq!(o.cases.len(), 1);
     assert_eq!(o.cases[0].subjects, vec![format!("payee:{P18}")]);
     // the deaths table may hold the legacy form: the same finding
@@ -222,7 +236,9 @@ fn duplicate_payment_joins_the_forms_of_one_id() {
     let o = run(d.path(), &["DUP001"], false, true);
     assert_eq!(found(&o), vec![f("DUP001", P18, &["T1", "T2"], 10_000)]);
     assert!(
-        o.findings[0].explanation.contains(&format!("{P18} as {P15}")),
+        o.findings[0]
+            .explanation
+            .contains(&format!("{P18} as {P15}")),
         "{}",
         o.findings[0].explanation
     );
@@ -403,9 +419,7 @@ fn digit_rules_keep_undated_rows_and_paid_after_death_skips_them() {
 fn zero_and_negative_amounts_are_no_payments() {
     let d = tempfile::tempdir().expect("tmp");
     let p = |txn: &str, date: &str, pid: &str, acct: &str, amount: &str| {
-        row(
-            txn, "FARMLAND", "2024", date, R1, pid, "张三", acct, amount,
-        )
+        row(txn, "FARMLAND", "2024", date, R1, pid, "张三", acct, amount)
     };
     let rows = vec![
         // a payment and a zero row: no duplicate
@@ -424,7 +438,12 @@ fn zero_and_negative_amounts_are_no_payments() {
         p("T10", "2024-04-12", "P06", "AX", "0.00"),
     ];
     write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
-    let o = run(d.path(), &["DUP001", "DUP002", "DUP003", "DUP004"], false, true);
+    let o = run(
+        d.path(),
+        &["DUP001", "DUP002", "DUP003", "DUP004"],
+        false,
+        true,
+    );
     assert_eq!(found(&o), vec![f("DUP001", "P03", &["T5", "T7"], 80_000)]);
     let s = summary(&o);
     assert_eq!(

@@ -667,6 +667,38 @@ mod tests {
     }
 
     #[test]
+    fn payee_ids_hash_by_their_canonical_key_unless_switched_off() {
+        let k = hash_text("110101196205035536");
+        let ctx = BatchContext::default();
+        assert_eq!(ctx.id_scheme, IdScheme::Gb11643);
+        for form in [
+            "110101196205035536",
+            " 110101196205035536",
+            "110101620503553",
+            "１１０１０１１９６２０５０３５５３６",
+        ] {
+            assert_eq!(hash_id(form, ctx.id_scheme), k, "{form}");
+            assert_eq!(ctx.payee_key(form), "110101196205035536");
+        }
+        assert_eq!(hash_id(" AAA1 ", IdScheme::Gb11643), hash_text("AAA1"));
+        let none = ctx.with_id_scheme(IdScheme::None);
+        assert_eq!(
+            hash_id("110101620503553", none.id_scheme),
+            hash_text("110101620503553")
+        );
+        assert_eq!(none.payee_key(" 110101620503553 "), "110101620503553");
+        // a dictionary column hashes its values the same way
+        let t = dict(
+            vec![Some(0), Some(1), Some(0)],
+            vec![Some("110101620503553"), Some("110101196205035536")],
+        );
+        let h = hash_column(&t, &mut |_, v| v.map(|_| true), |s| {
+            hash_id(s, IdScheme::Gb11643)
+        });
+        assert_eq!(h, vec![k, k, k]);
+    }
+
+    #[test]
     fn dictionary_text_reads_through_keys() {
         let t = dict(
             vec![Some(1), None, Some(0), Some(2), Some(1), Some(3)],

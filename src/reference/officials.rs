@@ -8,8 +8,8 @@
 use super::map::U64Map;
 use super::source::{load, ColSpec};
 use super::{id_key_in, TableInfo};
-use crate::ident::IdScheme;
 use crate::error::Result;
+use crate::ident::IdScheme;
 use crate::ledger::batch::{hash_text, NO_HASH};
 use crate::ledger::column::Kind;
 use rayon::prelude::*;

@@ -5,8 +5,8 @@
 use super::map::U64Map;
 use super::source::{load, ColSpec};
 use super::{id_key, id_key_in, name_key, TableInfo};
-use crate::ident::IdScheme;
 use crate::error::Result;
+use crate::ident::IdScheme;
 use crate::ledger::batch::hash_text;
 use crate::ledger::column::Kind;
 use rayon::prelude::*;

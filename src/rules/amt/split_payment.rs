@@ -100,15 +100,7 @@ impl Rule for SplitPayment {
                 continue;
             };
             let is_due = calc.due(b, i, s) == Some(a);
-            st.push((
-                acct[i],
-                b.scheme[i],
-                day,
-                b.row_ref(i),
-                payee[i],
-                is_due,
-                a,
-            ));
+            st.push((acct[i], b.scheme[i], day, b.row_ref(i), payee[i], is_due, a));
         }
     }
 

@@ -96,9 +96,7 @@ impl Rule for SharedAccount {
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
         }
-        rows.sort_by(|a, b| {
-            (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order()))
-        });
+        rows.sort_by(|a, b| (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order())));
         // person -> (payments, lowest payee id); a household is one person
         let person = |r: &crate::finding::EvidenceRow| {
             r.household_id

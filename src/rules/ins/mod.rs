@@ -73,7 +73,9 @@ impl<M: Match> Rule for Insider<M> {
             };
             let tag = crate::ledger::batch::mix(k.household, k.account);
             // the batch hashes payee ids by their canonical key, the tables' key
-            let may_match = st.memo.get(b.payee_no(i), tag, || self.m.hit(o, &k).is_some());
+            let may_match = st
+                .memo
+                .get(b.payee_no(i), tag, || self.m.hit(o, &k).is_some());
             if !may_match {
                 continue;
             }
@@ -81,7 +83,9 @@ impl<M: Match> Rule for Insider<M> {
                 .get(i)
                 .copied()
                 .filter(|h| *h != NO_HASH)
-                .map_or(NO_HASH, |h| id_key_fast(b.text(Col::OfficerId, i), h, self.ids));
+                .map_or(NO_HASH, |h| {
+                    id_key_fast(b.text(Col::OfficerId, i), h, self.ids)
+                });
             if let Some((idx, critical)) = self.m.hit(o, &k) {
                 st.found.push((
                     k.payee,
