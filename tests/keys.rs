@@ -228,6 +228,47 @@ fn paid_after_death_sees_one_person_under_two_forms() {
 }
 
 #[test]
+fn findings_on_two_forms_of_one_id_form_one_case_and_meet_the_officials_table() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut rows = two_form_rows();
+    // the 15-digit row is a second payment for January: DUP001 on it, GHO003 on both
+    rows[1].period = "2024-01".into();
+    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    deaths_table(d.path(), P18, "2023-01-01");
+    let o = run(d.path(), &["DUP001", "GHO003"], true, true);
+    assert_eq!(
+        found(&o),
+        vec![
+            f("DUP001", P18, &["T1", "T2"], 10_000),
+            f("GHO003", P18, &["T1", "T2"], 20_000),
+        ]
+    );
+    assert_eq!(o.cases.len(), 1);
+    assert_eq!(o.cases[0].subjects, vec![format!("payee:{P18}")]);
+    assert_eq!(o.cases[0].findings, 2);
+    // INS001: the official is listed in the 18-character form, paid under both forms
+    let s = Some;
+    write_batch(
+        &d.path().join("officials.parquet"),
+        &text_table(&[
+            ("person_id", vec![s(P18)]),
+            ("name", vec![s("张三")]),
+            ("region", vec![s(R1)]),
+        ]),
+        10,
+    );
+    let opts = ScanOptions {
+        inputs: vec![d.path().join("ledger.parquet")],
+        officials: Some(d.path().join("officials.parquet")),
+        select: vec!["INS001".into()],
+        threads: Some(2),
+        ..ScanOptions::default()
+    };
+    let o = scan(&opts, &|_, _| {}).expect("scan");
+    assert_eq!(found(&o), vec![f("INS001", P18, &["T1", "T2"], 20_000)]);
+}
+
+#[test]
 fn duplicate_payment_joins_the_forms_of_one_id() {
     let d = tempfile::tempdir().expect("tmp");
     let mut rows = two_form_rows();
