@@ -98,6 +98,14 @@ impl EvidenceRow {
                 .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string()),
         }
     }
+    /// `on 2024-04-12`, or `on an unknown date`.
+    pub fn on_date(&self) -> String {
+        if self.pay_date.is_some() {
+            format!("on {}", self.date())
+        } else {
+            "on an unknown date".to_string()
+        }
+    }
     /// The order of payments: by pay date, undated rows after every dated one (never the first payment),
     /// then ledger order.
     pub fn date_order(&self) -> (i32, Option<RowRef>) {

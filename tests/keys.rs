@@ -97,6 +97,11 @@ fn a_ledger_without_accounts_gives_one_case_per_payee() {
             f("GHO001", "CCC3", &["ledger.parquet:2"], 30_000),
         ]
     );
+    assert_eq!(
+        o.findings[0].explanation,
+        "payee_id AAA1 () is not a valid resident id: not 18 characters (nor the 15-digit legacy form); \
+         paid 1 payment (100.00 yuan) on an unknown date"
+    );
     assert_eq!(o.cases.len(), 3, "one case per payee: {:?}", o.cases);
     let mut subjects: Vec<Vec<String>> = o.cases.iter().map(|c| c.subjects.clone()).collect();
     subjects.sort();
@@ -449,8 +454,21 @@ fn digit_rules_keep_undated_rows_and_paid_after_death_skips_them() {
         ]
     );
     let e = &o.findings[0].explanation;
-    assert!(e.contains("unknown"), "{e}");
+    assert!(
+        e.starts_with("payee P02 was paid 5000.00 of TEKUN on an unknown date (T2) where"),
+        "{e}"
+    );
     assert_eq!(summary(&o)["rows_undated"], 2);
+    // GHO001 keeps the undated row and says so
+    let o = run(d.path(), &["GHO001"], false, false);
+    assert_eq!(found(&o), vec![f("GHO001", "P02", &["T1", "T2"], 515_000)]);
+    assert!(
+        o.findings[0]
+            .explanation
+            .ends_with("paid 2 payments (5150.00 yuan): 1 on 2024-01-10 and 1 on an unknown date"),
+        "{}",
+        o.findings[0].explanation
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
