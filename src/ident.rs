@@ -306,8 +306,10 @@ pub fn canonical_id(raw: &str) -> Cow<'_, str> {
     if is_plain_id18(b) {
         return Cow::Borrowed(t);
     }
-    // only a lower-case x, a 15-character form, a space inside or a non-ASCII character can change
-    let may_change = b.len() == 15 || !t.is_ascii() || b.iter().any(|&c| c == b'x' || c == b' ');
+    // only a lower-case x, a 15-character form, a space inside or a non-ASCII character can change, and only
+    // in a text of 15 bytes (the legacy form) to 80 (full-width characters take 3 bytes, spaces add some)
+    let may_change = (15..=80).contains(&b.len())
+        && (b.len() == 15 || !t.is_ascii() || b.iter().any(|&c| c == b'x' || c == b' '));
     if !may_change {
         return Cow::Borrowed(t);
     }

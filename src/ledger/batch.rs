@@ -698,6 +698,16 @@ mod tests {
         assert_eq!(h, vec![k, k, k]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn hash_id_is_the_hash_of_the_canonical_key(s in "[0-9xX １２ ]{13,20}|\\PC{0,24}") {
+            let key = crate::ident::canonical_id(&s);
+            proptest::prop_assert_eq!(hash_id(&s, IdScheme::Gb11643), hash_text(&key));
+            proptest::prop_assert_eq!(crate::ident::canonical_id(&key), key.clone());
+            proptest::prop_assert_eq!(hash_id(&s, IdScheme::None), hash_text(&s));
+        }
+    }
+
     #[test]
     fn dictionary_text_reads_through_keys() {
         let t = dict(
