@@ -277,6 +277,17 @@ pub enum IdScheme {
 }
 
 impl IdScheme {
+    /// Whether birth dates are read from ids (only resident ids carry one).
+    pub fn reads_birth_dates(self) -> bool {
+        self == Self::Gb11643
+    }
+    /// The config's name of the scheme (`[locale] id_scheme`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gb11643 => "gb11643",
+            Self::None => "none",
+        }
+    }
     /// The key text of an id under this scheme: [`canonical_id`], or the trimmed text.
     #[inline]
     pub fn key(self, raw: &str) -> Cow<'_, str> {
