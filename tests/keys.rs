@@ -290,6 +290,38 @@ fn duplicate_payment_joins_the_forms_of_one_id() {
     );
 }
 
+#[test]
+fn one_person_under_two_forms_is_one_person_on_a_shared_card() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = |txn: &str, pid: &str| {
+        row(
+            txn,
+            "ELDERLY",
+            "2024-01",
+            "2024-01-05",
+            R1,
+            pid,
+            "张三",
+            "AX",
+            "100.00",
+        )
+    };
+    // two forms of one id and one other person: 2 persons, below DUP003's 3
+    let rows = vec![p("T1", P18), p("T2", P15), p("T3", "P02")];
+    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    let o = run(d.path(), &["DUP003"], false, true);
+    assert_eq!(found(&o), vec![]);
+    // a third person makes three
+    let mut rows = rows;
+    rows.push(p("T4", "P03"));
+    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    let o = run(d.path(), &["DUP003"], false, true);
+    assert_eq!(
+        found(&o),
+        vec![f("DUP003", "AX", &["T1", "T2", "T3", "T4"], 20_000)]
+    );
+}
+
 /// A valid id ending in `X`.
 fn id_with_x() -> String {
     (0..1000)
