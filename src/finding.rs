@@ -136,7 +136,7 @@ fn written_as(rows: &[&EvidenceRow]) -> String {
     forms.sort_unstable();
     forms.dedup();
     let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} as {w}")).collect();
-    format!("; ids as written: {}", items.join(", "))
+    format!("; ids as written: {}", crate::rules::dup::list(&items, 6))
 }
 
 /// One red flag.
