@@ -19,6 +19,16 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use xxhash_rust::xxh3::xxh3_64;
 
+/// The most subjects a case lists.
+pub const MAX_CASE_SUBJECTS: usize = 200;
+/// The most characters of a case's explanation or listed subjects: a spreadsheet cell holds 32,767.
+pub const MAX_CELL_CHARS: usize = 30_000;
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// One case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Case {
@@ -28,8 +38,12 @@ pub struct Case {
     pub referral: bool,
     /// In the baseline of cases already reviewed: shown, never referred again.
     pub reviewed: bool,
-    /// `kind:key` of every finding's subject, sorted.
+    /// `kind:key` of every finding's subject, sorted (the first [`MAX_CASE_SUBJECTS`], within
+    /// [`MAX_CELL_CHARS`] characters, when there are more: see `subjects_not_listed`).
     pub subjects: Vec<String>,
+    /// Subjects of a large case left out of `subjects` (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub subjects_not_listed: usize,
     pub rules: Vec<String>,
     pub severity: Severity,
     pub amount_at_risk_fen: i64,
@@ -124,19 +138,21 @@ fn make_case(
     subjects.sort();
     subjects.dedup();
     let mut rules: BTreeMap<&str, Severity> = BTreeMap::new();
-    let mut risk: HashMap<RowRef, i64> = HashMap::new();
-    let mut rows: BTreeSet<RowRef> = BTreeSet::new();
+    let mut risk: Vec<(RowRef, i64)> = Vec::new();
+    let mut rows: Vec<RowRef> = Vec::new();
     for &i in &idx {
         let f = &findings[i];
         let e = rules.entry(f.rule).or_insert(f.severity);
         *e = (*e).max(f.severity);
         rows.extend(f.evidence.iter().copied());
-        for &(r, fen) in &f.risk {
-            let e = risk.entry(r).or_insert(0);
-            *e = (*e).max(fen);
-        }
+        risk.extend(f.risk.iter().copied());
     }
-    let amount: i64 = risk.values().sum();
+    rows.sort_unstable();
+    rows.dedup();
+    // each payment once, at the largest amount any finding puts at risk on it
+    risk.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    risk.dedup_by_key(|e| e.0);
+    let amount: i64 = risk.iter().map(|e| e.1).sum();
     let score = score(rules.values().copied(), amount);
     let id = case_id(&subjects);
     let reviewed = baseline.contains(&id);
@@ -148,11 +164,37 @@ fn make_case(
             .then(findings[b].amount_fen.cmp(&findings[a].amount_fen))
             .then(a.cmp(&b))
     });
-    let explanation = order
+    // the findings' explanations, most serious first, within what a spreadsheet cell holds
+    let mut explanation = String::new();
+    let mut chars = 0usize;
+    for (k, &i) in order.iter().enumerate() {
+        let part = format!("{}: {}", findings[i].rule, findings[i].explanation);
+        let len = part.chars().count() + if k == 0 { 0 } else { 3 };
+        if k > 0 && chars + len > MAX_CELL_CHARS {
+            explanation.push_str(&format!(
+                " | and {} more findings (see findings.jsonl)",
+                order.len() - k
+            ));
+            break;
+        }
+        if k > 0 {
+            explanation.push_str(" | ");
+        }
+        explanation.push_str(&part);
+        chars += len;
+    }
+    // the subjects listed (every one counts in the case id), within what a spreadsheet cell holds
+    let all_subjects = subjects.len();
+    let mut chars = 0usize;
+    let shown = subjects
         .iter()
-        .map(|&i| format!("{}: {}", findings[i].rule, findings[i].explanation))
-        .collect::<Vec<_>>()
-        .join(" | ");
+        .take_while(|x| {
+            chars += x.chars().count() + 2;
+            chars <= MAX_CELL_CHARS
+        })
+        .count()
+        .clamp(1, MAX_CASE_SUBJECTS);
+    subjects.truncate(shown);
     Case {
         case_id: id,
         rank: 0,
@@ -160,6 +202,7 @@ fn make_case(
         referral: score >= threshold && !reviewed,
         reviewed,
         subjects,
+        subjects_not_listed: all_subjects - shown,
         rules: rules.keys().map(ToString::to_string).collect(),
         severity: rules.values().copied().max().unwrap_or(Severity::Low),
         amount_at_risk_fen: amount,
@@ -187,6 +230,54 @@ mod tests {
         // 6 + 2 x log10(1 + 999) = 12
         assert!((score([Severity::High].into_iter(), 99_900) - 12.0).abs() < 1e-9);
         assert!((score([Severity::Medium, Severity::Low].into_iter(), 900) - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_large_case_lists_what_a_spreadsheet_cell_holds() {
+        use crate::finding::{EvidenceRow, SubjectKind};
+        // 300 payees paid into one account: one case of 300 findings, each with a 200-character explanation
+        let findings: Vec<Finding> = (0..300u64)
+            .map(|i| {
+                let r = EvidenceRow {
+                    row: Some(RowRef::new(0, i)),
+                    payee_id: format!("P{i:03}"),
+                    account: "A".into(),
+                    amount_fen: 100,
+                    ..EvidenceRow::default()
+                };
+                Finding::new(
+                    &crate::rules::dup::duplicate_payment::META,
+                    Severity::High,
+                    SubjectKind::Payee,
+                    format!("P{i:03}"),
+                    &[&r],
+                    &[100],
+                    "x".repeat(200),
+                )
+            })
+            .collect();
+        let mut fs = findings.clone();
+        let cases = build_cases(&mut fs, 10.0, &BTreeSet::new());
+        assert_eq!(cases.len(), 1);
+        let c = &cases[0];
+        assert_eq!((c.subjects.len(), c.subjects_not_listed), (200, 100));
+        assert_eq!(c.subjects[0], "payee:P000");
+        assert_eq!(
+            (c.payments, c.findings, c.amount_at_risk_fen),
+            (300, 300, 30_000)
+        );
+        // each part is "DUP001: " + 200 characters, joined by " | ": 142 fit in 30,000 characters
+        assert!(
+            c.explanation
+                .ends_with(" | and 158 more findings (see findings.jsonl)"),
+            "{}",
+            &c.explanation[c.explanation.len() - 80..]
+        );
+        assert_eq!(c.explanation.matches("DUP001: ").count(), 142);
+        assert!(c.explanation.chars().count() < 30_100);
+        // the id hashes every subject, listed or not
+        let all: Vec<String> = (0..300).map(|i| format!("payee:P{i:03}")).collect();
+        assert_eq!(c.case_id, case_id(&all));
     }
 
     #[test]

@@ -49,6 +49,19 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Nigrini's digit tests (first, second, first two, last two digits) per unit: the whole table.
     Digits(DigitsArgs),
+    /// A skewed variant of a generated folder (for the skew tests and benchmark).
+    #[command(hide = true)]
+    Skew {
+        /// The generated folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// The variant's folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// account, payee_id, payee_name, officer_id, region, scheme, period, amount, one_payee, one_account.
+        #[arg(long)]
+        kind: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

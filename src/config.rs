@@ -6,6 +6,7 @@
 //! [scan]
 //! referral_threshold = 10.0   # a case is referred when its score reaches this
 //! batch_size = 8192           # rows per decoded batch
+//! max_evidence_rows = 1000    # the most evidence rows one finding cites (totals stay in full)
 //!
 //! [columns]                   # canonical name = the ledger's own column name
 //! payee_id = "身份证号"
@@ -30,6 +31,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_REFERRAL_THRESHOLD: f64 = 10.0;
 /// Default rows per decoded batch.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
+/// The most evidence rows one finding cites by default.
+pub const DEFAULT_MAX_EVIDENCE_ROWS: usize = 1000;
 
 /// A reference table's location and column mapping.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +50,9 @@ pub struct Config {
     pub columns: BTreeMap<Col, String>,
     pub referral_threshold: f64,
     pub batch_size: usize,
+    /// The most evidence rows one finding cites (`[scan] max_evidence_rows`, default 1,000): the totals of a
+    /// larger finding are still given in full.
+    pub max_evidence_rows: usize,
     /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
     pub rules: BTreeMap<String, toml::Table>,
     pub schemes: Schemes,
@@ -64,6 +70,7 @@ impl Default for Config {
             columns: BTreeMap::new(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
+            max_evidence_rows: DEFAULT_MAX_EVIDENCE_ROWS,
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
             registry: RefTableConfig::default(),
@@ -188,11 +195,18 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
             }
+            "max_evidence_rows" => {
+                cfg.max_evidence_rows = v
+                    .as_integer()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+            }
             _ => {
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size)",
+                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows)",
                 ))
             }
         }

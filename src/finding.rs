@@ -7,6 +7,9 @@ use crate::money::fmt_yuan;
 use crate::rules::RuleMeta;
 use serde::Serialize;
 
+/// The longest explanation a finding gives (bytes; a longer one is cut at a character boundary).
+pub const MAX_EXPLANATION_CHARS: usize = 4000;
+
 /// How serious a finding is. Scores use [`Severity::points`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -179,14 +182,20 @@ impl Finding {
         }
         let mut explanation = explanation;
         if subject_kind.links_evidence() {
-            for r in rows {
-                if !r.payee_id.is_empty() {
-                    links.push(format!("payee:{}", r.payee_id));
-                }
-                if !r.account.is_empty() {
-                    links.push(format!("account:{}", r.account));
-                }
-            }
+            // distinct keys first: a finding of many rows formats each key once; an empty key links nothing
+            let mut keys: Vec<(&str, &str)> = rows
+                .iter()
+                .flat_map(|r| {
+                    [
+                        ("payee", r.payee_id.as_str()),
+                        ("account", r.account.as_str()),
+                    ]
+                })
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            links.extend(keys.iter().map(|(k, v)| format!("{k}:{v}")));
             explanation.push_str(&written_as(rows));
         }
         links.sort();
@@ -213,6 +222,67 @@ impl Finding {
         }
     }
 
+    /// Keeps the finding within what its readers take: an explanation longer than [`MAX_EXPLANATION_CHARS`]
+    /// is cut, and a finding with more than `max_rows` evidence rows cites only `max_rows` of them (`txn_ids`):
+    /// the first, the first of each payee (up to half), then the largest amounts, all in their shown order;
+    /// the explanation then says how many were left out and their money. The money at risk, the rows a case
+    /// counts and the links stay those of every row. Nothing changes on a finding within both bounds.
+    pub fn bound(&mut self, max_rows: usize, ev: &crate::rules::Evidence) {
+        if self.explanation.len() > MAX_EXPLANATION_CHARS {
+            let mut at = MAX_EXPLANATION_CHARS;
+            while !self.explanation.is_char_boundary(at) {
+                at -= 1;
+            }
+            self.explanation.truncate(at);
+            self.explanation.push_str(" … (cut)");
+        }
+        let n = self.evidence.len();
+        let max = max_rows.max(1);
+        if n <= max || self.txn_ids.len() != n {
+            return;
+        }
+        let row = |i: usize| ev.get(&self.evidence[i]);
+        let amount = |i: usize| row(i).map_or(0, |r| r.amount_fen);
+        let mut keep = vec![false; n];
+        keep[0] = true;
+        let mut kept = 1;
+        let mut payees: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (i, k) in keep.iter_mut().enumerate() {
+            if kept >= max.div_ceil(2) {
+                break;
+            }
+            if let Some(r) = row(i) {
+                if payees.insert(r.payee_id.as_str()) && !*k {
+                    *k = true;
+                    kept += 1;
+                }
+            }
+        }
+        let mut by_amount: Vec<usize> = (0..n).filter(|&i| !keep[i]).collect();
+        let want = max - kept;
+        if want < by_amount.len() {
+            by_amount.select_nth_unstable_by_key(want, |&i| (std::cmp::Reverse(amount(i)), i));
+            by_amount.truncate(want);
+        }
+        for i in by_amount {
+            keep[i] = true;
+        }
+        let total: i64 = (0..n).map(amount).sum();
+        let left: i64 = (0..n).filter(|&i| !keep[i]).map(amount).sum();
+        let mut i = 0;
+        self.txn_ids.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        self.explanation.push_str(&format!(
+            "; evidence: {} of the {n} payments cited (the first, the first of each payee, the largest), and {} more payments ({} yuan) not cited, {} yuan in all",
+            self.txn_ids.len(),
+            n - self.txn_ids.len(),
+            fmt_yuan(left),
+            fmt_yuan(total)
+        ));
+    }
+
     /// The total order findings leave the library in.
     pub fn sort_key(&self) -> (&str, SubjectKind, &str, Option<&RowRef>) {
         (
@@ -221,5 +291,88 @@ impl Finding {
             &self.subject,
             self.evidence.first(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::dup::shared_account::META;
+    use crate::rules::Evidence;
+
+    fn row(i: u64, payee: &str, fen: i64) -> EvidenceRow {
+        EvidenceRow {
+            row: Some(RowRef::new(0, i)),
+            txn_id: format!("T{i}"),
+            payee_id: payee.into(),
+            account: "A".into(),
+            amount_fen: fen,
+            ..EvidenceRow::default()
+        }
+    }
+
+    fn finding(rows: &[EvidenceRow]) -> (Finding, Evidence) {
+        let refs: Vec<&EvidenceRow> = rows.iter().collect();
+        let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
+        let f = Finding::new(
+            &META,
+            Severity::High,
+            SubjectKind::Account,
+            "A".into(),
+            &refs,
+            &risk,
+            "account A".into(),
+        );
+        let ev = rows
+            .iter()
+            .filter_map(|r| r.row.map(|x| (x, r.clone())))
+            .collect();
+        (f, ev)
+    }
+
+    #[test]
+    fn bound_cites_the_first_one_per_payee_then_the_largest_and_keeps_the_totals() {
+        // payees P1 (rows 0, 1, 2), P2 (3), P3 (4, 5), P4 (6, 7); amounts in fen
+        let rows: Vec<EvidenceRow> = [
+            ("P1", 100),
+            ("P1", 900),
+            ("P1", 500),
+            ("P2", 100),
+            ("P3", 800),
+            ("P3", 100),
+            ("P4", 100),
+            ("P4", 700),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (p, f))| row(i as u64, p, *f))
+        .collect();
+        let (mut f, ev) = finding(&rows);
+        let before = f.clone();
+        f.bound(8, &ev);
+        assert_eq!(f, before, "within the bound nothing changes");
+        f.bound(5, &ev);
+        // the first (T0, P1), the first of the next payees up to 3 rows (T3 P2, T4 P3), then the largest: T1
+        // (900), T7 (700); shown in their order
+        assert_eq!(f.txn_ids, vec!["T0", "T1", "T3", "T4", "T7"]);
+        assert_eq!(
+            f.explanation,
+            "account A; evidence: 5 of the 8 payments cited (the first, the first of each payee, the largest), and 3 more payments (7.00 yuan) not cited, 33.00 yuan in all"
+        );
+        // money at risk, the rows a case counts and the links stay those of every row
+        assert_eq!(f.amount_fen, 3300);
+        assert_eq!(f.evidence.len(), 8);
+        assert_eq!(f.risk.len(), 8);
+        assert!(f.links.contains(&"payee:P4".to_string()));
+    }
+
+    #[test]
+    fn bound_cuts_a_long_explanation_at_a_character() {
+        let rows = vec![row(0, "P1", 100)];
+        let (mut f, ev) = finding(&rows);
+        f.explanation = "王".repeat(2000); // 6,000 bytes
+        f.bound(10, &ev);
+        assert!(f.explanation.ends_with("王 … (cut)"), "{}", f.explanation);
+        assert_eq!(f.explanation.len(), 3999 + " … (cut)".len());
     }
 }

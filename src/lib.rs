@@ -18,6 +18,7 @@ pub mod digits;
 pub mod error;
 pub mod evaluate;
 pub mod finding;
+pub mod flood;
 pub mod generate;
 pub mod ident;
 pub mod ledger;
@@ -302,6 +303,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             columns: plan.columns,
             ctx: &ctx,
             batch_size: plan.config.batch_size,
+            max_evidence_rows: plan.config.max_evidence_rows,
         };
         let total = plan.ledger.total_rows();
         let t = Instant::now();
@@ -309,11 +311,29 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             || pipeline::scan(&sp, &|done| progress(done, total)),
             || file_hashes(&plan.ledger.files),
         );
-        let state = state?;
+        let mut state = state?;
         let hashes = hashes?;
         phases.add("scan".into(), t);
         let dq = state.files.clone();
-        let (mut findings, dropped) = pipeline::finish(&sp, state, &mut phases)?;
+        let t = Instant::now();
+        let sketch = std::mem::take(&mut state.floods);
+        let mut floods = flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_read).sum())?;
+        phases.add("floods".into(), t);
+        let (mut findings, dropped, rule_placeholders) = pipeline::finish(&sp, state, &mut phases)?;
+        // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's
+        for mut f in rule_placeholders {
+            if floods
+                .iter()
+                .any(|c| c.kind == "column" && c.column == f.column && c.value == f.value)
+            {
+                f.exclude = None;
+            }
+            floods.push(f);
+        }
+        floods.extend(flood::rule_floods(
+            &findings,
+            dq.iter().map(|d| d.rows_scanned).sum(),
+        ));
         let t = Instant::now();
         let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
         phases.add("cases".into(), t);
@@ -386,6 +406,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 .map(|c| c.amount_at_risk_fen)
                 .sum(),
             key_collisions_dropped: dropped,
+            floods,
             timing: Timing {
                 threads: n_threads,
                 reference_load_seconds: plan.references.load_seconds.clone(),

@@ -163,6 +163,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Generate(a) => generate(a),
         Command::Evaluate(a) => evaluate(a),
         Command::Digits(a) => digits(a),
+        Command::Skew { from, out, kind } => {
+            subsidy_audit::generate::skew::write_variant(&from, &out, &kind)?;
+            Ok(0)
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::error::Result;
 use crate::finding::{EvidenceRow, Finding};
+use crate::flood::{Flood, FloodSketch};
 use crate::ledger::batch::{Batch, BatchContext, DqStats, RowRef, Status};
 use crate::ledger::column::{Col, ColSet};
 use crate::ledger::payees::PayeeIndex;
@@ -32,6 +33,8 @@ pub struct ScanState {
     payees: Option<PayeeIndex>,
     /// The shared payee-period grouping, when a rule reads it.
     periods: Option<Keyed<PeriodEntry>>,
+    /// The heavy hitters of the key columns, per row group ([`crate::flood`]).
+    pub floods: FloodSketch,
 }
 
 impl ScanState {
@@ -46,6 +49,7 @@ impl ScanState {
                 .any(|r| r.payee_numbers())
                 .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24))),
             periods: rules.iter().any(|r| r.payee_periods()).then(Keyed::default),
+            floods: FloodSketch::default(),
         }
     }
 
@@ -63,6 +67,7 @@ impl ScanState {
         if let Some(p) = &mut self.periods {
             push_periods(p, batch);
         }
+        self.floods.update(batch);
         for (r, s) in rules.iter().zip(self.rules.iter_mut()) {
             r.update(s.as_mut(), batch);
         }
@@ -75,6 +80,7 @@ impl ScanState {
         for (a, b) in self.files.iter_mut().zip(other.files) {
             a.merge(b);
         }
+        self.floods.merge(other.floods);
         match (&mut self.periods, other.periods) {
             (Some(a), Some(b)) => a.append(b),
             (a @ None, b) => *a = b,
@@ -92,6 +98,8 @@ pub struct ScanPlan<'a> {
     pub columns: ColSet,
     pub ctx: &'a BatchContext,
     pub batch_size: usize,
+    /// The most evidence rows a finding cites (`[scan] max_evidence_rows`).
+    pub max_evidence_rows: usize,
 }
 
 /// Folds every row group of the ledger through the rules. One worker per thread pulls row groups from a shared
@@ -129,6 +137,7 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
                     next.store(units.len(), Ordering::Relaxed);
                     return Err(e);
                 }
+                st.floods.end_unit(i);
                 progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
             }
             Ok(st)
@@ -145,7 +154,7 @@ pub fn finish(
     plan: &ScanPlan<'_>,
     state: ScanState,
     phases: &mut Phases,
-) -> Result<(Vec<Finding>, usize)> {
+) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
     // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
     let t = Instant::now();
     let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
@@ -192,10 +201,13 @@ pub fn finish(
         d.append(&mut from_periods[i]);
         drafts.push((i, d));
     }
+    // what the rules found to be placeholders (their values read back with the evidence)
+    let mut floods: Vec<Flood> = plan.rules.iter().flat_map(|r| r.floods()).collect();
     let t = Instant::now();
     let mut wanted: Vec<RowRef> = drafts
         .iter()
         .flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied()))
+        .chain(floods.iter().filter_map(|f| f.row))
         .collect();
     wanted.par_sort_unstable();
     wanted.dedup();
@@ -204,16 +216,54 @@ pub fn finish(
     let t = Instant::now();
     let mut dropped = 0;
     let mut findings: Vec<Finding> = Vec::new();
+    let mut render_times = Vec::new();
     for (i, ds) in drafts {
         let rule = &plan.rules[i];
-        let rendered: Vec<Option<Finding>> =
-            ds.par_iter().map(|d| rule.render(d, &evidence)).collect();
+        let tr = Instant::now();
+        let rendered: Vec<Option<Finding>> = ds
+            .par_iter()
+            .map(|d| {
+                rule.render(d, &evidence).map(|mut f| {
+                    f.bound(plan.max_evidence_rows, &evidence);
+                    f
+                })
+            })
+            .collect();
         dropped += rendered.iter().filter(|f| f.is_none()).count();
         findings.extend(rendered.into_iter().flatten());
+        render_times.push((
+            format!("render {}", rule.meta().code),
+            (tr.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        ));
     }
     findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.add("render".into(), t);
-    Ok((findings, dropped))
+    for f in &mut floods {
+        if f.value.is_none() {
+            let r = f.row.and_then(|r| evidence.get(&r));
+            f.value = r.and_then(|r| match f.column.as_deref() {
+                Some("account") => Some(r.account.clone()),
+                Some("payee_name") => Some(r.payee_name.clone()),
+                Some("household_id") => r.household_id.clone(),
+                _ => None,
+            });
+        }
+        if let (Some(c), Some(v)) = (&f.column, &f.value) {
+            if f.exclude.is_none()
+                && matches!(
+                    c.as_str(),
+                    "account" | "payee_name" | "household_id" | "birth_date"
+                )
+            {
+                f.exclude = Some(crate::flood::exclude_filter(c, v));
+            }
+            f.message = f.message.replace("{value}", &format!("{v:?}"));
+        } else {
+            f.message = f.message.replace(" {value}", "");
+        }
+    }
+    phases.0.extend(render_times);
+    Ok((findings, dropped, floods))
 }
 
 /// Seconds spent per phase of a run, for `summary.json`'s `timing` (never part of the deterministic output).

@@ -8,6 +8,7 @@
 
 pub mod chunk;
 pub mod names;
+pub mod skew;
 pub mod tables;
 
 use crate::error::{Error, Result};

@@ -273,6 +273,14 @@ pub fn compare(a: &Person<'_>, b: &Person<'_>, min_score: f64) -> Option<Compari
     if t.score + weight::NAME_EXACT < min_score {
         return None;
     }
+    if (a.chars.is_empty() && a.phon.is_empty()) || (b.chars.is_empty() && b.phon.is_empty()) {
+        // a name not known (a placeholder): neither for nor against
+        return (t.score >= min_score).then_some(Comparison {
+            score: t.score,
+            agree: t.agree,
+            name_sim: 0.0,
+        });
+    }
     let latin = !a.is_han || !b.is_han;
     if latin {
         t.agree |= field::LATIN;

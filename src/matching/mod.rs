@@ -66,9 +66,137 @@ fn births_may_match(x: u64, y: u64) -> bool {
     }
 }
 
+/// A field value that an implausible share of the records hold (a placeholder name, birth date, account...):
+/// it is treated as unknown, neither a blocking key nor evidence that two records are one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placeholder {
+    /// `payee_name`, `birth_date`, `account`, `household_id`, `address` or `phone`.
+    pub field: &'static str,
+    /// A record that holds it (the first).
+    pub record: u32,
+    /// Records that hold it.
+    pub records: usize,
+}
+
+/// A value held by more than this share of the records (and by [`PLACEHOLDER_MIN`] of them) is a placeholder.
+pub const PLACEHOLDER_SHARE: f64 = 0.05;
+/// ... and by at least this many records.
+pub const PLACEHOLDER_MIN: usize = 1000;
+
+const PLACEHOLDER_FIELDS: [&str; 6] = [
+    "payee_name",
+    "birth_date",
+    "account",
+    "household_id",
+    "address",
+    "phone",
+];
+
+fn field_values(p: &Person<'_>) -> [u64; 6] {
+    [
+        if p.phon.is_empty() && p.chars.is_empty() {
+            0
+        } else {
+            p.key | 1
+        },
+        p.birth.map_or(0, |b| u64::from(b as u32) | (1 << 40)),
+        p.account,
+        p.household,
+        p.address,
+        p.phone,
+    ]
+}
+
+/// The placeholder values of the records `0..n` (sorted counts: n log n), and for each field the set of
+/// placeholder values.
+fn find_placeholders<'a, F>(n: usize, get: &F) -> (Vec<Placeholder>, [Vec<u64>; 6])
+where
+    F: Fn(u32) -> Person<'a> + Sync,
+{
+    let mut sets: [Vec<u64>; 6] = Default::default();
+    let min = PLACEHOLDER_MIN.max((n as f64 * PLACEHOLDER_SHARE).ceil() as usize);
+    if n < min {
+        return (Vec::new(), sets);
+    }
+    let values: Vec<[u64; 6]> = (0..n)
+        .into_par_iter()
+        .map(|i| field_values(&get(i as u32)))
+        .collect();
+    let mut found = Vec::new();
+    for (f, set) in sets.iter_mut().enumerate() {
+        let mut v: Vec<(u64, u32)> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x[f] != 0)
+            .map(|(i, x)| (x[f], i as u32))
+            .collect();
+        v.par_sort_unstable();
+        for run in v.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() >= min {
+                set.push(run[0].0);
+                found.push(Placeholder {
+                    field: PLACEHOLDER_FIELDS[f],
+                    record: run[0].1,
+                    records: run.len(),
+                });
+            }
+        }
+    }
+    found.sort_by_key(|p| (p.record, p.field));
+    (found, sets)
+}
+
 /// Every pair of the records `0..n` (`get(i)` gives record `i`) that reaches `cfg.min_score`, each pair once,
 /// sorted. Work and memory are linear in `n`: a few keys per record, a bounded window per block.
 pub fn find_matches<'a, F>(n: usize, get: F, cfg: &MatchConfig) -> Vec<Match>
+where
+    F: Fn(u32) -> Person<'a> + Sync,
+{
+    find_matches_with_placeholders(n, get, cfg).0
+}
+
+/// [`find_matches`], and the placeholder values it treated as unknown: a value held by more than
+/// [`PLACEHOLDER_SHARE`] of the records (and at least [`PLACEHOLDER_MIN`]) is no evidence, and a block of
+/// all of them is no block.
+pub fn find_matches_with_placeholders<'a, F>(
+    n: usize,
+    get: F,
+    cfg: &MatchConfig,
+) -> (Vec<Match>, Vec<Placeholder>)
+where
+    F: Fn(u32) -> Person<'a> + Sync,
+{
+    let (placeholders, sets) = find_placeholders(n, &get);
+    if placeholders.is_empty() {
+        return (find_matches_in(n, get, cfg), placeholders);
+    }
+    let get = |i: u32| {
+        let mut p = get(i);
+        let v = field_values(&p);
+        if sets[0].contains(&v[0]) {
+            p.chars = "";
+            p.phon = "";
+            p.key = 0;
+        }
+        if sets[1].contains(&v[1]) {
+            p.birth = None;
+        }
+        for (f, x) in [
+            (2, &mut p.account),
+            (3, &mut p.household),
+            (4, &mut p.address),
+            (5, &mut p.phone),
+        ] {
+            if sets[f].contains(&v[f]) {
+                *x = 0;
+            }
+        }
+        p
+    };
+    (find_matches_in(n, get, cfg), placeholders)
+}
+
+fn find_matches_in<'a, F>(n: usize, get: F, cfg: &MatchConfig) -> Vec<Match>
 where
     F: Fn(u32) -> Person<'a> + Sync,
 {

@@ -37,7 +37,15 @@ pub fn write_to(w: impl Write, cases: &[Case]) -> std::result::Result<(), csv::E
             k.reviewed.to_string(),
             k.severity.as_str().to_string(),
             k.rules.join(" "),
-            k.subjects.join("; "),
+            if k.subjects_not_listed == 0 {
+                k.subjects.join("; ")
+            } else {
+                format!(
+                    "{}; and {} more",
+                    k.subjects.join("; "),
+                    k.subjects_not_listed
+                )
+            },
             fmt_yuan(k.amount_at_risk_fen),
             k.amount_at_risk_fen.to_string(),
             k.payments.to_string(),

@@ -37,6 +37,10 @@ pub struct Summary {
     pub referred_amount_at_risk_fen: i64,
     /// Drafts dropped because their evidence rows disagreed (a 64-bit key collision); expected 0.
     pub key_collisions_dropped: usize,
+    /// Values holding an implausible share of a key column, placeholders a rule treated as unknown, rules
+    /// citing an implausible share of the rows ([`crate::flood`]); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub floods: Vec<crate::flood::Flood>,
     pub timing: Timing,
 }
 

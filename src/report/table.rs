@@ -81,6 +81,9 @@ pub fn render(o: &Outcome) -> String {
             String::new()
         }
     );
+    for f in &s.floods {
+        let _ = writeln!(out, "{}", crate::flood::terminal_line(f));
+    }
     if o.cases.is_empty() {
         return out;
     }

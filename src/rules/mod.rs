@@ -208,6 +208,11 @@ pub trait Rule: Send + Sync + 'static {
         None
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
+    /// Values the rule found to be placeholders in its finish (treated as unknown), for `summary.json`'s
+    /// `floods`; a value left `None` is read back from the flood's `row`.
+    fn floods(&self) -> Vec<crate::flood::Flood> {
+        Vec::new()
+    }
 }
 
 /// A rule behind a uniform interface (states erased), as the pipeline drives it.
@@ -221,6 +226,7 @@ pub trait DynRule: Send + Sync {
     fn finish(&self, state: Box<dyn Any + Send>) -> Vec<Draft>;
     fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft>;
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
+    fn floods(&self) -> Vec<crate::flood::Flood>;
 }
 
 struct Erased<R: Rule> {
@@ -262,6 +268,9 @@ impl<R: Rule> DynRule for Erased<R> {
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding> {
         self.rule.render(draft, ev)
+    }
+    fn floods(&self) -> Vec<crate::flood::Flood> {
+        self.rule.floods()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::dup::{all_same, list};
+use crate::rules::dup::{all_same, list_of};
 use crate::rules::shared::{amount_of, rows_in_order, scheme_of, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 
@@ -150,6 +150,7 @@ impl Rule for Entitlement {
         let first = rows[0].0;
         let details: Vec<String> = rows
             .iter()
+            .take(6)
             .map(|(r, due)| {
                 format!(
                     "{} {} paid {} due {}",
@@ -171,7 +172,7 @@ impl Rule for Entitlement {
             first.payee_id,
             rows.len(),
             if rows.len() == 1 { "" } else { "s" },
-            list(&details, 6),
+            list_of(&details, 6, rows.len()),
             fmt_yuan(total)
         );
         Some(Finding::new(
@@ -223,7 +224,7 @@ impl Entitlement {
             periods.join(", "),
             fmt_yuan(max),
             fmt_yuan(total - max),
-            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6)
+            crate::rules::dup::briefs(&rows, 6)
         );
         Some(Finding::new(
             &META,

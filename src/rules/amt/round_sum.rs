@@ -11,7 +11,7 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::dup::{all_same, list};
+use crate::rules::dup::all_same;
 use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -213,20 +213,23 @@ impl Rule for RoundSum {
             .filter(|&&i| tested[i].0 .0 == OFFICER)
             .map(|&i| tested[i].0 .1)
             .collect();
+        // the round rows by officer and by region, so each flagged unit finds its rows by binary search
+        let mut by_officer: Vec<&(u64, u64, RowRef, i64)> = st.round.iter().collect();
+        by_officer.sort_unstable_by_key(|r| r.0);
+        let mut by_region: Vec<&(u64, u64, RowRef, i64)> = st.round.iter().collect();
+        by_region.sort_unstable_by_key(|r| r.1);
         let mut drafts = Vec::new();
         for i in flagged {
             let ((kind, unit), n, k, p, pv) = tested[i];
-            let rows: Vec<&(u64, u64, RowRef, i64)> = st
-                .round
-                .iter()
-                .filter(|r| {
-                    if kind == OFFICER {
-                        r.0 == unit
-                    } else {
-                        r.1 == unit
-                    }
-                })
-                .collect();
+            let rows: &[&(u64, u64, RowRef, i64)] = if kind == OFFICER {
+                let lo = by_officer.partition_point(|r| r.0 < unit);
+                let hi = by_officer.partition_point(|r| r.0 <= unit);
+                &by_officer[lo..hi]
+            } else {
+                let lo = by_region.partition_point(|r| r.1 < unit);
+                let hi = by_region.partition_point(|r| r.1 <= unit);
+                &by_region[lo..hi]
+            };
             if kind == REGION && rows.iter().all(|r| officers.contains(&r.0)) {
                 continue;
             }
@@ -286,7 +289,7 @@ impl Rule for RoundSum {
             f(q),
             self.max_q,
             rows.len(),
-            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6),
+            crate::rules::dup::briefs(&rows, 6),
         );
         let _ = fmt_yuan;
         Some(Finding::new(

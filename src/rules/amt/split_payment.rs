@@ -176,7 +176,7 @@ impl Rule for SplitPayment {
             rows[0].scheme,
             self.window,
             if self.window == 1 { "" } else { "s" },
-            list(&rows.iter().map(|r| r.brief()).collect::<Vec<_>>(), 6),
+            crate::rules::dup::briefs(&rows, 6),
             fmt_yuan(th),
             total(&rows),
             list(&payees, 4),

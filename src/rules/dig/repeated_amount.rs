@@ -9,7 +9,6 @@ use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::amt::DueCalc;
-use crate::rules::dup::list;
 use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -219,7 +218,7 @@ impl Rule for RepeatedAmount {
             f64::from_bits(expected as u64),
             self.min_payees,
             self.min_ratio,
-            list(&rows.iter().map(|r| r.txn_id.clone()).collect::<Vec<_>>(), 8),
+            crate::rules::dup::list_of(&rows.iter().take(8).map(|r| r.txn_id.clone()).collect::<Vec<_>>(), 8, rows.len()),
         );
         Some(Finding::new(
             &META,

@@ -1,6 +1,8 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
+use super::{
+    all_same, at_risk_unless_like_first, briefs, by_pay_date, groups_in_order, who, LISTED,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
@@ -57,23 +59,20 @@ impl Rule for CrossRegion {
             return None;
         }
         by_pay_date(&mut rows);
-        let regions = distinct_in_order(&rows, |r| &r.region);
+        let regions = groups_in_order(&rows, |r| &r.region);
         if regions.len() < 2 {
             return None;
         }
         let first = rows[0];
         let risk = at_risk_unless_like_first(&rows, |r| &r.region);
-        let per_region: Vec<String> = regions
+        let mut per_region: Vec<String> = regions
             .iter()
-            .map(|g| {
-                let items: Vec<String> = rows
-                    .iter()
-                    .filter(|r| r.region == *g)
-                    .map(|r| r.brief())
-                    .collect();
-                format!("region {g}: {}", list(&items, 3))
-            })
+            .take(LISTED)
+            .map(|(g, in_g)| format!("region {g}: {}", briefs(in_g, 3)))
             .collect();
+        if regions.len() > LISTED {
+            per_region.push(format!("and {} more regions", regions.len() - LISTED));
+        }
         let explanation = format!(
             "{} was paid for {} period {} by {} regions: {}; {} yuan paid by regions other than the first",
             who(first),

@@ -1,6 +1,6 @@
 //! DUP001 duplicate-payment: one payee paid more often for one scheme and period than the scheme allows.
 
-use super::{all_same, by_pay_date, list, total, who};
+use super::{all_same, by_pay_date, list_of, total, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::BatchContext;
 use crate::ledger::column::Col;
@@ -81,6 +81,7 @@ impl Rule for DuplicatePayment {
         let first = rows[0];
         let items: Vec<String> = rows
             .iter()
+            .take(6)
             .map(|r| format!("{} for {}", r.brief(), r.period))
             .collect();
         let frequency = self
@@ -100,7 +101,7 @@ impl Rule for DuplicatePayment {
             bucket,
             frequency.map_or("the scheme".into(), |f| format!("a {} scheme", f.as_str())),
             if allowed == 1 { "has 1 payment".to_string() } else { format!("has {allowed} payments") },
-            list(&items, 6),
+            list_of(&items, 6, rows.len()),
             fmt_yuan(at_risk)
         );
         Some(Finding::new(

@@ -41,6 +41,26 @@ pub(crate) fn list(items: &[String], n: usize) -> String {
     }
 }
 
+/// Items are built for at most this many of a finding's groups (accounts, regions, payees): an explanation
+/// names a few of them and counts the rest, so its length does not follow the size of the group.
+pub(crate) const LISTED: usize = 32;
+
+/// Up to `n` of `items` (the first ones of `total`) joined by `, `, with `and K more` after: the same text as
+/// [`list`] over all `total` items.
+pub(crate) fn list_of(items: &[String], n: usize, total: usize) -> String {
+    if total <= n || items.len() < n {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..n].join(", "), total - n)
+    }
+}
+
+/// [`list`] of the rows' [`EvidenceRow::brief`], building only the ones shown.
+pub(crate) fn briefs(rows: &[&EvidenceRow], n: usize) -> String {
+    let shown: Vec<String> = rows.iter().take(n).map(|r| r.brief()).collect();
+    list_of(&shown, n, rows.len())
+}
+
 /// A draft citing every row of a run of `(key, value, row)` entries (in any order), in row order, when the run
 /// holds at least `min` distinct values: persons of one account.
 pub(crate) fn draft_if_distinct(run: &[(u64, u64, RowRef)], min: usize) -> Option<Draft> {
@@ -70,16 +90,22 @@ pub(crate) fn draft_if_distinct_in<E>(
     })
 }
 
-/// The distinct values of `f` over the rows, in the order they first appear.
-pub(crate) fn distinct_in_order<'a>(
+/// The rows grouped by the value of `f`, groups in the order their value first appears, rows in their order
+/// (one pass, whatever the number of groups).
+pub(crate) fn groups_in_order<'a>(
     rows: &[&'a EvidenceRow],
     f: impl Fn(&'a EvidenceRow) -> &'a str,
-) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
+) -> Vec<(&'a str, Vec<&'a EvidenceRow>)> {
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(&str, Vec<&EvidenceRow>)> = Vec::new();
     for r in rows {
         let v = f(r);
-        if !out.contains(&v) {
-            out.push(v);
+        match at.get(v) {
+            Some(&i) => out[i].1.push(r),
+            None => {
+                at.insert(v, out.len());
+                out.push((v, vec![r]));
+            }
         }
     }
     out

@@ -1,6 +1,8 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{all_same, at_risk_unless_like_first, by_pay_date, distinct_in_order, list, who};
+use super::{
+    all_same, at_risk_unless_like_first, by_pay_date, groups_in_order, list_of, who, LISTED,
+};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
@@ -65,7 +67,7 @@ impl Rule for OnePayeeManyAccounts {
             return None;
         }
         by_pay_date(&mut rows);
-        let accounts = distinct_in_order(&rows, |r| &r.account);
+        let accounts = groups_in_order(&rows, |r| &r.account);
         if accounts.len() < self.min_accounts {
             return None;
         }
@@ -73,11 +75,9 @@ impl Rule for OnePayeeManyAccounts {
         let risk = at_risk_unless_like_first(&rows, |r| &r.account);
         let per_account: Vec<String> = accounts
             .iter()
-            .map(|a| {
-                let (n, sum) = rows
-                    .iter()
-                    .filter(|r| r.account == *a)
-                    .fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
+            .take(LISTED)
+            .map(|(a, g)| {
+                let (n, sum) = g.iter().fold((0, 0), |(n, s), r| (n + 1, s + r.amount_fen));
                 format!(
                     "{a} ({n} payment{}, {})",
                     if n == 1 { "" } else { "s" },
@@ -91,7 +91,7 @@ impl Rule for OnePayeeManyAccounts {
             first.scheme,
             first.period,
             accounts.len(),
-            list(&per_account, 5),
+            list_of(&per_account, 5, accounts.len()),
             fmt_yuan(risk.iter().sum())
         );
         Some(Finding::new(

@@ -6,13 +6,13 @@
 //! ([`crate::matching`]), clusters them into persons, and only then picks the rows of the clustered payees
 //! out of the pairs as evidence.
 
-use super::{by_pay_date, list, who};
+use super::{by_pay_date, list_of, who, LISTED};
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::matching::compare::describe;
 use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
-use crate::matching::{cluster, find_matches, MatchConfig, Person};
+use crate::matching::{cluster, find_matches_with_placeholders, MatchConfig, Person};
 use crate::money::fmt_yuan;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
@@ -21,6 +21,9 @@ use crate::rules::{
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+
+/// The most payee ids a finding's subject names (a larger cluster is named by its first ids and their number).
+const SUBJECT_IDS: usize = 20;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP005",
@@ -35,7 +38,9 @@ What it flags
   Each agreement adds the points of a Fellegi-Sunter log-likelihood (see the README); pairs reaching
   `min_score` (default 20) are joined into persons. Only pairs sharing a block (same account, household,
   phone or address; same region and birth date; same name sound and birth year; ids one edit apart with the
-  same birth date) are compared, each block in a window of `window` neighbours.
+  same birth date) are compared, each block in a window of `window` neighbours. A value that 5% of the
+  payees hold (and at least 1,000: a placeholder name, birth date, account, household, address or phone) is
+  treated as unknown, neither a block nor evidence, and `summary.json` lists it among the floods.
   At risk: what the other identities were paid for a scheme and period in which the first identity (the one
   paid first) was also paid.
 
@@ -83,12 +88,15 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
                 min_score: p.float("min_score"),
                 window: p.int("window").clamp(2, 1000) as usize,
             },
+            placeholders: std::sync::Mutex::new(Vec::new()),
         },
     )
 }
 
 pub struct SamePersonManyIdentities {
     cfg: MatchConfig,
+    /// The placeholder values the last finish treated as unknown (for `summary.json`'s floods).
+    placeholders: std::sync::Mutex<Vec<crate::flood::Flood>>,
 }
 
 /// The payee hashes are xxh3 values already: the map uses them as they are.
@@ -287,11 +295,43 @@ impl Rule for SamePersonManyIdentities {
         st.recs.sort_unstable_by_key(|r| r.first);
         st.index = IdMap::default();
         let st = st;
-        let matches = find_matches(
+        let (matches, placeholders) = find_matches_with_placeholders(
             st.recs.len(),
             |i| st.person(&st.recs[i as usize]),
             &self.cfg,
         );
+        let floods: Vec<crate::flood::Flood> = placeholders
+            .iter()
+            .map(|ph| {
+                let rec = &st.recs[ph.record as usize];
+                let value = (ph.field == "birth_date")
+                    .then(|| crate::ledger::decode::date_from_days(rec.birth))
+                    .flatten()
+                    .map(|d| d.format("%Y-%m-%d").to_string());
+                let of = st.recs.len() as u64;
+                let share = (ph.records as f64 / of.max(1) as f64 * 10_000.0).round() / 10_000.0;
+                crate::flood::Flood {
+                    kind: "placeholder",
+                    column: Some(ph.field.to_string()),
+                    value,
+                    rule: Some(META.code.to_string()),
+                    count: ph.records as u64,
+                    of,
+                    share,
+                    message: format!(
+                        "DUP005 treated {} {{value}} as unknown: {} of {of} payees ({:.1}%) hold it, so it is a placeholder and no evidence that two ids are one person",
+                        ph.field,
+                        ph.records,
+                        share * 100.0
+                    ),
+                    exclude: None,
+                    row: Some(rec.first),
+                }
+            })
+            .collect();
+        if let Ok(mut p) = self.placeholders.lock() {
+            *p = floods;
+        }
         let pairs: Vec<(u32, u32)> = matches.iter().map(|m| (m.a, m.b)).collect();
         let groups = cluster::clusters(st.recs.len(), &pairs);
         if groups.is_empty() {
@@ -347,19 +387,20 @@ impl Rule for SamePersonManyIdentities {
             .collect()
     }
 
+    fn floods(&self) -> Vec<crate::flood::Flood> {
+        self.placeholders
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
         let mut rows = rows_of(d, ev);
         by_pay_date(&mut rows);
         let n = usize::try_from(*d.facts.first()?).ok()?;
         let members: Vec<i64> = d.facts.get(1..=n)?.to_vec();
         // each identity's rows, identities in order of their first payment
-        let mut ids: Vec<(&str, Vec<&EvidenceRow>)> = Vec::new();
-        for r in &rows {
-            match ids.iter_mut().find(|(id, _)| *id == r.payee_id) {
-                Some((_, v)) => v.push(r),
-                None => ids.push((&r.payee_id, vec![r])),
-            }
-        }
+        let ids = super::groups_in_order(&rows, |r| &r.payee_id);
         let by_hash: HashMap<i64, &EvidenceRow> = ids
             .iter()
             .map(|(id, v)| (hash_text(id) as i64, v[0]))
@@ -387,18 +428,23 @@ impl Rule for SamePersonManyIdentities {
             .collect();
         let mut subject: Vec<&str> = ids.iter().map(|(id, _)| *id).collect();
         subject.sort_unstable();
-        let edges: Vec<String> = d.facts[1 + n..]
+        // the matched pairs both of whose identities were read back: the first 4 described, all counted
+        let valid: Vec<(&EvidenceRow, &EvidenceRow, &[i64])> = d.facts[1 + n..]
             .chunks_exact(4)
-            .filter_map(|e| {
-                let (a, b) = (by_hash.get(&e[0])?, by_hash.get(&e[1])?);
+            .filter_map(|e| Some((*by_hash.get(&e[0])?, *by_hash.get(&e[1])?, e)))
+            .collect();
+        let edges: Vec<String> = valid
+            .iter()
+            .take(4)
+            .map(|(a, b, e)| {
                 let fields = describe(e[3] as u32).join(", ");
                 let score = e[2] as f64 / 10.0;
-                Some(format!(
+                format!(
                     "{} ~ {}: score {score:.1} >= {:.1} ({fields})",
                     who(a),
                     who(b),
                     self.cfg.min_score
-                ))
+                )
             })
             .collect();
         let mut extra: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
@@ -409,8 +455,9 @@ impl Rule for SamePersonManyIdentities {
                 e.1 += f;
             }
         }
-        let paid: Vec<String> = ids[1..]
+        let mut paid: Vec<String> = ids[1..]
             .iter()
+            .take(LISTED)
             .map(|(id, v)| {
                 let (k, fen) = extra.get(id).copied().unwrap_or((0, 0));
                 format!(
@@ -422,17 +469,30 @@ impl Rule for SamePersonManyIdentities {
                 )
             })
             .collect();
+        if ids.len() - 1 > LISTED {
+            paid.push(format!("and {} more identities", ids.len() - 1 - LISTED));
+        }
         let explanation = format!(
             "{} payee ids look like one person: {}; {}",
             ids.len(),
-            list(&edges, 4),
+            list_of(&edges, 4, valid.len()),
             paid.join("; ")
         );
+        // a person of many identities is named by the first few (sorted), and their number
+        let subject = if subject.len() > SUBJECT_IDS {
+            format!(
+                "{}|… ({} ids)",
+                subject[..SUBJECT_IDS].join("|"),
+                subject.len()
+            )
+        } else {
+            subject.join("|")
+        };
         Some(Finding::new(
             &META,
             META.severity,
             SubjectKind::Person,
-            subject.join("|"),
+            subject,
             &rows,
             &risk,
             explanation,

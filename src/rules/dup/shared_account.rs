@@ -1,6 +1,6 @@
 //! DUP003 shared-account (多人一卡): one account receiving the payments of several people.
 
-use super::{all_same, draft_if_distinct, list, total};
+use super::{all_same, draft_if_distinct, list_of, total};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -56,6 +56,13 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
     )
 }
 
+/// The person of a row: its household, else its payee (a household counts once).
+fn person(r: &crate::finding::EvidenceRow) -> (u8, &str) {
+    r.household_id
+        .as_deref()
+        .map_or((b'p', r.payee_id.as_str()), |h| (b'h', h))
+}
+
 pub struct SharedAccount {
     min_payees: usize,
 }
@@ -98,17 +105,12 @@ impl Rule for SharedAccount {
         }
         rows.sort_by(|a, b| (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order())));
         // person -> (payments, lowest payee id); a household is one person
-        let person = |r: &crate::finding::EvidenceRow| {
-            r.household_id
-                .clone()
-                .map_or_else(|| format!("p:{}", r.payee_id), |h| format!("h:{h}"))
-        };
-        let mut persons: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
         for r in &rows {
-            let e = persons.entry(person(r)).or_insert((0, r.payee_id.clone()));
+            let e = persons.entry(person(r)).or_insert((0, &r.payee_id));
             e.0 += 1;
-            if r.payee_id < e.1 {
-                e.1.clone_from(&r.payee_id);
+            if r.payee_id.as_str() < e.1 {
+                e.1 = &r.payee_id;
             }
         }
         if persons.len() < self.min_payees {
@@ -116,17 +118,22 @@ impl Rule for SharedAccount {
         }
         let owner = persons
             .iter()
-            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(&a.1 .1)))
-            .map(|(k, _)| k.clone())?;
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.1 .1.cmp(a.1 .1)))
+            .map(|(k, _)| *k)?;
         let risk: Vec<i64> = rows
             .iter()
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
             .collect();
+        // the distinct payees (name and id), in row order: the first few are named, all are counted
+        let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
         let mut payees: Vec<String> = Vec::new();
+        let mut n_payees = 0usize;
         for r in &rows {
-            let p = format!("{} ({})", r.payee_name, r.payee_id);
-            if !payees.contains(&p) {
-                payees.push(p);
+            if seen.insert((r.payee_name.as_str(), r.payee_id.as_str())) {
+                n_payees += 1;
+                if payees.len() < 6 {
+                    payees.push(format!("{} ({})", r.payee_name, r.payee_id));
+                }
             }
         }
         let mut regions: Vec<&str> = rows.iter().map(|r| r.region.as_str()).collect();
@@ -137,12 +144,12 @@ impl Rule for SharedAccount {
             "account {account} received {} payments ({} yuan) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} yuan paid for people other than the account's apparent owner",
             rows.len(),
             total(&rows),
-            payees.len(),
+            n_payees,
             persons.len(),
             self.min_payees,
             if regions.len() == 1 { "" } else { "s" },
-            list(&regions.iter().map(ToString::to_string).collect::<Vec<_>>(), 4),
-            list(&payees, 6),
+            list_of(&regions.iter().take(4).map(ToString::to_string).collect::<Vec<_>>(), 4, regions.len()),
+            list_of(&payees, 6, n_payees),
             fmt_yuan(risk.iter().sum())
         );
         Some(Finding::new(

@@ -43,14 +43,11 @@ pub(crate) fn payments(rows: &[&EvidenceRow]) -> String {
 
 /// The distinct `SCHEME period` labels of the rows, in order of first appearance.
 pub(crate) fn periods(rows: &[&EvidenceRow]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in rows {
-        let p = format!("{} {}", r.scheme, r.period);
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    rows.iter()
+        .filter(|r| seen.insert((r.scheme.as_str(), r.period.as_str())))
+        .map(|r| format!("{} {}", r.scheme, r.period))
+        .collect()
 }
 
 /// Drafts of grouped entries `(key, sub, row)`: one per run of equal `key` and `sub`, with `sub` as fact 0.

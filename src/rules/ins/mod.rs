@@ -123,7 +123,8 @@ impl<M: Match> Rule for Insider<M> {
         }
         by_pay_date(&mut rows);
         let idx = u32::try_from(*d.facts.first()?).ok()?;
-        let critical: Vec<u64> = d.facts[1..].iter().map(|x| *x as u64).collect();
+        let critical: std::collections::HashSet<u64> =
+            d.facts[1..].iter().map(|x| *x as u64).collect();
         let selfdeal: Vec<&EvidenceRow> = rows
             .iter()
             .copied()
