@@ -63,7 +63,7 @@ columns! {
     TxnId => "txn_id", TextOrInt, false;
     Scheme => "scheme", Text, false;
     Period => "period", Period, false;
-    PayDate => "pay_date", Date, false;
+    PayDate => "pay_date", Date, true;
     Region => "region", Text, false;
     PayeeId => "payee_id", Text, false;
     PayeeName => "payee_name", Text, false;

@@ -471,6 +471,10 @@ pub fn decode_date(arr: &ArrayRef, out: &mut Vec<i32>, bad: &mut impl FnMut(usiz
                     bad(i, Problem::Null);
                     out.push(0);
                 }
+                Some(s) if s.trim().is_empty() => {
+                    bad(i, Problem::Null);
+                    out.push(0);
+                }
                 Some(s) => match parse_date(s) {
                     Some(d) => out.push(d),
                     None => {
@@ -703,6 +707,18 @@ mod tests {
         decode_date(&texts, &mut out, &mut |i, p| bads.push((i, p)));
         assert_eq!(out, vec![base, base, base, 0, 0, base]);
         assert_eq!(bads, vec![(3, Problem::Unparsable), (4, Problem::Null)]);
+        // blank text is a missing date, as a null is
+        let blank: ArrayRef = Arc::new(StringArray::from(vec![Some(""), Some("  "), Some("x")]));
+        bads.clear();
+        decode_date(&blank, &mut out, &mut |i, p| bads.push((i, p)));
+        assert_eq!(
+            bads,
+            vec![
+                (0, Problem::Null),
+                (1, Problem::Null),
+                (2, Problem::Unparsable)
+            ]
+        );
         let ms = i64::from(base) * 86_400_000 + 3_600_000;
         let d64: ArrayRef = Arc::new(Date64Array::from(vec![ms]));
         decode_date(&d64, &mut out, &mut |_, _| {});
