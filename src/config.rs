@@ -8,6 +8,9 @@
 //! batch_size = 8192           # rows per decoded batch
 //! max_problem_share = 0.5     # above this share of rows with problems (or no row scanned) the run exits 3
 //! max_evidence_rows = 1000    # the most evidence rows one finding cites (totals stay in full)
+//! flood_findings = 10000      # a rule raising more findings than this and than flood_share of the rows floods
+//! flood_share = 0.01
+//! flood_keep = 1000           # the findings a flooding rule still writes (the ones citing the most payments)
 //!
 //! [columns]                   # canonical name = the ledger's own column name
 //! payee_id = "身份证号"
@@ -36,6 +39,11 @@ pub const DEFAULT_MAX_PROBLEM_SHARE: f64 = 0.5;
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 /// The most evidence rows one finding cites by default.
 pub const DEFAULT_MAX_EVIDENCE_ROWS: usize = 1000;
+/// A rule floods when it raises more findings than this and than [`DEFAULT_FLOOD_SHARE`] of the rows scanned.
+pub const DEFAULT_FLOOD_FINDINGS: usize = 10_000;
+pub const DEFAULT_FLOOD_SHARE: f64 = 0.01;
+/// The findings a flooding rule still writes.
+pub const DEFAULT_FLOOD_KEEP: usize = 1000;
 
 /// A reference table's location and column mapping.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,6 +68,9 @@ pub struct Config {
     /// The most evidence rows one finding cites (`[scan] max_evidence_rows`, default 1,000): the totals of a
     /// larger finding are still given in full.
     pub max_evidence_rows: usize,
+    /// When one rule floods and how many of its findings are still written (`[scan] flood_findings`,
+    /// `flood_share`, `flood_keep`).
+    pub rule_flood: RuleFlood,
     /// Raw `[rules.CODE]` tables; checked against each rule's thresholds when the rules are built.
     pub rules: BTreeMap<String, toml::Table>,
     pub schemes: Schemes,
@@ -84,6 +95,7 @@ impl Default for Config {
             batch_size: DEFAULT_BATCH_SIZE,
             max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
             max_evidence_rows: DEFAULT_MAX_EVIDENCE_ROWS,
+            rule_flood: RuleFlood::default(),
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
             registry: RefTableConfig::default(),
@@ -254,11 +266,30 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
             }
+            "flood_findings" | "flood_keep" => {
+                let n = v
+                    .as_integer()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+                if k == "flood_keep" {
+                    cfg.rule_flood.keep = n;
+                } else {
+                    cfg.rule_flood.findings = n;
+                }
+            }
+            "flood_share" => {
+                cfg.rule_flood.share = v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .filter(|f| f.is_finite() && (0.0..=1.0).contains(f))
+                    .ok_or_else(|| Error::config(path, &at, "must be a number between 0 and 1"))?;
+            }
             _ => {
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share)",
+                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share, flood_findings, flood_share, flood_keep)",
                 ))
             }
         }
@@ -337,5 +368,32 @@ mod tests {
         let e =
             Config::parse(Path::new("c.toml"), "[scan]\nbatch_size = = 3\n").expect_err("syntax");
         assert!(e.to_string().contains("line 2"), "{e}");
+    }
+}
+
+/// When a rule floods: it raises more than `findings` findings and more than `share` of the rows scanned; it
+/// then writes only `keep` of them (those citing the most payments) and the run says so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleFlood {
+    pub findings: usize,
+    pub share: f64,
+    pub keep: usize,
+}
+
+impl Default for RuleFlood {
+    fn default() -> Self {
+        Self {
+            findings: DEFAULT_FLOOD_FINDINGS,
+            share: DEFAULT_FLOOD_SHARE,
+            keep: DEFAULT_FLOOD_KEEP,
+        }
+    }
+}
+
+impl RuleFlood {
+    /// The most findings a rule may raise over `rows_scanned` rows before it floods.
+    pub fn limit(&self, rows_scanned: u64) -> usize {
+        let by_share = (self.share * rows_scanned as f64).ceil() as usize;
+        self.findings.max(by_share)
     }
 }

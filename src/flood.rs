@@ -313,6 +313,27 @@ pub fn rule_floods(findings: &[crate::finding::Finding], rows_scanned: u64) -> V
         .collect()
 }
 
+/// The flood of a rule that raised `total` findings, more than the ledger can hold of real ones: only `kept` are
+/// written (`[scan] flood_findings`, `flood_share`, `flood_keep`).
+pub fn withheld_flood(rule: &str, total: usize, kept: usize, rows_scanned: u64) -> Flood {
+    let s = share(total as u64, rows_scanned);
+    Flood {
+        kind: "rule",
+        column: None,
+        value: None,
+        rule: Some(rule.to_string()),
+        count: total as u64,
+        of: rows_scanned,
+        share: s,
+        message: format!(
+            "{rule} raised {total} findings over {rows_scanned} rows scanned: only the {kept} citing the most payments are written, {} are withheld; a placeholder value (see the column floods) or thresholds that do not fit this ledger are the likely cause; `subsidy-audit explain {rule}` says how to silence it ([scan] flood_findings, flood_share and flood_keep set this bound)",
+            total - kept
+        ),
+        exclude: None,
+        row: None,
+    }
+}
+
 /// The line the terminal shows for a flood.
 pub fn terminal_line(f: &Flood) -> String {
     match &f.exclude {

@@ -421,6 +421,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             ctx: &ctx,
             batch_size: plan.config.batch_size,
             max_evidence_rows: plan.config.max_evidence_rows,
+            rule_flood: plan.config.rule_flood,
         };
         let total = plan.ledger.total_rows();
         let t = Instant::now();
@@ -455,10 +456,14 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             }
             floods.push(f);
         }
-        floods.extend(flood::rule_floods(
-            &findings,
-            dq.iter().map(|d| d.rows_scanned).sum(),
-        ));
+        // a rule whose findings were withheld already has its flood
+        let cited = flood::rule_floods(&findings, dq.iter().map(|d| d.rows_scanned).sum());
+        let withheld: Vec<Option<String>> = floods
+            .iter()
+            .filter(|f| f.kind == "rule")
+            .map(|f| f.rule.clone())
+            .collect();
+        floods.extend(cited.into_iter().filter(|f| !withheld.contains(&f.rule)));
         let t = Instant::now();
         let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
         phases.add("cases".into(), t);

@@ -99,6 +99,8 @@ pub struct ScanPlan<'a> {
     pub batch_size: usize,
     /// The most evidence rows a finding cites (`[scan] max_evidence_rows`).
     pub max_evidence_rows: usize,
+    /// When a rule floods, and how many of its findings it still writes.
+    pub rule_flood: crate::config::RuleFlood,
 }
 
 /// Folds every row group of the ledger through the rules. One worker per thread pulls row groups from a shared
@@ -154,6 +156,7 @@ pub fn finish(
     state: ScanState,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
+    let rows_scanned: u64 = state.files.iter().map(|d| d.rows_scanned).sum();
     // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
     let t = Instant::now();
     let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
@@ -202,6 +205,17 @@ pub fn finish(
     }
     // what the rules found to be placeholders (their values read back with the evidence)
     let mut floods: Vec<Flood> = plan.rules.iter().flat_map(|r| r.floods()).collect();
+    // a rule flooding the ledger writes only its drafts citing the most payments (before any row is read back)
+    for (i, ds) in &mut drafts {
+        if let Some(f) = withhold_flood(
+            plan.rules[*i].meta().code,
+            ds,
+            plan.rule_flood,
+            rows_scanned,
+        ) {
+            floods.push(f);
+        }
+    }
     let t = Instant::now();
     let mut wanted: Vec<RowRef> = drafts
         .iter()
@@ -263,6 +277,35 @@ pub fn finish(
     }
     phases.0.extend(render_times);
     Ok((findings, dropped, floods))
+}
+
+/// When a rule raises more drafts than [`crate::config::RuleFlood::limit`] allows, keeps the `keep` drafts
+/// citing the most rows (ties: the earliest first row, then the rows and facts: a total order, so the choice does
+/// not depend on threads) and returns the rule's flood.
+fn withhold_flood(
+    code: &str,
+    drafts: &mut Vec<Draft>,
+    rf: crate::config::RuleFlood,
+    rows_scanned: u64,
+) -> Option<Flood> {
+    let total = drafts.len();
+    if total <= rf.limit(rows_scanned) {
+        return None;
+    }
+    drafts.par_sort_unstable_by(|a, b| {
+        b.evidence
+            .len()
+            .cmp(&a.evidence.len())
+            .then_with(|| a.evidence.cmp(&b.evidence))
+            .then_with(|| a.facts.cmp(&b.facts))
+    });
+    drafts.truncate(rf.keep);
+    Some(crate::flood::withheld_flood(
+        code,
+        total,
+        drafts.len(),
+        rows_scanned,
+    ))
 }
 
 /// Seconds spent per phase of a run, for `summary.json`'s `timing` (never part of the deterministic output).
