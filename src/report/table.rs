@@ -30,9 +30,6 @@ pub fn render(o: &Outcome) -> String {
         s.timing.rows_per_second,
         s.timing.threads
     );
-    if let Some(why) = &s.quality_gate.reason {
-        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
-    }
     if s.rows_excluded > 0 {
         let _ = writeln!(
             out,
@@ -51,6 +48,9 @@ pub fn render(o: &Outcome) -> String {
             "{} rows have region codes outside the region hierarchy: left out of county and township units (see [locale] region and `check --profile`)",
             s.region_codes_outside_hierarchy
         );
+    }
+    if let Some(why) = &s.quality_gate.reason {
+        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
     }
     let kept: Vec<String> = [
         (s.rows_undated, "without a pay date (kept, date unknown)"),
