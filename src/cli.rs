@@ -134,9 +134,13 @@ pub struct ScanArgs {
     /// Cases already reviewed (an earlier cases.csv or cases.jsonl, or case ids one a line): never referred again.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
-    /// Exit 0 even when cases are referred (errors still exit 2).
+    /// Exit 0 even when cases are referred (errors still exit 2, a failed data-quality gate 3).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Exit 3 when more than this share of rows has data-quality problems (overrides the config's
+    /// scan.max_problem_share; default 0.5).
+    #[arg(long, value_name = "SHARE")]
+    pub max_problem_share: Option<f64>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,

@@ -6,6 +6,7 @@
 //! [scan]
 //! referral_threshold = 10.0   # a case is referred when its score reaches this
 //! batch_size = 8192           # rows per decoded batch
+//! max_problem_share = 0.5     # above this share of rows with problems (or no row scanned) the run exits 3
 //! max_evidence_rows = 1000    # the most evidence rows one finding cites (totals stay in full)
 //!
 //! [columns]                   # canonical name = the ledger's own column name
@@ -29,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 /// Default score at which a case is referred.
 pub const DEFAULT_REFERRAL_THRESHOLD: f64 = 10.0;
+/// Default most share of rows with data-quality problems before a run fails its gate (exit code 3).
+pub const DEFAULT_MAX_PROBLEM_SHARE: f64 = 0.5;
 /// Default rows per decoded batch.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 /// The most evidence rows one finding cites by default.
@@ -50,6 +53,8 @@ pub struct Config {
     pub columns: BTreeMap<Col, String>,
     pub referral_threshold: f64,
     pub batch_size: usize,
+    /// `[scan] max_problem_share`: above this share of rows with problems the run exits 3.
+    pub max_problem_share: f64,
     /// The most evidence rows one finding cites (`[scan] max_evidence_rows`, default 1,000): the totals of a
     /// larger finding are still given in full.
     pub max_evidence_rows: usize,
@@ -70,6 +75,7 @@ impl Default for Config {
             columns: BTreeMap::new(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
+            max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
             max_evidence_rows: DEFAULT_MAX_EVIDENCE_ROWS,
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
@@ -192,8 +198,21 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                 cfg.batch_size = v
                     .as_integer()
                     .and_then(|i| usize::try_from(i).ok())
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| Error::config(path, &at, "must be a positive integer"))?;
+                    .filter(|n| (1..=crate::MAX_BATCH_SIZE).contains(n))
+                    .ok_or_else(|| {
+                        Error::config(
+                            path,
+                            &at,
+                            format!("must be an integer between 1 and {}", crate::MAX_BATCH_SIZE),
+                        )
+                    })?;
+            }
+            "max_problem_share" => {
+                cfg.max_problem_share = v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .filter(|f| f.is_finite() && (0.0..=1.0).contains(f))
+                    .ok_or_else(|| Error::config(path, &at, "must be a number between 0 and 1"))?;
             }
             "max_evidence_rows" => {
                 cfg.max_evidence_rows = v
@@ -206,7 +225,7 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows)",
+                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share)",
                 ))
             }
         }

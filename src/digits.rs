@@ -65,6 +65,7 @@ impl Rule for Collect {
 /// The digit table of the ledgers in `opts`, units of `level` (`Level::All`: the whole ledger is one unit), in
 /// unit order then test order.
 pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
+    opts.validate()?;
     if opts.inputs.is_empty() {
         return Err(Error::Usage("no ledger given".into()));
     }

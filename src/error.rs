@@ -30,7 +30,7 @@ pub enum Error {
         detail: String,
     },
 
-    #[error("{}: column `{column}` (mapped from `{canonical}`) is not in the file; columns found: {found}", path.display())]
+    #[error("{}: column {} is not in the file; columns found: {found}", path.display(), column_label(column, canonical))]
     MissingColumn {
         path: PathBuf,
         column: String,
@@ -75,6 +75,16 @@ pub enum Error {
 
     #[error("cannot write {}: {detail}", path.display())]
     Output { path: PathBuf, detail: String },
+}
+
+/// A column as an error names it: "`amount`" when the file's name is the canonical one, "`金额` (mapped to
+/// `amount` in the config)" otherwise.
+pub fn column_label(column: &str, canonical: &str) -> String {
+    if column == canonical {
+        format!("`{column}`")
+    } else {
+        format!("`{column}` (mapped to `{canonical}` in the config)")
+    }
 }
 
 impl Error {

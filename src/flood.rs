@@ -148,7 +148,7 @@ impl FloodSketch {
             return;
         }
         for i in 0..b.len() {
-            if b.row_of(i) % SAMPLE != 0 {
+            if !b.row_of(i).is_multiple_of(SAMPLE) {
                 continue;
             }
             self.sampled += 1;

@@ -39,7 +39,7 @@ use crate::finding::Finding;
 use crate::ledger::batch::BatchContext;
 use crate::ledger::column::{Col, ColSet};
 use crate::ledger::source::{Ledger, LedgerFile};
-use crate::report::summary::{DqProblem, InputFile, Skipped, Summary, Timing};
+use crate::report::summary::{DqProblem, InputFile, QualityGate, Skipped, Summary, Timing};
 use crate::rules::{DynRule, Params, RuleEnv};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -62,6 +62,47 @@ pub struct ScanOptions {
     pub batch_size: Option<usize>,
     /// A file holding case ids already reviewed (any earlier `cases.*`, or one id a line).
     pub baseline: Option<PathBuf>,
+    /// Overrides the config's `scan.max_problem_share`.
+    pub max_problem_share: Option<f64>,
+}
+
+/// Exit code of a run whose data-quality gate failed (see [`report::summary::QualityGate`]).
+pub const EXIT_QUALITY_GATE: u8 = 3;
+
+/// The most worker threads a run accepts (each is a real OS thread with its own stack).
+pub const MAX_THREADS: usize = 1024;
+/// The largest batch a run decodes at once, in rows (`--batch-size`, `[scan] batch_size`).
+pub const MAX_BATCH_SIZE: usize = 1 << 24;
+
+/// `n` within `lo..=hi`, else a usage error naming the flag and the range (exit code 2).
+pub fn check_range(flag: &str, n: usize, lo: usize, hi: usize) -> Result<()> {
+    if (lo..=hi).contains(&n) {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{flag} must be between {lo} and {hi}, got {n}"
+        )))
+    }
+}
+
+impl ScanOptions {
+    /// Checks the sizes a caller chose (threads, batch size) before anything runs.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(t) = self.threads {
+            check_range("--threads", t, 1, MAX_THREADS)?;
+        }
+        if let Some(b) = self.batch_size {
+            check_range("--batch-size", b, 1, MAX_BATCH_SIZE)?;
+        }
+        if let Some(m) = self.max_problem_share {
+            if !(m.is_finite() && (0.0..=1.0).contains(&m)) {
+                return Err(Error::Usage(format!(
+                    "--max-problem-share must be between 0 and 1, got {m}"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What a scan found.
@@ -73,9 +114,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// 0 when nothing is referred, 1 when a case is referred.
+    /// 0 when nothing is referred, 1 when a case is referred, 3 when the data-quality gate failed (no row
+    /// scanned, or too many rows with problems): 3 wins over 1. Errors (2) never reach an outcome.
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.summary.referrals > 0)
+        if self.summary.quality_gate.passed {
+            u8::from(self.summary.referrals > 0)
+        } else {
+            EXIT_QUALITY_GATE
+        }
     }
 }
 
@@ -155,6 +201,7 @@ pub fn plan(opts: &ScanOptions) -> Result<Plan> {
 }
 
 fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
+    opts.validate()?;
     if opts.inputs.is_empty() {
         return Err(Error::Usage("no ledger given".into()));
     }
@@ -178,7 +225,7 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         }
     }
     if let Some(b) = opts.batch_size {
-        config.batch_size = b.max(1);
+        config.batch_size = b;
     }
     let config_path = config
         .path
@@ -284,6 +331,7 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
 /// Runs a scan: plan, one parallel pass, findings, cases, summary. Writes nothing.
 pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome> {
     let start = Instant::now();
+    opts.validate()?;
     let threads = opts.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -375,14 +423,16 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             *per_rule.entry(f.rule.to_string()).or_default() += 1;
         }
         let rows_read: u64 = inputs.iter().map(|i| i.rows_read).sum();
+        let rows_scanned: u64 = inputs.iter().map(|i| i.rows_scanned).sum();
+        let rows_with_problems: u64 = inputs.iter().map(|i| i.rows_with_problems).sum();
         let wall = start.elapsed().as_secs_f64();
         let reference_tables = plan.references.info.clone();
         let summary = Summary {
             version: env!("CARGO_PKG_VERSION"),
             config_hash: plan.config.hash.clone(),
             rows_read,
-            rows_scanned: inputs.iter().map(|i| i.rows_scanned).sum(),
-            rows_with_problems: inputs.iter().map(|i| i.rows_with_problems).sum(),
+            rows_scanned,
+            rows_with_problems,
             rows_undated: inputs.iter().map(|i| i.rows_undated).sum(),
             rows_zero_amount: inputs.iter().map(|i| i.rows_zero_amount).sum(),
             rows_negative_amount: inputs.iter().map(|i| i.rows_negative_amount).sum(),
@@ -406,6 +456,12 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 .map(|c| c.amount_at_risk_fen)
                 .sum(),
             key_collisions_dropped: dropped,
+            quality_gate: QualityGate::judge(
+                rows_scanned,
+                rows_with_problems,
+                opts.max_problem_share
+                    .unwrap_or(plan.config.max_problem_share),
+            ),
             floods,
             timing: Timing {
                 threads: n_threads,
@@ -441,7 +497,8 @@ fn file_hashes(files: &[LedgerFile]) -> Result<Vec<String>> {
 }
 
 /// Case ids found anywhere in the baseline file (`C` + 16 hex digits), so an earlier `cases.csv`,
-/// `cases.jsonl` or a hand-kept list all work.
+/// `cases.jsonl` or a hand-kept list all work. A file that is not empty but holds no case id (a
+/// `summary.json` given by mistake) is an error naming it, never an empty baseline.
 pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
     let Some(p) = path else {
         return Ok(BTreeSet::new());
@@ -462,6 +519,17 @@ pub fn read_baseline(path: Option<&Path>) -> Result<BTreeSet<String>> {
         } else {
             i += 1;
         }
+    }
+    // a cases.csv of a run that found nothing is its header alone: an empty baseline, rightly
+    let header_only = text
+        .trim_start_matches('\u{feff}')
+        .starts_with("rank,case_id,");
+    if ids.is_empty() && !text.trim().is_empty() && !header_only {
+        return Err(Error::Usage(format!(
+            "{}: the baseline holds no case id (C followed by 16 hex digits); give an earlier \
+             cases.csv or cases.jsonl, or case ids one a line",
+            p.display()
+        )));
     }
     Ok(ids)
 }

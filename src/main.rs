@@ -1,5 +1,7 @@
 //! The thin binary: parse flags, call the library, print, exit. The one place that prints errors.
-//! Exit codes: 0 no referral, 1 referrals, 2 error (usage, config, unreadable input).
+//! Exit codes: 0 no referral, 1 referrals, 2 error (usage, config, unreadable input, unwritable output), 3 the
+//! data-quality gate failed (no row scanned, or too many rows with problems; outputs written). 2 wins over 3,
+//! 3 over 1. A run stopped by Ctrl-C or SIGTERM removes its temporary folder and exits 130 / 143.
 
 mod cli;
 
@@ -170,13 +172,34 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Ctrl-C, SIGTERM and SIGHUP: remove the run's temporary folder (waiting for an output swap in progress to
+/// end, so the outputs are all old or all new), then exit 128 + the signal (130, 143, 129).
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                subsidy_audit::report::abandon();
+                eprintln!("interrupted: the earlier outputs are untouched");
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
 fn scan(a: cli::ScanArgs) -> Result<u8> {
+    clean_up_on_signals();
     let mut opts = options(a.input);
     opts.threads = a.threads;
     opts.select = a.select;
     opts.ignore = a.ignore;
     opts.batch_size = a.batch_size;
     opts.baseline = a.baseline;
+    opts.max_problem_share = a.max_problem_share;
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
@@ -187,7 +210,11 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
         );
         b
     });
+    // the temporary folder is made (and stale ones of dead runs removed) before the scan: an unwritable
+    // `--out` fails at once, and a signal during the scan finds the folder to remove
+    let staging = subsidy_audit::report::Staging::begin(&a.out)?;
     let progress = |done: u64, total: u64| {
+        subsidy_audit::report::test_pause("scan");
         if let Some(b) = &bar {
             b.set_length(total);
             b.set_position(done);
@@ -197,7 +224,7 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    subsidy_audit::report::write_all(&a.out, &outcome)?;
+    staging.commit(&outcome)?;
     if a.verbose {
         for f in &outcome.summary.inputs {
             for p in &f.problems {
@@ -233,7 +260,11 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
             }
         }
     }
-    Ok(if a.exit_zero { 0 } else { outcome.exit_code() })
+    if let Some(why) = &outcome.summary.quality_gate.reason {
+        eprintln!("data-quality gate failed (exit code 3): {why}");
+    }
+    let code = outcome.exit_code();
+    Ok(if a.exit_zero && code == 1 { 0 } else { code })
 }
 
 fn generate(a: cli::GenerateArgs) -> Result<u8> {

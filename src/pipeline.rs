@@ -44,10 +44,9 @@ impl ScanState {
         Self {
             rules: rules.iter().map(|r| r.new_state()).collect(),
             files: vec![DqStats::default(); n_files],
-            payees: rules
-                .iter()
-                .any(|r| r.payee_numbers())
-                .then(|| PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24))),
+            payees: rules.iter().any(|r| r.payee_numbers()).then(|| {
+                PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24).min(1 << 24))
+            }),
             periods: rules.iter().any(|r| r.payee_periods()).then(Keyed::default),
             floods: FloodSketch::default(),
         }

@@ -312,7 +312,8 @@ fn empty_file_scans_to_nothing() {
         .arg(&out)
         .arg("-q")
         .assert()
-        .code(0);
+        // no row scanned: the data-quality gate (exit 3), outputs still written
+        .code(3);
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
             .expect("json");

@@ -47,6 +47,13 @@ pub const KINDS: &[&str] = &[
 pub const DEFAULT_ANOMALY_RATE: f64 = 0.005;
 /// Default rows per row group.
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 262_144;
+/// The most rows per row group `generate` writes (`--row-group-rows`).
+pub const MAX_ROW_GROUP_ROWS: usize = 1 << 24;
+/// The most rows `generate` writes (`--rows`; chunks stay within memory below it).
+pub const MAX_ROWS: u64 = 10_000_000_000;
+/// The most ledger files `generate` writes (`--files`).
+pub const MAX_FILES: usize = 100_000;
+
 /// Default rows per ledger file (when `--files` is not given).
 pub const ROWS_PER_FILE: u64 = 2_000_000;
 /// At most this many chunks (each chunk is one county; codes and card numbers stay unique below it).
@@ -270,11 +277,20 @@ fn close(w: ArrowWriter<BufWriter<File>>, path: &Path) -> Result<()> {
 /// Generates the folder `opts.out`; returns the manifest it wrote.
 #[allow(clippy::type_complexity)]
 pub fn generate(opts: &GenerateOptions) -> Result<Manifest> {
-    if opts.rows == 0 {
-        return Err(Error::Usage("--rows must be at least 1".into()));
+    if !(1..=MAX_ROWS).contains(&opts.rows) {
+        return Err(Error::Usage(format!(
+            "--rows must be between 1 and {MAX_ROWS}, got {}",
+            opts.rows
+        )));
     }
-    if opts.row_group_rows == 0 {
-        return Err(Error::Usage("--row-group-rows must be at least 1".into()));
+    crate::check_range(
+        "--row-group-rows",
+        opts.row_group_rows,
+        1,
+        MAX_ROW_GROUP_ROWS,
+    )?;
+    if let Some(f) = opts.files {
+        crate::check_range("--files", f, 1, MAX_FILES)?;
     }
     let rates = kind_rates(opts)?;
     let files = opts

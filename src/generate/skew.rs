@@ -78,7 +78,7 @@ pub fn apply(b: &RecordBatch, start: u64, kind: &str) -> Result<RecordBatch> {
             (0..n)
                 .map(|i| {
                     let row = start + i as u64;
-                    if row % 2 == 0 {
+                    if row.is_multiple_of(2) {
                         Some(f(row / 2))
                     } else {
                         old.and_then(|a| (!a.is_null(i)).then(|| a.value(i).to_string()))
@@ -139,7 +139,7 @@ pub fn apply(b: &RecordBatch, start: u64, kind: &str) -> Result<RecordBatch> {
                 (0..n)
                     .map(|i| {
                         let row = start + i as u64;
-                        if row % 2 == 0 {
+                        if row.is_multiple_of(2) {
                             Some(fresh(i, row / 2))
                         } else {
                             old.as_ref()

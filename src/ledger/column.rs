@@ -10,7 +10,7 @@ pub enum Kind {
     Text,
     /// Text, or an integer written as text (`txn_id`).
     TextOrInt,
-    /// `YYYY`, `YYYY-MM`, `YYYY-Qn` as text, or an integer `YYYY` / `YYYYMM`.
+    /// `YYYY`, `YYYY-MM`, `YYYYMM`, `YYYY-Qn` as text, or an integer `YYYY` / `YYYYMM`.
     Period,
     /// Date32, Date64, Timestamp, or ISO `YYYY-MM-DD` text.
     Date,
@@ -23,7 +23,9 @@ impl Kind {
         match self {
             Self::Text => "text (Utf8, LargeUtf8, Utf8View)",
             Self::TextOrInt => "text or integer",
-            Self::Period => "period text (YYYY, YYYY-MM, YYYY-Qn) or integer",
+            Self::Period => {
+                "period text (YYYY, YYYY-MM, YYYYMM, YYYY-Qn) or integer (YYYY, YYYYMM)"
+            }
             Self::Date => "date (Date32, Date64, Timestamp or ISO text)",
             Self::Number => "number (integer, float or decimal)",
         }

@@ -51,6 +51,9 @@ pub fn read_row_group(
     };
     let handle = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
     let (_, roots) = projected_indices(file, cols);
+    let md = file.meta.metadata();
+    super::guard::check_pages(&handle, md, row_group, &super::guard::leaves_of(md, &roots))
+        .map_err(|e| decode_err(&format!("implausible page header, refused: {e}")))?;
     let mask = ProjectionMask::roots(file.meta.metadata().file_metadata().schema_descr(), roots);
     let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, file.meta.clone())
         .with_projection(mask)
@@ -60,14 +63,25 @@ pub fn read_row_group(
     if let Some(rows) = only {
         builder = builder.with_row_selection(selection(rows));
     }
-    let reader = builder.build().map_err(|e| decode_err(&e))?;
+    let mut reader = builder.build().map_err(|e| decode_err(&e))?;
     let mut offset = 0usize;
-    for rb in reader {
+    // a panic inside the parquet crate on corrupt data is a decode error naming the file and row group
+    while let Some(rb) = super::guard::next_batch(&mut reader) {
         let rb = rb.map_err(|e| decode_err(&e))?;
         let n = rb.num_rows();
         let rows = match only {
             None => Ok(start + offset as u64),
-            Some(list) => Err(list[offset..offset + n].iter().map(|r| start + r).collect()),
+            Some(list) => Err(list
+                .get(offset..offset + n)
+                .ok_or_else(|| {
+                    decode_err(&format!(
+                        "the reader returned more rows than the {} selected",
+                        list.len()
+                    ))
+                })?
+                .iter()
+                .map(|r| start + r)
+                .collect()),
         };
         offset += n;
         each(Batch::build(&rb, file, file_idx, rows, cols, ctx));

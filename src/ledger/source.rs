@@ -208,6 +208,13 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
             detail: format!("footer unreadable, the file may be truncated: {e}"),
         }
     })?;
+    super::guard::tail(&f, size)
+        .map_err(|e| e.to_string())
+        .and_then(|t| super::guard::check_footer(size, t, meta.metadata()))
+        .map_err(|detail| Error::NotParquet {
+            path: path.clone(),
+            detail: format!("implausible metadata, refused: {detail}"),
+        })?;
     let mut starts = Vec::with_capacity(meta.metadata().num_row_groups());
     let mut n = 0u64;
     for rg in meta.metadata().row_groups() {

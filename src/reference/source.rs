@@ -197,6 +197,20 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
     let f = File::open(path).map_err(|e| fail(table, path, e.to_string()))?;
     let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new())
         .map_err(|e| fail(table, path, format!("not a readable Parquet file: {e}")))?;
+    let size = f
+        .metadata()
+        .map_err(|e| fail(table, path, e.to_string()))?
+        .len();
+    crate::ledger::guard::tail(&f, size)
+        .map_err(|e| e.to_string())
+        .and_then(|t| crate::ledger::guard::check_footer(size, t, meta.metadata()))
+        .map_err(|e| {
+            fail(
+                table,
+                path,
+                format!("implausible Parquet metadata, refused: {e}"),
+            )
+        })?;
     let schema = meta.schema().clone();
     let found = || {
         schema
@@ -228,8 +242,8 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
                     table,
                     path,
                     format!(
-                        "column `{name}` (mapped from `{}`) is not in the file; columns found: {}",
-                        s.name,
+                        "column {} is not in the file; columns found: {}",
+                        crate::error::column_label(name, s.name),
                         found()
                     ),
                 ))
@@ -249,15 +263,18 @@ fn load_parquet(table: &str, path: &Path, names: &[String], specs: &[ColSpec]) -
         .into_par_iter()
         .map(|g| {
             let file = File::open(path).map_err(|e| fail(table, path, e.to_string()))?;
+            let leaves = crate::ledger::guard::leaves_of(meta.metadata(), &sorted);
+            crate::ledger::guard::check_pages(&file, meta.metadata(), g, &leaves)
+                .map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
             let mask = ProjectionMask::roots(meta.parquet_schema(), sorted.iter().copied());
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+            let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
                 .with_row_groups(vec![g])
                 .with_projection(mask)
                 .with_batch_size(65_536)
                 .build()
                 .map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
             let mut out = Vec::new();
-            for rb in reader {
+            while let Some(rb) = crate::ledger::guard::next_batch(&mut reader) {
                 let rb = rb.map_err(|e| fail(table, path, format!("row group {g}: {e}")))?;
                 let cols = positions
                     .iter()
@@ -328,10 +345,10 @@ fn load_csv(
                     table,
                     path,
                     format!(
-                    "column `{name}` (mapped from `{}`) is not in the header; columns found: {}",
-                    s.name,
-                    header.join(", ")
-                ),
+                        "column {} is not in the header; columns found: {}",
+                        crate::error::column_label(name, s.name),
+                        header.join(", ")
+                    ),
                 ))
             }
             None => idx.push(None),

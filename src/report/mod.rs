@@ -1,6 +1,6 @@
 //! Reports: one file per output format. Every output is written into a temporary folder inside the output
-//! folder and renamed into place at the end, so a failed or killed run leaves the earlier outputs untouched
-//! and never a partial file.
+//! folder and renamed into place at the end, all together or not at all, so a failed or killed run leaves the
+//! earlier outputs untouched and never a partial file (see [`Staging`]).
 
 pub mod csv;
 pub mod jsonl;
@@ -10,7 +10,10 @@ pub mod table;
 
 use crate::error::{Error, Result};
 use crate::Outcome;
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The files a scan writes, in the order they are renamed into place.
 pub const OUTPUTS: &[&str] = &[
@@ -21,21 +24,260 @@ pub const OUTPUTS: &[&str] = &[
     "summary.json",
 ];
 
-/// Writes every output of `outcome` into `out`.
+/// Name prefix of a run's temporary folder inside the output folder.
+pub const TMP_PREFIX: &str = ".subsidy-audit-tmp-";
+/// The lock file inside a temporary folder, held (an OS file lock) for as long as its run lives.
+const LOCK: &str = ".lock";
+
+/// The temporary folders of this process's live runs, for [`abandon`]. Held while outputs are swapped in, so a
+/// signal never interrupts the swap halfway.
+static ACTIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Runs started in this process (so two runs in one process get two folders).
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+fn active() -> MutexGuard<'static, Vec<PathBuf>> {
+    ACTIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes every output of `outcome` into `out`: all of them change, or none.
 pub fn write_all(out: &Path, outcome: &Outcome) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
-    let tmp = out.join(format!(".subsidy-audit-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::output(&tmp, e))?;
-    let result = write_into(&tmp, outcome).and_then(|()| {
-        for name in OUTPUTS {
-            let (from, to) = (tmp.join(name), out.join(name));
-            std::fs::rename(&from, &to).map_err(|e| Error::output(&to, e))?;
+    Staging::begin(out)?.commit(outcome)
+}
+
+/// Removes the temporary folder of every live run of this process (a signal handler calls it before the
+/// process exits). Waits for an output swap in progress to end, so the outputs are all old or all new.
+pub fn abandon() {
+    let mut a = active();
+    for p in a.drain(..) {
+        let _ = std::fs::remove_dir_all(&p);
+    }
+}
+
+/// A run's private temporary folder in the output folder, `.subsidy-audit-tmp-<pid>/`, made before the scan
+/// (so an unwritable `--out` fails at once) and holding a locked `.lock` file while the run lives. Dropping it
+/// without [`Staging::commit`] removes the folder (and `--out` itself when this run created it and it is
+/// empty). Making one first removes the folders that runs killed earlier left behind: a folder whose lock
+/// nobody holds (or, for a folder without a lock file, whose process is gone) is dead; a live run's folder is
+/// never touched.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    tmp: PathBuf,
+    created_out: bool,
+    done: bool,
+    _lock: File,
+}
+
+impl Staging {
+    pub fn begin(out: &Path) -> Result<Self> {
+        let created_out = !out.exists();
+        std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
+        remove_stale(out);
+        let n = RUNS.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let name = if n == 0 {
+            format!("{TMP_PREFIX}{pid}")
+        } else {
+            format!("{TMP_PREFIX}{pid}-{n}")
+        };
+        let tmp = out.join(name);
+        let mut a = active();
+        // a folder of this name is a dead run's with a reused pid (remove_stale left it only if its lock is
+        // held, which no other process can do for our pid)
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir(&tmp).map_err(|e| Error::output(&tmp, e))?;
+        a.push(tmp.clone());
+        drop(a);
+        // lock under another name, then rename: a `.lock` that exists is always held while the run lives
+        let init = tmp.join(".lock.init");
+        let lock = File::create(&init)
+            .and_then(|f| f.lock().map(|()| f))
+            .and_then(|f| std::fs::rename(&init, tmp.join(LOCK)).map(|()| f));
+        let staging = |lock| Self {
+            out: out.to_path_buf(),
+            tmp: tmp.clone(),
+            created_out,
+            done: false,
+            _lock: lock,
+        };
+        match lock {
+            Ok(f) => Ok(staging(f)),
+            Err(e) => {
+                let mut a = active();
+                let _ = std::fs::remove_dir_all(&tmp);
+                a.retain(|p| p != &tmp);
+                Err(Error::output(&tmp, e))
+            }
         }
-        Ok(())
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    result
+    }
+
+    /// The temporary folder.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Writes every output into the temporary folder, then swaps them into the output folder together: every
+    /// destination is checked first, the old files are kept aside, and any failure puts them all back.
+    pub fn commit(mut self, outcome: &Outcome) -> Result<()> {
+        write_into(&self.tmp, outcome)?;
+        test_pause("write");
+        let mut a = active();
+        let result = swap_in(&self.out, &self.tmp, OUTPUTS, &mut |from, to| {
+            std::fs::rename(from, to)
+        });
+        let _ = std::fs::remove_dir_all(&self.tmp);
+        a.retain(|p| p != &self.tmp);
+        self.done = true;
+        result
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut a = active();
+        let _ = std::fs::remove_dir_all(&self.tmp);
+        a.retain(|p| p != &self.tmp);
+        if self.created_out {
+            // only when empty: a failed first run leaves no empty `--out` behind
+            let _ = std::fs::remove_dir(&self.out);
+        }
+    }
+}
+
+/// Removes the temporary folders of dead runs in `out` (best effort: what cannot be removed is left).
+fn remove_stale(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TMP_PREFIX)) else {
+            continue;
+        };
+        let path = e.path();
+        // a real folder only (a symbolic link of that name is not ours to follow)
+        if !e.file_type().is_ok_and(|t| t.is_dir()) || active().contains(&path) {
+            continue;
+        }
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        match File::options().read(true).write(true).open(path.join(LOCK)) {
+            // nobody holds the lock: its run is dead (we hold it while removing)
+            Ok(f) => {
+                if f.try_lock().is_ok() {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+            }
+            // no lock file: an older version's folder, or a run between making its folder and its lock
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                if pid.is_some_and(|p| !process_alive(p)) {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Whether process `pid` lives; `true` when it cannot be told (a folder is then kept).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if cfg!(target_os = "linux") && proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Moves the outputs `names` from `tmp` into `out`, all or none. Every destination must be a file or absent
+/// (checked before anything moves); each existing one is first kept aside in `tmp/old/` (a hard link, else a
+/// copy); when a move fails, the moved ones are taken back and the old ones restored.
+fn swap_in(
+    out: &Path,
+    tmp: &Path,
+    names: &[&str],
+    rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
+) -> Result<()> {
+    for name in names {
+        let to = out.join(name);
+        match std::fs::symlink_metadata(&to) {
+            Ok(m) if m.is_file() || m.is_symlink() => {}
+            Ok(_) => {
+                return Err(Error::output(
+                    &to,
+                    "it is a folder or a special file, not a file; no output was replaced",
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::output(&to, format!("{e}; no output was replaced"))),
+        }
+    }
+    let old = tmp.join("old");
+    std::fs::create_dir(&old).map_err(|e| Error::output(&old, e))?;
+    let mut kept = Vec::with_capacity(names.len());
+    for name in names {
+        let (to, aside) = (out.join(name), old.join(name));
+        let had = if to.exists() {
+            std::fs::hard_link(&to, &aside)
+                .or_else(|_| std::fs::copy(&to, &aside).map(|_| ()))
+                .map_err(|e| {
+                    Error::output(
+                        &to,
+                        format!("cannot keep the old file aside: {e}; no output was replaced"),
+                    )
+                })?;
+            true
+        } else {
+            false
+        };
+        kept.push(had);
+    }
+    for (i, name) in names.iter().enumerate() {
+        let (from, to) = (tmp.join(name), out.join(name));
+        if let Err(e) = rename(&from, &to) {
+            let mut lost = Vec::new();
+            for (j, back) in names.iter().enumerate().take(i) {
+                let (dest, aside) = (out.join(back), old.join(back));
+                let undone = if kept[j] {
+                    std::fs::rename(&aside, &dest)
+                } else {
+                    std::fs::remove_file(&dest)
+                };
+                if undone.is_err() {
+                    lost.push(*back);
+                }
+            }
+            let state = if lost.is_empty() {
+                "every output is the earlier run's again".to_string()
+            } else {
+                format!("could not restore {}", lost.join(", "))
+            };
+            return Err(Error::output(&to, format!("{e}; {state}")));
+        }
+    }
+    Ok(())
+}
+
+/// A test hook: with `SUBSIDY_AUDIT_TEST_PAUSE=<point>:<file>` in the environment, the run creates `<file>`
+/// when it reaches `<point>` (`scan`: the first row group scanned; `write`: the outputs written but not yet
+/// swapped in) and then waits until it is killed. Lets tests signal a run at a known moment without timing.
+#[doc(hidden)]
+pub fn test_pause(point: &str) {
+    let Ok(v) = std::env::var("SUBSIDY_AUDIT_TEST_PAUSE") else {
+        return;
+    };
+    let Some((at, file)) = v.split_once(':') else {
+        return;
+    };
+    if at != point {
+        return;
+    }
+    let _ = std::fs::write(file, b"paused\n");
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 fn write_into(dir: &Path, o: &Outcome) -> Result<()> {
@@ -53,4 +295,73 @@ pub(crate) fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>> {
     std::fs::File::create(path)
         .map(std::io::BufWriter::new)
         .map_err(|e| Error::output(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &Path) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+            .expect("dir")
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().to_string(),
+                    std::fs::read_to_string(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_move_that_fails_halfway_puts_every_old_output_back() {
+        let dir = std::env::temp_dir().join(format!("sa-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (out, tmp) = (dir.join("out"), dir.join("out/.tmp"));
+        std::fs::create_dir_all(&tmp).expect("dirs");
+        let names = ["a", "b", "c", "d"];
+        // `c` has no earlier version; the others do
+        for n in ["a", "b", "d"] {
+            std::fs::write(out.join(n), format!("old {n}")).expect("old");
+        }
+        for n in names {
+            std::fs::write(tmp.join(n), format!("new {n}")).expect("new");
+        }
+        let before = files(&out);
+        let mut moved = 0;
+        let e = swap_in(&out, &tmp, &names, &mut |from, to| {
+            if to.ends_with("d") {
+                return Err(std::io::Error::other("disk full"));
+            }
+            moved += 1;
+            std::fs::rename(from, to)
+        })
+        .expect_err("fails at d");
+        assert_eq!(moved, 3);
+        let msg = e.to_string();
+        assert!(msg.contains("disk full"), "{msg}");
+        assert!(
+            msg.contains("every output is the earlier run's again"),
+            "{msg}"
+        );
+        assert_eq!(files(&out), before);
+        assert!(!out.join("c").exists());
+
+        // and when nothing fails, every output is the new one
+        std::fs::remove_dir_all(tmp.join("old")).expect("clean");
+        for n in names {
+            std::fs::write(tmp.join(n), format!("new {n}")).expect("new");
+        }
+        swap_in(&out, &tmp, &names, &mut |from, to| {
+            std::fs::rename(from, to)
+        })
+        .expect("swap");
+        let now: Vec<String> = files(&out).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(now, vec!["new a", "new b", "new c", "new d"]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -37,11 +37,58 @@ pub struct Summary {
     pub referred_amount_at_risk_fen: i64,
     /// Drafts dropped because their evidence rows disagreed (a 64-bit key collision); expected 0.
     pub key_collisions_dropped: usize,
+    /// The data-quality gate: whether enough rows were scanned for "no referral" to mean anything.
+    pub quality_gate: QualityGate,
     /// Values holding an implausible share of a key column, placeholders a rule treated as unknown, rules
     /// citing an implausible share of the rows ([`crate::flood`]); absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub floods: Vec<crate::flood::Flood>,
     pub timing: Timing,
+}
+
+/// The data-quality gate of a run (exit code 3 when it fails; the outputs are written all the same).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QualityGate {
+    pub passed: bool,
+    /// `rows_with_problems / (rows_scanned + rows_with_problems)`; 0 when no row was read.
+    pub problem_share: f64,
+    /// `[scan] max_problem_share` (or `--max-problem-share`).
+    pub max_problem_share: f64,
+    /// Why it failed, in words; absent when it passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl QualityGate {
+    /// The gate fails when no row was scanned, or when the share of rows with problems exceeds `max_share`.
+    pub fn judge(rows_scanned: u64, rows_with_problems: u64, max_share: f64) -> Self {
+        let seen = rows_scanned + rows_with_problems;
+        let share = if seen == 0 {
+            0.0
+        } else {
+            rows_with_problems as f64 / seen as f64
+        };
+        let reason = if rows_scanned == 0 {
+            Some(format!(
+                "no row scanned ({rows_with_problems} rows with data-quality problems): an empty \
+                 result means nothing"
+            ))
+        } else if share > max_share {
+            Some(format!(
+                "{rows_with_problems} of {seen} rows ({:.1}%) have data-quality problems, above \
+                 max_problem_share {max_share}",
+                share * 100.0
+            ))
+        } else {
+            None
+        };
+        Self {
+            passed: reason.is_none(),
+            problem_share: (share * 1e6).round() / 1e6,
+            max_problem_share: max_share,
+            reason,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -46,6 +46,9 @@ pub fn render(o: &Outcome) -> String {
             kept.join(", ")
         );
     }
+    if let Some(why) = &s.quality_gate.reason {
+        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
+    }
     let _ = writeln!(
         out,
         "rules run: {}",
