@@ -51,6 +51,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Ledger column mapping: canonical column -> the ledger's name.
     pub columns: BTreeMap<Col, String>,
+    /// `[import]`: how `import` reads CSV and workbooks.
+    pub import: crate::import::ImportSettings,
     pub referral_threshold: f64,
     pub batch_size: usize,
     /// `[scan] max_problem_share`: above this share of rows with problems the run exits 3.
@@ -64,6 +66,10 @@ pub struct Config {
     pub registry: RefTableConfig,
     pub deaths: RefTableConfig,
     pub officials: RefTableConfig,
+    /// `[[exclude]]` row filters, in order.
+    pub filters: crate::filter::Filters,
+    /// `[locale]`: currency, id scheme, region hierarchy.
+    pub locale: crate::locale::Locale,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -73,6 +79,7 @@ impl Default for Config {
         Self {
             path: None,
             columns: BTreeMap::new(),
+            import: crate::import::ImportSettings::default(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
             max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
@@ -82,6 +89,8 @@ impl Default for Config {
             registry: RefTableConfig::default(),
             deaths: RefTableConfig::default(),
             officials: RefTableConfig::default(),
+            filters: crate::filter::Filters::default(),
+            locale: crate::locale::Locale::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -132,6 +141,7 @@ impl Config {
         for (key, value) in &doc {
             match key.as_str() {
                 "scan" => parse_scan(path, value, &mut cfg)?,
+                "import" => cfg.import = crate::import::parse_settings(path, value)?,
                 "columns" => {
                     for (canon, name) in table(path, "columns", value)? {
                         let col = Col::from_name(canon).ok_or_else(|| {
@@ -155,12 +165,35 @@ impl Config {
                     }
                 }
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
+                "exclude" => cfg.filters = crate::filter::parse(path, value)?,
+                "locale" => cfg.locale = crate::locale::Locale::parse(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale, import)",
                     ))
+                }
+            }
+        }
+        // `[locale.region] county_column`/`township_column` map the canonical county and township columns
+        if let crate::locale::RegionScheme::Columns { county, township } = &cfg.locale.region {
+            for (col, name) in [
+                (Col::County, Some(county)),
+                (Col::Township, township.as_ref()),
+            ] {
+                let Some(name) = name else { continue };
+                match cfg.columns.get(&col) {
+                    Some(other) if other != name => {
+                        return Err(Error::config(
+                            path,
+                            format!("locale.region.{col}_column"),
+                            format!("names `{name}` where [columns] {col} names `{other}`"),
+                        ))
+                    }
+                    _ => {
+                        cfg.columns.insert(col, name.clone());
+                    }
                 }
             }
         }

@@ -89,7 +89,16 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
             )));
         }
     }
-    let ctx = BatchContext::new(&config.schemes);
+    // the config's filters and region hierarchy apply here as in a scan
+    columns = columns.union(config.filters.columns());
+    if config.locale.region.from_columns() && columns.contains(Col::Region) {
+        for c in [Col::County, Col::Township] {
+            if ledger.available.contains(c) {
+                columns = columns.with(c);
+            }
+        }
+    }
+    let ctx = BatchContext::new(&config.schemes).with_settings(&config.locale, &config.filters);
     let rules = vec![erase(
         &COLLECT,
         Collect {
@@ -125,7 +134,11 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
     let gate = Gate::default();
     let mut out = Vec::new();
     for u in units {
-        let why = u.counts.not_testable(&gate);
+        // the gate's text names the default currency; the config's currency replaces it
+        let why = u
+            .counts
+            .not_testable(&gate)
+            .map(|w| w.replace(" yuan ", &format!(" {} ", config.locale.currency.as_str())));
         for test in DigitTest::ALL {
             let r = u.counts.test(test);
             out.push(DigitRow {

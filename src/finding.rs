@@ -91,6 +91,9 @@ pub struct EvidenceRow {
     pub status: String,
     pub officer_id: Option<String>,
     pub household_id: Option<String>,
+    /// The county and township columns, when `[locale] region` names them.
+    pub county: Option<String>,
+    pub township: Option<String>,
 }
 
 impl EvidenceRow {

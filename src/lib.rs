@@ -17,15 +17,19 @@ pub mod config;
 pub mod digits;
 pub mod error;
 pub mod evaluate;
+pub mod filter;
 pub mod finding;
 pub mod flood;
 pub mod generate;
 pub mod ident;
+pub mod import;
 pub mod ledger;
+pub mod locale;
 pub mod matching;
 pub mod money;
 pub mod period;
 pub mod pipeline;
+pub mod profile;
 pub mod reference;
 pub mod report;
 pub mod rules;
@@ -189,15 +193,20 @@ pub struct Plan {
 }
 
 /// The batch context of a run: the scheme rules, and how payee ids are keyed (GB 11643 canonical ids by
-/// default; the hook for `[locale] id_scheme = "none"`: `.with_id_scheme(IdScheme::None)`).
+/// default, `[locale] id_scheme = "none"`: as written), the locale and the `[[exclude]]` filters.
 fn batch_context(config: &Config) -> BatchContext {
-    BatchContext::new(&config.schemes)
+    BatchContext::new(&config.schemes).with_settings(&config.locale, &config.filters)
 }
 
 /// Reads config and ledger footers, decides which rules run and loads the reference tables they need:
 /// everything short of reading the ledger's data.
 pub fn plan(opts: &ScanOptions) -> Result<Plan> {
     plan_with(opts, true)
+}
+
+/// [`plan`] without loading the reference tables (`check`, `check --profile`).
+pub fn plan_without_references(opts: &ScanOptions) -> Result<Plan> {
+    plan_with(opts, false)
 }
 
 fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
@@ -268,11 +277,29 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
                 .join(", "),
         });
     }
+    for (k, f) in config.filters.0.iter().enumerate() {
+        if !ledger.available.contains(f.column) {
+            return Err(Error::config(
+                &config_path,
+                format!("exclude[{}].column", k + 1),
+                format!(
+                    "the ledger has no column `{}` (mapped from `{}`) to filter on",
+                    config.column_name(f.column),
+                    f.column
+                ),
+            ));
+        }
+    }
     let mut runnable = Vec::new();
     let mut skipped = Vec::new();
     for e in selected {
-        if let Some(reason) = rules::missing_inputs(e.meta, ledger.available, &layout.references())
-        {
+        let reason =
+            rules::missing_inputs(e.meta, ledger.available, &layout.references()).or_else(|| {
+                let params =
+                    Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path).ok()?;
+                locale_skip(e.meta.code, &config.locale, &params, ledger.available)
+            });
+        if let Some(reason) = reason {
             skipped.push(Skipped {
                 code: e.meta.code.into(),
                 reason,
@@ -306,7 +333,7 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         officials: references.officials.clone(),
     };
     let mut rules = Vec::new();
-    let mut columns = ColSet::of(&[Col::Amount]);
+    let mut columns = ColSet::of(&[Col::Amount]).union(config.filters.columns());
     for e in runnable {
         let params = Params::resolve(e.meta, config.rules.get(e.meta.code), &config_path)?;
         columns = columns.union(ColSet::of(e.meta.columns));
@@ -317,6 +344,20 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         }
         rules.push((e.build)(&params, &env));
     }
+    // county and township columns named by `[locale.region]` are read wherever the region is
+    if config.locale.region.from_columns() && columns.contains(Col::Region) {
+        for c in [Col::County, Col::Township] {
+            if ledger.available.contains(c) {
+                columns = columns.with(c);
+            }
+        }
+    }
+    // without resident ids, ages come from the birth_date column (AMT001's age bands, GHO004, DUP005)
+    if config.locale.id_scheme == locale::IdScheme::None
+        && ledger.available.contains(Col::BirthDate)
+    {
+        columns = columns.with(Col::BirthDate);
+    }
     Ok(Plan {
         config,
         ledger,
@@ -326,6 +367,34 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         columns,
         references,
     })
+}
+
+/// Why the `[locale]` settings skip a rule, if they do: GHO001 without resident ids; the county and township
+/// digit tests without a region hierarchy (when no officer level is left to test).
+fn locale_skip(
+    code: &str,
+    locale: &locale::Locale,
+    params: &Params,
+    available: ColSet,
+) -> Option<String> {
+    if code == "GHO001" && locale.id_scheme == locale::IdScheme::None {
+        return Some(
+            "payee ids are not resident identity numbers ([locale] id_scheme = \"none\")".into(),
+        );
+    }
+    if matches!(code, "DIG001" | "DIG002" | "DIG004") {
+        let levels = rules::dig::levels_of(params, &locale.region);
+        let officer = levels.contains(&rules::dig::Level::Officer);
+        let only_officer = levels.iter().all(|l| *l == rules::dig::Level::Officer);
+        if levels.is_empty() || (only_officer && !available.contains(Col::OfficerId)) {
+            return Some(if officer || locale.region.has_counties() {
+                "no unit to test: no region level and no officer_id column ([locale] region)".into()
+            } else {
+                "no unit to test: the region hierarchy is none ([locale] region) and by_officer is off".into()
+            });
+        }
+    }
+    None
 }
 
 /// Runs a scan: plan, one parallel pass, findings, cases, summary. Writes nothing.
@@ -363,6 +432,14 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let hashes = hashes?;
         phases.add("scan".into(), t);
         let dq = state.files.clone();
+        let mut excluded_by = vec![0u64; plan.config.filters.0.len()];
+        let mut region_outside = 0;
+        for d in &dq {
+            for (a, b) in excluded_by.iter_mut().zip(&d.excluded_by) {
+                *a += b;
+            }
+            region_outside += d.region_outside_hierarchy;
+        }
         let t = Instant::now();
         let sketch = std::mem::take(&mut state.floods);
         let mut floods = flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_read).sum())?;
@@ -399,6 +476,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 rows_read: d.rows_read,
                 rows_scanned: d.rows_scanned,
                 rows_with_problems: d.rows_with_problems,
+                rows_excluded: d.rows_excluded,
                 rows_undated: d.rows_undated,
                 rows_zero_amount: d.rows_zero_amount,
                 rows_negative_amount: d.rows_negative_amount,
@@ -433,6 +511,10 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             rows_read,
             rows_scanned,
             rows_with_problems,
+            rows_excluded: inputs.iter().map(|i| i.rows_excluded).sum(),
+            filters: plan.config.filters.counts(&excluded_by),
+            currency: plan.config.locale.currency.as_str().to_string(),
+            region_codes_outside_hierarchy: region_outside,
             rows_undated: inputs.iter().map(|i| i.rows_undated).sum(),
             rows_zero_amount: inputs.iter().map(|i| i.rows_zero_amount).sum(),
             rows_negative_amount: inputs.iter().map(|i| i.rows_negative_amount).sum(),
@@ -542,7 +624,18 @@ pub struct CheckReport {
     pub rows: u64,
     pub row_groups: usize,
     pub columns: Vec<CheckColumn>,
+    /// The `[locale]` settings in force.
+    pub locale: CheckLocale,
+    /// The `[[exclude]]` filters, by name.
+    pub filters: Vec<String>,
     pub rules: Vec<CheckRule>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckLocale {
+    pub currency: String,
+    pub id_scheme: &'static str,
+    pub region: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -616,6 +709,18 @@ pub fn check(opts: &ScanOptions) -> Result<CheckReport> {
             .map(LedgerFile::num_row_groups)
             .sum(),
         columns,
+        locale: CheckLocale {
+            currency: plan.config.locale.currency.as_str().to_string(),
+            id_scheme: plan.config.locale.id_scheme.as_str(),
+            region: plan.config.locale.region.describe(),
+        },
+        filters: plan
+            .config
+            .filters
+            .0
+            .iter()
+            .map(|f| format!("{} ({})", f.name, f.column))
+            .collect(),
         rules,
     })
 }

@@ -292,6 +292,8 @@ const EVIDENCE_COLUMNS: &[Col] = &[
     Col::Status,
     Col::OfficerId,
     Col::HouseholdId,
+    Col::County,
+    Col::Township,
 ];
 
 /// Reads the given rows (sorted) back from the ledger, one row group per task.
@@ -394,5 +396,7 @@ fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> Evi
             .to_string(),
         officer_id: opt(Col::OfficerId),
         household_id: opt(Col::HouseholdId),
+        county: opt(Col::County),
+        township: opt(Col::Township),
     }
 }

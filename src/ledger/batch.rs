@@ -5,7 +5,7 @@
 //! problem: it is counted (by column and problem, with sample rows) and left out of `rows()`.
 
 use super::column::{Col, ColSet};
-use super::decode::{decode_date, decode_fixed, decode_period, Problem, Text};
+use super::decode::{binary_as_utf8, decode_date, decode_fixed, decode_period, Problem, Text};
 use super::source::{LedgerFile, Source};
 use crate::ident::{canonical_id, is_plain_id18, IdScheme};
 use crate::period::Period;
@@ -182,6 +182,11 @@ pub struct DqStats {
     pub rows_negative_amount: u64,
     /// (column, problem) -> (count, first rows)
     pub problems: BTreeMap<(Col, Problem), (u64, Vec<u64>)>,
+    /// Rows dropped by the config's `[[exclude]]` filters ([`crate::filter`]), and per filter.
+    pub rows_excluded: u64,
+    pub excluded_by: Vec<u64>,
+    /// Scanned rows whose region code fits no level of the `[locale] region` hierarchy.
+    pub region_outside_hierarchy: u64,
 }
 
 impl DqStats {
@@ -189,6 +194,14 @@ impl DqStats {
         self.rows_read += o.rows_read;
         self.rows_scanned += o.rows_scanned;
         self.rows_with_problems += o.rows_with_problems;
+        self.rows_excluded += o.rows_excluded;
+        self.region_outside_hierarchy += o.region_outside_hierarchy;
+        if self.excluded_by.len() < o.excluded_by.len() {
+            self.excluded_by.resize(o.excluded_by.len(), 0);
+        }
+        for (a, b) in self.excluded_by.iter_mut().zip(o.excluded_by) {
+            *a += b;
+        }
         self.rows_undated += o.rows_undated;
         self.rows_zero_amount += o.rows_zero_amount;
         self.rows_negative_amount += o.rows_negative_amount;
@@ -202,10 +215,13 @@ impl DqStats {
     }
 }
 
-/// What a batch needs from the run: the scheme rules, in a lookup table.
+/// What a batch needs from the run: the scheme rules, in a lookup table; the `[locale]` settings; the row
+/// filters.
 #[derive(Debug, Clone, Default)]
 pub struct BatchContext {
     schemes: Vec<(String, Scheme)>,
+    pub locale: crate::locale::Locale,
+    pub filters: Option<std::sync::Arc<crate::filter::Filters>>,
     /// How payee ids are keyed (hashes, evidence, reference lookups); `[locale] id_scheme = "none"` keys them
     /// as written.
     pub id_scheme: IdScheme,
@@ -219,7 +235,19 @@ impl BatchContext {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             id_scheme: IdScheme::default(),
+            ..Self::default()
         }
+    }
+    /// With the `[locale]` settings (the id scheme included) and the `[[exclude]]` filters of the config.
+    pub fn with_settings(
+        mut self,
+        locale: &crate::locale::Locale,
+        filters: &crate::filter::Filters,
+    ) -> Self {
+        self.locale = locale.clone();
+        self.id_scheme = locale.id_scheme;
+        self.filters = (!filters.is_empty()).then(|| std::sync::Arc::new(filters.clone()));
+        self
     }
     /// The same context with payee ids keyed under `scheme`.
     #[must_use]
@@ -278,6 +306,11 @@ pub struct Batch {
     /// How many payees the worker has numbered so far (the numbers of this batch are below it).
     pub payees_numbered: usize,
     pub dq: DqStats,
+    /// The cells with a problem, (row, column, problem), of the rows no filter excluded.
+    pub problem_cells: Vec<(usize, Col, Problem)>,
+    /// Per row, the index of the `[[exclude]]` filter that dropped it ([`crate::filter::KEPT`] when none);
+    /// empty when no row was dropped.
+    pub excluded: Vec<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -321,6 +354,8 @@ impl Batch {
             payee_no: Vec::new(),
             payees_numbered: 0,
             dq: DqStats::default(),
+            problem_cells: Vec::new(),
+            excluded: Vec::new(),
         };
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
         let (positions, _) = projected_indices(file, cols);
@@ -328,19 +363,25 @@ impl Batch {
             let Some(array) = column_array(rb, file, col, &positions, len) else {
                 continue;
             };
+            // binary strings read as text; bytes that are not UTF-8 are this column's unparsable values
+            let before = problems.len();
+            let (array, not_utf8) = binary_as_utf8(&array).unwrap_or((array, Vec::new()));
+            problems.extend(not_utf8.iter().map(|&i| (i, col, Problem::Unparsable)));
             let mut bad = |i: usize, p: Problem| problems.push((i, col, p));
             match col {
                 Col::Amount => decode_fixed(&array, 2, &mut b.amount_fen, &mut bad),
                 Col::Quantity => {
+                    // a null (or blank text) is no quantity
+                    let mut none = Vec::new();
                     decode_fixed(&array, QUANTITY_SCALE, &mut b.quantity_e4, &mut |i, p| {
                         if p == Problem::Unparsable {
                             bad(i, p);
+                        } else {
+                            none.push(i);
                         }
                     });
-                    for (i, q) in b.quantity_e4.iter_mut().enumerate() {
-                        if array.is_null(i) {
-                            *q = NO_QUANTITY;
-                        }
+                    for i in none {
+                        b.quantity_e4[i] = NO_QUANTITY;
                     }
                 }
                 Col::PayDate => {
@@ -378,6 +419,26 @@ impl Batch {
                     Err(_) => (0..len).for_each(|i| bad(i, Problem::Unparsable)),
                 },
             }
+            if !not_utf8.is_empty() {
+                // a row counts once per column: the bytes were unparsable, not (also) null
+                let mut tail = problems.split_off(before + not_utf8.len());
+                tail.retain(|(i, _, _)| not_utf8.binary_search(i).is_err());
+                problems.extend(tail);
+                problems[before..].sort_by_key(|p| p.0);
+            }
+        }
+        let excluded = ctx.filters.as_ref().and_then(|f| f.apply(&b, &problems));
+        if let (Some(ex), Some(f)) = (&excluded, &ctx.filters) {
+            b.dq.excluded_by = vec![0; f.0.len()];
+            for (i, &k) in ex.iter().enumerate() {
+                if k != crate::filter::KEPT {
+                    b.valid[i] = false;
+                    b.dq.excluded_by[usize::from(k)] += 1;
+                    b.dq.rows_excluded += 1;
+                }
+            }
+            // a dropped row's problems are not counted
+            problems.retain(|(i, _, _)| ex[*i] == crate::filter::KEPT);
         }
         for &(i, col, p) in &problems {
             if p == Problem::Unparsable || !col.is_nullable() {
@@ -390,10 +451,13 @@ impl Batch {
                 e.1.push(row);
             }
         }
+        b.excluded = excluded.unwrap_or_default();
+        b.problem_cells = problems;
         b.valid_rows = (0..len as u32).filter(|&i| b.valid[i as usize]).collect();
         b.dq.rows_read = len as u64;
         b.dq.rows_scanned = b.valid_rows.len() as u64;
-        b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64;
+        b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64 - b.dq.rows_excluded;
+        b.dq.region_outside_hierarchy = b.count_region_outside(&ctx.locale.region);
         for &i in &b.valid_rows {
             let i = i as usize;
             if b.pay_date.get(i) == Some(&NO_DATE) {
@@ -509,6 +573,48 @@ impl Batch {
 
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// The decoded text of a text column (`None` when not read).
+    pub fn text_column(&self, col: Col) -> Option<&Text> {
+        self.texts[col.index()].as_ref()
+    }
+
+    /// The scanned rows whose region code fits no level of the hierarchy (0 when `region` was not read).
+    fn count_region_outside(&self, scheme: &crate::locale::RegionScheme) -> u64 {
+        let Some(t) = self.text_column(Col::Region) else {
+            return 0;
+        };
+        if *scheme == crate::locale::RegionScheme::None {
+            return 0;
+        }
+        if scheme.from_columns() {
+            // rows with no county
+            return self
+                .rows()
+                .filter(|&i| scheme.unit_of_row(self, i, false).is_none())
+                .count() as u64;
+        }
+        let fits = |v: Option<&str>| v.is_some_and(|s| scheme.fits(s));
+        match t
+            .dictionary()
+            .filter(|(_, values)| values.len() <= self.len)
+        {
+            Some((keys, values)) => {
+                let table: Vec<bool> = (0..values.len())
+                    .map(|j| fits(values.is_valid(j).then(|| values.value(j))))
+                    .collect();
+                self.rows()
+                    .filter(|&i| {
+                        !usize::try_from(keys.value(i))
+                            .ok()
+                            .and_then(|j| table.get(j).copied())
+                            .unwrap_or(false)
+                    })
+                    .count() as u64
+            }
+            None => self.rows().filter(|&i| !fits(t.get(i))).count() as u64,
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,14 +12,51 @@ use std::path::Path;
 struct FindingLine<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
-    amount_yuan: String,
+    #[serde(flatten)]
+    money: Money<'a>,
+}
+
+/// `amount_yuan` in the default currency (unchanged outputs); otherwise `amount` and `currency`.
+#[derive(Serialize)]
+struct Money<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_yuan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_at_risk_yuan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_at_risk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<&'a str>,
+}
+
+impl<'a> Money<'a> {
+    fn of(fen: i64, currency: &'a str, at_risk: bool) -> Self {
+        let text = Some(fmt_yuan(fen));
+        let default = currency == crate::locale::DEFAULT_CURRENCY;
+        let (a, b) = if default { (text, None) } else { (None, text) };
+        let (amount_yuan, amount_at_risk_yuan, amount, amount_at_risk) = if at_risk {
+            (None, a, None, b)
+        } else {
+            (a, None, b, None)
+        };
+        Self {
+            amount_yuan,
+            amount_at_risk_yuan,
+            amount,
+            amount_at_risk,
+            currency: (!default).then_some(currency),
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct CaseLine<'a> {
     #[serde(flatten)]
     case: &'a Case,
-    amount_at_risk_yuan: String,
+    #[serde(flatten)]
+    money: Money<'a>,
 }
 
 fn write_lines<T: Serialize>(path: &Path, items: impl Iterator<Item = T>) -> Result<()> {
@@ -31,22 +68,22 @@ fn write_lines<T: Serialize>(path: &Path, items: impl Iterator<Item = T>) -> Res
     w.flush().map_err(|e| Error::output(path, e))
 }
 
-pub fn write_findings(path: &Path, findings: &[Finding]) -> Result<()> {
+pub fn write_findings(path: &Path, findings: &[Finding], currency: &str) -> Result<()> {
     write_lines(
         path,
         findings.iter().map(|f| FindingLine {
             finding: f,
-            amount_yuan: fmt_yuan(f.amount_fen),
+            money: Money::of(f.amount_fen, currency, false),
         }),
     )
 }
 
-pub fn write_cases(path: &Path, cases: &[Case]) -> Result<()> {
+pub fn write_cases(path: &Path, cases: &[Case], currency: &str) -> Result<()> {
     write_lines(
         path,
         cases.iter().map(|c| CaseLine {
             case: c,
-            amount_at_risk_yuan: fmt_yuan(c.amount_at_risk_fen),
+            money: Money::of(c.amount_at_risk_fen, currency, true),
         }),
     )
 }

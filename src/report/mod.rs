@@ -283,9 +283,9 @@ pub fn test_pause(point: &str) {
 fn write_into(dir: &Path, o: &Outcome) -> Result<()> {
     let p = |n: &str| -> PathBuf { dir.join(n) };
     parquet::write_findings(&p("findings.parquet"), &o.findings)?;
-    jsonl::write_findings(&p("findings.jsonl"), &o.findings)?;
+    jsonl::write_findings(&p("findings.jsonl"), &o.findings, &o.summary.currency)?;
     csv::write_cases(&p("cases.csv"), &o.cases)?;
-    jsonl::write_cases(&p("cases.jsonl"), &o.cases)?;
+    jsonl::write_cases(&p("cases.jsonl"), &o.cases, &o.summary.currency)?;
     summary::write(&p("summary.json"), &o.summary)?;
     Ok(())
 }

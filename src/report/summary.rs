@@ -20,6 +20,15 @@ pub struct Summary {
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
+    /// Rows dropped by the `[[exclude]]` filters: `rows_read = rows_scanned + rows_with_problems + rows_excluded`.
+    pub rows_excluded: u64,
+    /// Each filter's name, column and rows excluded (a row counts for the first filter that matches it).
+    pub filters: Vec<crate::filter::FilterCount>,
+    /// The currency every amount is written in (`[locale] currency`, default `yuan`).
+    pub currency: String,
+    /// Scanned rows whose region code fits no level of the region hierarchy: left out of county and township
+    /// units (never cut into a partial unit).
+    pub region_codes_outside_hierarchy: u64,
     /// Of the rows scanned: those without a pay date (kept; rules that need the date skip them).
     pub rows_undated: u64,
     /// Of the rows scanned: those with an amount of 0 (no payment for any rule).
@@ -100,6 +109,7 @@ pub struct InputFile {
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
+    pub rows_excluded: u64,
     pub rows_undated: u64,
     pub rows_zero_amount: u64,
     pub rows_negative_amount: u64,

@@ -30,6 +30,28 @@ pub fn render(o: &Outcome) -> String {
         s.timing.rows_per_second,
         s.timing.threads
     );
+    if let Some(why) = &s.quality_gate.reason {
+        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
+    }
+    if s.rows_excluded > 0 {
+        let _ = writeln!(
+            out,
+            "excluded {} rows by the config's filters ([[exclude]]): {}",
+            s.rows_excluded,
+            s.filters
+                .iter()
+                .map(|f| format!("\"{}\" {}", f.name, f.rows_excluded))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if s.region_codes_outside_hierarchy > 0 {
+        let _ = writeln!(
+            out,
+            "{} rows have region codes outside the region hierarchy: left out of county and township units (see [locale] region and `check --profile`)",
+            s.region_codes_outside_hierarchy
+        );
+    }
     let kept: Vec<String> = [
         (s.rows_undated, "without a pay date (kept, date unknown)"),
         (s.rows_zero_amount, "with amount 0"),
@@ -45,9 +67,6 @@ pub fn render(o: &Outcome) -> String {
             "of the rows scanned: {} (amounts of 0 or below are no payment for any rule)",
             kept.join(", ")
         );
-    }
-    if let Some(why) = &s.quality_gate.reason {
-        let _ = writeln!(out, "data-quality gate failed (exit code 3): {why}");
     }
     let _ = writeln!(
         out,
@@ -68,7 +87,7 @@ pub fn render(o: &Outcome) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "{} findings ({}), {} cases, {} referred ({} yuan at risk){}",
+        "{} findings ({}), {} cases, {} referred ({} {} at risk){}",
         s.findings,
         if per_rule.is_empty() {
             "-".into()
@@ -78,6 +97,7 @@ pub fn render(o: &Outcome) -> String {
         s.cases,
         s.referrals,
         fmt_yuan(s.referred_amount_at_risk_fen),
+        s.currency,
         if s.reviewed_in_baseline > 0 {
             format!(", {} already reviewed (baseline)", s.reviewed_in_baseline)
         } else {

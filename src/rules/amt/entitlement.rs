@@ -123,6 +123,7 @@ impl Rule for Entitlement {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let kind = *d.facts.first()?;
         if kind == CEILING {
             return self.render_ceiling(d, ev);
@@ -167,7 +168,7 @@ impl Rule for Entitlement {
             ("above", "paid in excess")
         };
         let explanation = format!(
-            "payee {} ({}) was paid {what} the amount due on {} payment{}: {}; {} yuan {verb}",
+            "payee {} ({}) was paid {what} the amount due on {} payment{}: {}; {} {cur} {verb}",
             first.payee_name,
             first.payee_id,
             rows.len(),
@@ -189,6 +190,7 @@ impl Rule for Entitlement {
 
 impl Entitlement {
     fn render_ceiling(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let mut rows = rows_of(d, ev);
         if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
@@ -214,7 +216,7 @@ impl Entitlement {
         periods.dedup();
         let r0 = rows[0];
         let explanation = format!(
-            "payee {} ({}) received {} yuan in {} payment{} of {} for {} where the scheme's ceiling is {}: {} yuan over it ({})",
+            "payee {} ({}) received {} {cur} in {} payment{} of {} for {} where the scheme's ceiling is {}: {} {cur} over it ({})",
             r0.payee_name,
             r0.payee_id,
             fmt_yuan(total),

@@ -7,7 +7,7 @@ pub mod officer_concentration;
 pub mod round_sum;
 pub mod split_payment;
 
-use crate::ledger::batch::{Batch, BatchContext};
+use crate::ledger::batch::{Batch, BatchContext, NO_DATE};
 use crate::ledger::column::Col;
 use crate::ledger::decode::date_from_days;
 use crate::scheme::Scheme;
@@ -55,7 +55,13 @@ impl<'a> DueCalc<'a> {
             self.ymd = date_from_days(day).map(|d| (d.year(), d.month(), d.day()));
         }
         let (py, pm, pd) = self.ymd?;
-        let (by, bm, bd) = birth_of_id(b.text(Col::PayeeId, i)?)?;
+        let (by, bm, bd) = if self.ctx.locale.id_scheme.reads_birth_dates() {
+            birth_of_id(b.text(Col::PayeeId, i)?)?
+        } else {
+            // `[locale] id_scheme = "none"`: the birth_date column
+            let d = date_from_days(*b.birth_date.get(i).filter(|d| **d != NO_DATE)?)?;
+            (d.year(), d.month(), d.day())
+        };
         let mut age = py - by;
         if (pm, pd) < (bm, bd) {
             age -= 1;

@@ -75,10 +75,11 @@ False positives
     ],
 };
 
-pub fn build(p: &Params, _env: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         OfficerConcentration {
+            region: env.batch.locale.region.clone(),
             z: p.float("min_z"),
             concentration: p.float("min_concentration"),
             account_payees: u64::try_from(p.int("min_account_payees").max(2)).unwrap_or(2),
@@ -89,6 +90,7 @@ pub fn build(p: &Params, _env: &RuleEnv) -> Box<dyn DynRule> {
 }
 
 pub struct OfficerConcentration {
+    region: crate::locale::RegionScheme,
     z: f64,
     concentration: f64,
     account_payees: u64,
@@ -129,8 +131,13 @@ impl Rule for OfficerConcentration {
                 last = o;
                 let e = st.county.entry(o).or_insert((RowRef(u64::MAX), NO_HASH));
                 if row < e.0 {
-                    let text = b.text(Col::Region, i).unwrap_or("").trim();
-                    *e = (row, hash_text(text.get(..6).unwrap_or(text)));
+                    // a code outside the hierarchy has no county: compared with the whole ledger
+                    *e = (
+                        row,
+                        self.region
+                            .unit_of_row(b, i, false)
+                            .map_or(NO_HASH, hash_text),
+                    );
                 }
             }
         }
@@ -189,7 +196,8 @@ impl Rule for OfficerConcentration {
         let peers: BTreeMap<u64, (f64, f64, usize)> = by_county
             .into_iter()
             .map(|(c, mut v)| {
-                let n = v.len();
+                // officers whose region fits no county are compared with the whole ledger
+                let n = if c == NO_HASH { 0 } else { v.len() };
                 let (m, s) = if n >= self.peers {
                     robust(&mut v)
                 } else {

@@ -248,6 +248,7 @@ impl Rule for RoundSum {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let [kind, n, k, p, pv, q] = d.facts.get(..6)?.try_into().ok()?;
         let f = |x: i64| f64::from_bits(x as u64);
         let risk_of: BTreeMap<RowRef, i64> = d
@@ -280,7 +281,7 @@ impl Rule for RoundSum {
         schemes.sort_unstable();
         schemes.dedup();
         let explanation = format!(
-            "{what} {subject} paid round sums (multiples of {} yuan) not made round by the scheme rules to {k} of {n} distinct payees of {} ({:.1}%, expected {:.2}% from the same schemes elsewhere): binomial p = {:.2e}, Benjamini-Hochberg q = {:.2e} (threshold {}); {} round payments: {}",
+            "{what} {subject} paid round sums (multiples of {} {cur}) not made round by the scheme rules to {k} of {n} distinct payees of {} ({:.1}%, expected {:.2}% from the same schemes elsewhere): binomial p = {:.2e}, Benjamini-Hochberg q = {:.2e} (threshold {}); {} round payments: {}",
             self.unit_fen / 100,
             schemes.join(", "),
             k as f64 * 100.0 / n.max(1) as f64,

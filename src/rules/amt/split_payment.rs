@@ -144,6 +144,7 @@ impl Rule for SplitPayment {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let th = *d.facts.first()?;
         let mut rows = rows_of(d, ev);
         if rows.len() < 2 || !all_same(&rows, |r| &r.account) || !all_same(&rows, |r| &r.scheme) {
@@ -171,7 +172,7 @@ impl Rule for SplitPayment {
         payees.dedup();
         let account = rows[0].account.clone();
         let explanation = format!(
-            "account {account} received {} {} payments within {} day{} ({}), each under the approval threshold of {} and together {} yuan, for {}; {} yuan at risk",
+            "account {account} received {} {} payments within {} day{} ({}), each under the approval threshold of {} and together {} {cur}, for {}; {} {cur} at risk",
             rows.len(),
             rows[0].scheme,
             self.window,

@@ -73,16 +73,7 @@ False positives
 };
 
 pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
-    let mut levels = Vec::new();
-    for (k, l) in [
-        ("by_county", Level::County),
-        ("by_township", Level::Township),
-        ("by_officer", Level::Officer),
-    ] {
-        if p.flag(k) {
-            levels.push(l);
-        }
-    }
+    let levels = super::levels_of(p, &env.batch.locale.region);
     erase(
         &META,
         FirstTwoDigits {
@@ -143,7 +134,7 @@ impl Rule for FirstTwoDigits {
         let f = |x: i64| f64::from_bits(x as u64);
         let [level, n, mad, emad, chi2, p] = d.facts.get(..6)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
-        let (kind, subject, what) = unit_subject(level, rows.first()?)?;
+        let (kind, subject, what) = unit_subject(level, rows.first()?, &self.ctx.locale.region)?;
         rows.sort_by_key(|r| r.date_order());
         let spikes = unit_spikes(&d.facts[6..], |dg| dg.to_string());
         let explanation = format!(

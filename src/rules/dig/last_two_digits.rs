@@ -84,7 +84,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
         &META,
         LastTwoDigits {
             ctx: env.batch.clone(),
-            levels: levels_of(p),
+            levels: levels_of(p, &env.batch.locale.region),
             gate: Gate {
                 min_amounts: u64::try_from(p.int("min_amounts").max(1)).unwrap_or(1),
                 min_orders: p.float("min_orders"),
@@ -136,14 +136,15 @@ impl Rule for LastTwoDigits {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let f = |x: i64| f64::from_bits(x as u64);
         let [level, n, mad, chi2, p] = d.facts.get(..5)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
-        let (kind, subject, what) = unit_subject(level, rows.first()?)?;
+        let (kind, subject, what) = unit_subject(level, rows.first()?, &self.ctx.locale.region)?;
         rows.sort_by_key(|r| r.date_order());
         let spikes = unit_spikes(&d.facts[5..], |dg| format!("{dg:02}"));
         let explanation = format!(
-            "{what} {subject}: last two yuan digits of {n} amounts not explained by the scheme rules are far from uniform: excess MAD {:.4} (threshold {}), chi-square {:.1} on 99 df (p {:.1e}, threshold {:.0e}); endings in excess: {}",
+            "{what} {subject}: last two {cur} digits of {n} amounts not explained by the scheme rules are far from uniform: excess MAD {:.4} (threshold {}), chi-square {:.1} on 99 df (p {:.1e}, threshold {:.0e}); endings in excess: {}",
             f(mad),
             self.min_mad,
             f(chi2),

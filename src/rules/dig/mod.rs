@@ -9,6 +9,7 @@ use crate::finding::{EvidenceRow, SubjectKind};
 use crate::ledger::batch::RowRef;
 use crate::ledger::batch::{hash_text, mix, Batch, BatchContext, NO_HASH};
 use crate::ledger::column::Col;
+use crate::locale::RegionScheme;
 use crate::rules::amt::DueCalc;
 use crate::rules::{Draft, ParamSpec, ParamValue};
 use crate::stats::digits::{DigitCounts, DigitFacts, DigitResult};
@@ -59,8 +60,9 @@ impl Level {
     }
 }
 
-/// The levels a DIG rule's `by_county`, `by_township` and `by_officer` flags turn on.
-pub fn levels_of(p: &crate::rules::Params) -> Vec<Level> {
+/// The levels a DIG rule's `by_county`, `by_township` and `by_officer` flags turn on, less those the region
+/// hierarchy (`[locale] region`) lacks.
+pub fn levels_of(p: &crate::rules::Params, region: &RegionScheme) -> Vec<Level> {
     [
         ("by_county", Level::County),
         ("by_township", Level::Township),
@@ -69,20 +71,29 @@ pub fn levels_of(p: &crate::rules::Params) -> Vec<Level> {
     .into_iter()
     .filter(|(k, _)| p.flag(k))
     .map(|(_, l)| l)
+    .filter(|l| match l {
+        Level::County => region.has_counties(),
+        Level::Township => region.has_townships(),
+        _ => true,
+    })
     .collect()
 }
 
 /// The subject of a unit finding, read from one of its evidence rows: (kind, unit text, level word).
-pub fn unit_subject(level: i64, row: &EvidenceRow) -> Option<(SubjectKind, String, &'static str)> {
+pub fn unit_subject(
+    level: i64,
+    row: &EvidenceRow,
+    region: &RegionScheme,
+) -> Option<(SubjectKind, String, &'static str)> {
     Some(match level {
         0 => (
             SubjectKind::Region,
-            row.region.get(..6).unwrap_or(&row.region).to_string(),
+            region.unit_of_evidence(row, false)?.to_string(),
             "county",
         ),
         1 => (
             SubjectKind::Region,
-            row.region.get(..9).unwrap_or(&row.region).to_string(),
+            region.unit_of_evidence(row, true)?.to_string(),
             "township",
         ),
         2 => (SubjectKind::Officer, row.officer_id.clone()?, "officer"),
@@ -150,6 +161,7 @@ pub(crate) fn explained(calc: &mut DueCalc, b: &Batch, i: usize) -> bool {
 /// A key's two low bits hold its level; `NO_HASH` when the row has no such unit.
 pub struct UnitKeys<'a> {
     levels: &'a [Level],
+    hierarchy: &'a RegionScheme,
     region: &'a [u64],
     officer: &'a [u64],
     last_region: u64,
@@ -159,9 +171,10 @@ pub struct UnitKeys<'a> {
 }
 
 impl<'a> UnitKeys<'a> {
-    pub fn new(b: &'a Batch, levels: &'a [Level]) -> Self {
+    pub fn new(b: &'a Batch, levels: &'a [Level], hierarchy: &'a RegionScheme) -> Self {
         Self {
             levels,
+            hierarchy,
             region: b.hashes(Col::Region),
             officer: b.hashes(Col::OfficerId),
             last_region: NO_HASH,
@@ -190,7 +203,7 @@ impl<'a> UnitKeys<'a> {
     pub fn of(&mut self, b: &Batch, i: usize) -> &[u64] {
         let r = self.region.get(i).copied().unwrap_or(NO_HASH);
         let o = self.officer.get(i).copied().unwrap_or(NO_HASH);
-        let region_changed = self.first || r != self.last_region;
+        let region_changed = self.first || r != self.last_region || self.hierarchy.from_columns();
         let officer_changed = self.first || o != self.last_officer;
         self.first = false;
         self.last_region = r;
@@ -198,13 +211,11 @@ impl<'a> UnitKeys<'a> {
         for (k, level) in self.levels.iter().enumerate().take(4) {
             match level {
                 Level::County | Level::Township if region_changed => {
-                    let cut = if *level == Level::County { 6 } else { 9 };
-                    let text = b.text(Col::Region, i).unwrap_or("").trim();
-                    let prefix = text.get(..cut).unwrap_or(text);
-                    self.keys[k] = if prefix.is_empty() {
-                        NO_HASH
-                    } else {
-                        Self::tagged(hash_text(prefix), *level)
+                    // a code outside the hierarchy is in no unit (never cut into a partial one)
+                    self.keys[k] = match self.hierarchy.unit_of_row(b, i, *level == Level::Township)
+                    {
+                        Some(unit) if !unit.is_empty() => Self::tagged(hash_text(unit), *level),
+                        _ => NO_HASH,
                     };
                 }
                 Level::Officer if officer_changed => {
@@ -285,22 +296,22 @@ impl Units {
             };
             let r = region.get(i).copied().unwrap_or(NO_HASH);
             let o = officer.get(i).copied().unwrap_or(NO_HASH);
-            if first || r != last_region {
+            if first || r != last_region || ctx.locale.region.from_columns() {
                 last_region = r;
-                let text = b.text(Col::Region, i).unwrap_or("").trim();
                 for (k, level) in levels.iter().enumerate() {
-                    let cut = match level {
-                        Level::County => 6,
-                        Level::Township => 9,
+                    let township = match level {
+                        Level::County => false,
+                        Level::Township => true,
                         _ => continue,
                     };
-                    let prefix = text.get(..cut).unwrap_or(text);
-                    slots[k] = if prefix.is_empty() {
-                        usize::MAX - 1
-                    } else {
-                        self.slot(mix(hash_text(prefix), level.tag()), *level, || {
-                            prefix.to_string()
-                        })
+                    // a code outside the hierarchy is in no unit (never cut into a partial one)
+                    slots[k] = match ctx.locale.region.unit_of_row(b, i, township) {
+                        Some(unit) if !unit.is_empty() => {
+                            self.slot(mix(hash_text(unit), level.tag()), *level, || {
+                                unit.to_string()
+                            })
+                        }
+                        _ => usize::MAX - 1,
                     };
                 }
             }

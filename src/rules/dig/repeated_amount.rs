@@ -80,7 +80,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
         &META,
         RepeatedAmount {
             ctx: env.batch.clone(),
-            levels: levels_of(p),
+            levels: levels_of(p, &env.batch.locale.region),
             min_payees: u64::try_from(p.int("min_payees").max(2)).unwrap_or(2),
             min_ratio: p.float("min_ratio"),
             min_amounts: u64::try_from(p.int("min_amounts").max(1)).unwrap_or(1),
@@ -114,7 +114,7 @@ impl Rule for RepeatedAmount {
     fn update(&self, st: &mut State, b: &Batch) {
         let payee = b.hashes(Col::PayeeId);
         let mut calc = DueCalc::new(&self.ctx);
-        let mut units = UnitKeys::new(b, &self.levels);
+        let mut units = UnitKeys::new(b, &self.levels, &self.ctx.locale.region);
         for i in b.rows() {
             let a = b.amount_fen[i];
             if a < MIN_TESTED_FEN || !b.is_paid(i) || payee[i] == NO_HASH {
@@ -201,7 +201,7 @@ impl Rule for RepeatedAmount {
         let [level, c, payments, n, others, expected] = d.facts.get(..6)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
         let first = *rows.first()?;
-        let (kind, subject, what) = unit_subject(level, first)?;
+        let (kind, subject, what) = unit_subject(level, first, &self.ctx.locale.region)?;
         let amount = first.amount_fen;
         if rows.iter().any(|r| r.amount_fen != amount) {
             return None;

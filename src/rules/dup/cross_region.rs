@@ -40,11 +40,18 @@ False positives
     params: &[],
 };
 
-pub fn build(_: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
-    erase(&META, CrossRegion)
+pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
+    erase(
+        &META,
+        CrossRegion {
+            cur: env.batch.locale.currency.clone(),
+        },
+    )
 }
 
-pub struct CrossRegion;
+pub struct CrossRegion {
+    cur: crate::locale::Currency,
+}
 
 impl Rule for CrossRegion {
     finishes_from_payee_periods!();
@@ -54,6 +61,7 @@ impl Rule for CrossRegion {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.cur;
         let mut rows = rows_of(d, ev);
         if !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
@@ -74,7 +82,7 @@ impl Rule for CrossRegion {
             per_region.push(format!("and {} more regions", regions.len() - LISTED));
         }
         let explanation = format!(
-            "{} was paid for {} period {} by {} regions: {}; {} yuan paid by regions other than the first",
+            "{} was paid for {} period {} by {} regions: {}; {} {cur} paid by regions other than the first",
             who(first),
             first.scheme,
             first.period,

@@ -66,6 +66,7 @@ impl Rule for DuplicatePayment {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.ctx.locale.currency;
         let mut rows = rows_of(d, ev);
         if rows.len() < 2 || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
@@ -93,7 +94,7 @@ impl Rule for DuplicatePayment {
             |p| p.bucket(frequency).0.to_string(),
         );
         let explanation = format!(
-            "{} was paid {} times ({} yuan) for {} {} where {} {} allowed: {}; {} yuan paid beyond the allowance",
+            "{} was paid {} times ({} {cur}) for {} {} where {} {} allowed: {}; {} {cur} paid beyond the allowance",
             who(first),
             rows.len(),
             total(&rows),

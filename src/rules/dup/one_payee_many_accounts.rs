@@ -40,16 +40,18 @@ False positives
     params: &[ParamSpec { name: "min_accounts", default: ParamValue::Int(2), doc: "distinct accounts that fire the rule" }],
 };
 
-pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         OnePayeeManyAccounts {
+            cur: env.batch.locale.currency.clone(),
             min_accounts: p.int("min_accounts").max(2) as usize,
         },
     )
 }
 
 pub struct OnePayeeManyAccounts {
+    cur: crate::locale::Currency,
     min_accounts: usize,
 }
 
@@ -62,6 +64,7 @@ impl Rule for OnePayeeManyAccounts {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.cur;
         let mut rows = rows_of(d, ev);
         if !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
@@ -86,7 +89,7 @@ impl Rule for OnePayeeManyAccounts {
             })
             .collect();
         let explanation = format!(
-            "{} was paid for {} period {} into {} accounts: {}; {} yuan went to accounts other than the first",
+            "{} was paid for {} period {} into {} accounts: {}; {} {cur} went to accounts other than the first",
             who(first),
             first.scheme,
             first.period,

@@ -80,10 +80,12 @@ False positives
     ],
 };
 
-pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         SamePersonManyIdentities {
+            cur: env.batch.locale.currency.clone(),
+            ids: env.batch.locale.id_scheme.reads_birth_dates(),
             cfg: MatchConfig {
                 min_score: p.float("min_score"),
                 window: p.int("window").clamp(2, 1000) as usize,
@@ -94,6 +96,9 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
 }
 
 pub struct SamePersonManyIdentities {
+    cur: crate::locale::Currency,
+    /// Whether birth dates are read from the ids (`[locale] id_scheme`).
+    ids: bool,
     cfg: MatchConfig,
     /// The placeholder values the last finish treated as unknown (for `summary.json`'s floods).
     placeholders: std::sync::Mutex<Vec<crate::flood::Flood>>,
@@ -202,7 +207,7 @@ impl State {
     }
 
     /// A record for batch row `i`, its texts appended to the arena.
-    fn record(&mut self, b: &Batch, i: usize, payee: u64) -> Rec {
+    fn record(&mut self, b: &Batch, i: usize, payee: u64, ids: bool) -> Rec {
         let hashed = |c: Col| b.hashes(c).get(i).copied().unwrap_or(NO_HASH);
         let contact = |c: Col| {
             b.text(c, i)
@@ -213,7 +218,9 @@ impl State {
         let id = normalise_id(b.text(Col::PayeeId, i).unwrap_or(""));
         let name = normalise_name(b.text(Col::PayeeName, i).unwrap_or(""));
         let region = b.text(Col::Region, i).unwrap_or("").trim();
-        let birth = id_birth_days(&id)
+        let birth = ids
+            .then(|| id_birth_days(&id))
+            .flatten()
             .or_else(|| b.birth_date.get(i).copied().filter(|d| *d != 0))
             .unwrap_or(NO_BIRTH);
         let start = self.arena.len() as u64;
@@ -257,12 +264,12 @@ impl Rule for SamePersonManyIdentities {
             match st.index.get(&h) {
                 Some(&at) => {
                     if row < st.recs[at as usize].first {
-                        let r = st.record(b, i, h);
+                        let r = st.record(b, i, h, self.ids);
                         st.recs[at as usize] = r;
                     }
                 }
                 None => {
-                    let r = st.record(b, i, h);
+                    let r = st.record(b, i, h, self.ids);
                     st.index.insert(h, st.recs.len() as u32);
                     st.recs.push(r);
                 }
@@ -395,6 +402,7 @@ impl Rule for SamePersonManyIdentities {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.cur;
         let mut rows = rows_of(d, ev);
         by_pay_date(&mut rows);
         let n = usize::try_from(*d.facts.first()?).ok()?;
@@ -461,7 +469,7 @@ impl Rule for SamePersonManyIdentities {
             .map(|(id, v)| {
                 let (k, fen) = extra.get(id).copied().unwrap_or((0, 0));
                 format!(
-                    "{} {} yuan in {k} payment{} for scheme periods {} was also paid for",
+                    "{} {} {cur} in {k} payment{} for scheme periods {} was also paid for",
                     who(v[0]),
                     fmt_yuan(fen),
                     if k == 1 { "" } else { "s" },

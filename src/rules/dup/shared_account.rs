@@ -47,10 +47,11 @@ False positives
     }],
 };
 
-pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         SharedAccount {
+            cur: env.batch.locale.currency.clone(),
             min_payees: p.int("min_payees").max(2) as usize,
         },
     )
@@ -64,6 +65,7 @@ fn person(r: &crate::finding::EvidenceRow) -> (u8, &str) {
 }
 
 pub struct SharedAccount {
+    cur: crate::locale::Currency,
     min_payees: usize,
 }
 
@@ -99,6 +101,7 @@ impl Rule for SharedAccount {
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
+        let cur = &self.cur;
         let mut rows = rows_of(d, ev);
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
@@ -141,7 +144,7 @@ impl Rule for SharedAccount {
         regions.dedup();
         let account = rows[0].account.clone();
         let explanation = format!(
-            "account {account} received {} payments ({} yuan) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} yuan paid for people other than the account's apparent owner",
+            "account {account} received {} payments ({} {cur}) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} {cur} paid for people other than the account's apparent owner",
             rows.len(),
             total(&rows),
             n_payees,

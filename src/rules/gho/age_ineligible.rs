@@ -54,10 +54,20 @@ pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
         );
         idx += 1;
     }
-    erase(&META, AgeIneligible { limits })
+    erase(
+        &META,
+        AgeIneligible {
+            cur: env.batch.locale.currency.clone(),
+            ids: env.batch.locale.id_scheme.reads_birth_dates(),
+            limits,
+        },
+    )
 }
 
 pub struct AgeIneligible {
+    cur: crate::locale::Currency,
+    /// Whether birth dates are read from the ids (`[locale] id_scheme`); else from the `birth_date` column only.
+    ids: bool,
     /// (min_age, max_age) by scheme index, for the schemes that have either.
     limits: Vec<Option<(u32, u32)>>,
 }
@@ -84,8 +94,9 @@ impl Rule for AgeIneligible {
                 continue;
             }
             let from_id = st.memo.get(b.payee_no(i), || {
-                validate_id(b.text(Col::PayeeId, i).unwrap_or(""))
-                    .ok()
+                self.ids
+                    .then(|| validate_id(b.text(Col::PayeeId, i).unwrap_or("")).ok())
+                    .flatten()
                     .map(|n| n.birth)
             });
             let Some(bd) = from_id.or_else(|| {
@@ -153,7 +164,10 @@ impl Rule for AgeIneligible {
         let (min, max) = (*d.facts.first()?, *d.facts.get(1)?);
         let first = rows[0];
         let last = rows[rows.len() - 1];
-        let id = validate_id(&first.payee_id).ok();
+        let id = self
+            .ids
+            .then(|| validate_id(&first.payee_id).ok())
+            .flatten();
         let age = |r: &crate::finding::EvidenceRow| {
             let paid = r.pay_date.and_then(date_from_days)?;
             id.map(|n| age_on(n.birth, paid))
@@ -176,7 +190,7 @@ impl Rule for AgeIneligible {
         let explanation = format!(
             "{}{born} {ages}: paid {} for {}, which requires {rule}",
             who(first),
-            payments(&rows),
+            payments(&rows, &self.cur),
             first.scheme
         );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();

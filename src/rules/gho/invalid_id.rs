@@ -52,16 +52,18 @@ False positives
     }],
 };
 
-pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         InvalidId {
+            cur: env.batch.locale.currency.clone(),
             check_region: p.flag("check_region"),
         },
     )
 }
 
 pub struct InvalidId {
+    cur: crate::locale::Currency,
     check_region: bool,
 }
 
@@ -195,7 +197,7 @@ impl Rule for InvalidId {
             first.payee_id,
             list(&names, 3),
             why.join("; "),
-            payments(&rows)
+            payments(&rows, &self.cur)
         );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
         Some(Finding::new(

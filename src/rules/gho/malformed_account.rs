@@ -60,10 +60,11 @@ False positives
     ],
 };
 
-pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
+pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         MalformedAccount {
+            cur: env.batch.locale.currency.clone(),
             min: p.int("min_length").clamp(1, 64) as usize,
             max: p.int("max_length").clamp(1, 64) as usize,
             luhn: p.flag("check_luhn"),
@@ -72,6 +73,7 @@ pub fn build(p: &Params, _: &RuleEnv) -> Box<dyn DynRule> {
 }
 
 pub struct MalformedAccount {
+    cur: crate::locale::Currency,
     min: usize,
     max: usize,
     luhn: bool,
@@ -168,7 +170,7 @@ impl Rule for MalformedAccount {
         payees.dedup();
         let explanation = format!(
             "account {account} ({why}) received {} for {}",
-            payments(&rows),
+            payments(&rows, &self.cur),
             list(&payees, 4)
         );
         Some(Finding::new(
@@ -190,6 +192,7 @@ mod tests {
     #[test]
     fn account_problems() {
         let r = MalformedAccount {
+            cur: crate::locale::Currency::default(),
             min: 12,
             max: 19,
             luhn: true,

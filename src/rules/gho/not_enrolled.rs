@@ -57,12 +57,14 @@ pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         NotEnrolled {
+            cur: env.batch.locale.currency.clone(),
             registry: env.registry.clone(),
         },
     )
 }
 
 pub struct NotEnrolled {
+    cur: crate::locale::Currency,
     registry: Option<Arc<Registry>>,
 }
 
@@ -160,7 +162,7 @@ impl Rule for NotEnrolled {
                     "{} ({}) is enrolled in the registry, but not by {by}, which paid {}",
                     first.payee_id,
                     list(&names, 3),
-                    payments(&rows)
+                    payments(&rows, &self.cur)
                 ),
             ),
             NAME => (
@@ -169,7 +171,7 @@ impl Rule for NotEnrolled {
                     "{} is enrolled under another name than the ledger's {} (after width and spaces are normalised): {} by {by}",
                     first.payee_id,
                     list(&names, 3),
-                    payments(&rows)
+                    payments(&rows, &self.cur)
                 ),
             ),
             _ => (
@@ -178,7 +180,7 @@ impl Rule for NotEnrolled {
                     "{} ({}) is not in the registry: paid {} by {by}",
                     first.payee_id,
                     list(&names, 3),
-                    payments(&rows)
+                    payments(&rows, &self.cur)
                 ),
             ),
         };

@@ -52,6 +52,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
     erase(
         &META,
         PaidAfterDeath {
+            cur: env.batch.locale.currency.clone(),
             deaths: env.deaths.clone(),
             grace: p.int("grace_days").clamp(0, 100_000) as i32,
         },
@@ -59,6 +60,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
 }
 
 pub struct PaidAfterDeath {
+    cur: crate::locale::Currency,
     deaths: Option<Arc<Deaths>>,
     grace: i32,
 }
@@ -118,7 +120,7 @@ impl Rule for PaidAfterDeath {
             fmt_date(death.saturating_add(self.grace)),
             self.grace,
             list(&ps, 6),
-            payments(&rows)
+            payments(&rows, &self.cur)
         );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
         Some(Finding::new(

@@ -44,6 +44,7 @@ pub struct Insider<M> {
     /// How ids are keyed (the officer ids, which the batch hashes as written).
     pub ids: crate::ident::IdScheme,
     pub m: M,
+    pub cur: crate::locale::Currency,
 }
 
 impl<M: Match> Rule for Insider<M> {
@@ -133,7 +134,7 @@ impl<M: Match> Rule for Insider<M> {
         let mut explanation = format!(
             "{}; paid {}",
             self.m.explain(o, idx, &rows),
-            crate::rules::gho::payments(&rows)
+            crate::rules::gho::payments(&rows, &self.cur)
         );
         let severity = if selfdeal.is_empty() {
             self.meta.severity
