@@ -312,7 +312,7 @@ fn filters_are_deterministic_whatever_the_thread_count() {
 fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
     let d = tempfile::tempdir().expect("tmp");
     let mut rows = Vec::new();
-    // payee Z paid 0.00 twice for one yearly period (DUP001 would count it), a correction of -50.00, a null
+    // payee P1 paid 0.00 twice for one yearly period (no payment, so no duplicate), a correction of -50.00, a null
     // amount, and clean payments
     for (i, (payee, amount)) in [
         ("P1", "0.00"),
@@ -351,7 +351,12 @@ fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
         "-q",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(findings(&out0).len(), 1, "P1 paid twice (0.00 each)");
+    // amounts of 0 or below are no payments (issue 10 defect 4): P1's two 0.00 rows are no duplicate even
+    // without a filter, and they are counted as scanned rows of amount 0
+    assert_eq!(findings(&out0).len(), 0, "P1's 0.00 rows are no payments");
+    let s0 = summary(&out0);
+    assert_eq!(s0["rows_zero_amount"], 3);
+    assert_eq!(s0["rows_negative_amount"], 1);
     let cfg = d.path().join("audit.toml");
     std::fs::write(
         &cfg,
