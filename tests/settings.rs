@@ -312,7 +312,7 @@ fn filters_are_deterministic_whatever_the_thread_count() {
 fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
     let d = tempfile::tempdir().expect("tmp");
     let mut rows = Vec::new();
-    // payee Z paid 0.00 twice for one yearly period (DUP001 would count it), a correction of -50.00, a null
+    // payee P1 paid 0.00 twice for one yearly period (no payment, so no duplicate), a correction of -50.00, a null
     // amount, and clean payments
     for (i, (payee, amount)) in [
         ("P1", "0.00"),
