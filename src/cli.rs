@@ -31,6 +31,8 @@ pub enum ListFormat {
 pub enum Command {
     /// Scan ledgers (files or folders of Parquet) and write findings, cases and a summary.
     Scan(ScanArgs),
+    /// Convert CSV / TSV (UTF-8, GB18030/GBK, Windows-1252) and Excel workbooks into Parquet that `scan` reads.
+    Import(ImportArgs),
     /// List every rule: code, name, summary, columns read, thresholds and defaults.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -198,4 +200,37 @@ pub struct EvaluateArgs {
     pub findings: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    subsidy_audit::import::parse_delimiter(s)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// CSV, TSV or workbook files (.csv, .tsv, .txt, .xlsx, .xlsm, .xls, .xlsb, .ods).
+    #[arg(required = true)]
+    pub input: Vec<PathBuf>,
+    /// Output folder: one Parquet file per input and import-summary.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Config file (TOML): the [columns] mapping, and [import] settings.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Text encoding of CSV input: auto (BOM, else UTF-8 if valid, else GB18030 for Chinese text, else
+    /// Windows-1252), utf-8, gb18030 (gbk), windows-1252 (latin1), windows-1250, or another WHATWG label.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Field delimiter of CSV input: one character, or `tab` (default: tab for .tsv, else sniffed).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Workbook sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = subsidy_audit::import::DEFAULT_ROW_GROUP_ROWS)]
+    pub row_group_rows: usize,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -51,6 +51,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Ledger column mapping: canonical column -> the ledger's name.
     pub columns: BTreeMap<Col, String>,
+    /// `[import]`: how `import` reads CSV and workbooks.
+    pub import: crate::import::ImportSettings,
     pub referral_threshold: f64,
     pub batch_size: usize,
     /// `[scan] max_problem_share`: above this share of rows with problems the run exits 3.
@@ -77,6 +79,7 @@ impl Default for Config {
         Self {
             path: None,
             columns: BTreeMap::new(),
+            import: crate::import::ImportSettings::default(),
             referral_threshold: DEFAULT_REFERRAL_THRESHOLD,
             batch_size: DEFAULT_BATCH_SIZE,
             max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
@@ -138,6 +141,7 @@ impl Config {
         for (key, value) in &doc {
             match key.as_str() {
                 "scan" => parse_scan(path, value, &mut cfg)?,
+                "import" => cfg.import = crate::import::parse_settings(path, value)?,
                 "columns" => {
                     for (canon, name) in table(path, "columns", value)? {
                         let col = Col::from_name(canon).ok_or_else(|| {
@@ -167,7 +171,7 @@ impl Config {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale, import)",
                     ))
                 }
             }

@@ -73,6 +73,14 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A CSV, TSV or workbook that `import` cannot convert; `line` is the file's line or sheet row.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(": line {l}")).unwrap_or_default())]
+    Import {
+        path: PathBuf,
+        line: Option<u64>,
+        message: String,
+    },
+
     #[error("cannot write {}: {detail}", path.display())]
     Output { path: PathBuf, detail: String },
 }

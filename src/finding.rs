@@ -77,9 +77,14 @@ pub struct EvidenceRow {
     pub txn_id: String,
     pub scheme: String,
     pub period: String,
-    pub pay_date: i32,
+    /// Days since the epoch; `None` when the ledger gives no date (shown as `unknown`).
+    pub pay_date: Option<i32>,
     pub region: String,
+    /// The payee's key: the canonical form of the id ([`crate::ident::canonical_id`]), one for every form of
+    /// one person's id; the trimmed text for ids that are no valid resident id.
     pub payee_id: String,
+    /// The payee id as the ledger wrote it (trimmed).
+    pub payee_raw: String,
     pub payee_name: String,
     pub account: String,
     pub amount_fen: i64,
@@ -93,10 +98,24 @@ pub struct EvidenceRow {
 
 impl EvidenceRow {
     pub fn date(&self) -> String {
-        date_from_days(self.pay_date).map_or_else(
-            || self.pay_date.to_string(),
-            |d| d.format("%Y-%m-%d").to_string(),
-        )
+        match self.pay_date {
+            None => "unknown".to_string(),
+            Some(days) => date_from_days(days)
+                .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string()),
+        }
+    }
+    /// `on 2024-04-12`, or `on an unknown date`.
+    pub fn on_date(&self) -> String {
+        if self.pay_date.is_some() {
+            format!("on {}", self.date())
+        } else {
+            "on an unknown date".to_string()
+        }
+    }
+    /// The order of payments: by pay date, undated rows after every dated one (never the first payment),
+    /// then ledger order.
+    pub fn date_order(&self) -> (i32, Option<RowRef>) {
+        (self.pay_date.unwrap_or(i32::MAX), self.row)
     }
     /// `T123 (2024-04-12, 1457.30)`
     pub fn brief(&self) -> String {
@@ -107,6 +126,23 @@ impl EvidenceRow {
             fmt_yuan(self.amount_fen)
         )
     }
+}
+
+/// `; ids as written: 110101196205035536 as 110101620503553`, for the payee ids of `rows` written in another
+/// form than their key (empty when every id is written as its key).
+fn written_as(rows: &[&EvidenceRow]) -> String {
+    let mut forms: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| !r.payee_raw.is_empty() && r.payee_raw != r.payee_id)
+        .map(|r| (r.payee_id.as_str(), r.payee_raw.as_str()))
+        .collect();
+    if forms.is_empty() {
+        return String::new();
+    }
+    forms.sort_unstable();
+    forms.dedup();
+    let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} as {w}")).collect();
+    format!("; ids as written: {}", crate::rules::dup::list(&items, 6))
 }
 
 /// One red flag.
@@ -142,9 +178,14 @@ impl Finding {
         risk: &[i64],
         explanation: String,
     ) -> Self {
-        let mut links = vec![format!("{}:{}", subject_kind.as_str(), subject)];
+        // an empty key (no account column, a null or blank value) links nothing
+        let mut links = Vec::new();
+        if !subject.trim().is_empty() {
+            links.push(format!("{}:{}", subject_kind.as_str(), subject));
+        }
+        let mut explanation = explanation;
         if subject_kind.links_evidence() {
-            // distinct keys first: a finding of many rows formats each key once
+            // distinct keys first: a finding of many rows formats each key once; an empty key links nothing
             let mut keys: Vec<(&str, &str)> = rows
                 .iter()
                 .flat_map(|r| {
@@ -153,10 +194,12 @@ impl Finding {
                         ("account", r.account.as_str()),
                     ]
                 })
+                .filter(|(_, v)| !v.is_empty())
                 .collect();
             keys.sort_unstable();
             keys.dedup();
             links.extend(keys.iter().map(|(k, v)| format!("{k}:{v}")));
+            explanation.push_str(&written_as(rows));
         }
         links.sort();
         links.dedup();

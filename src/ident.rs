@@ -3,6 +3,7 @@
 //! ([`validate_id`]), the Luhn check digit of card numbers, and age on a date.
 
 use chrono::{Datelike, NaiveDate};
+use std::borrow::Cow;
 use std::fmt;
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -266,6 +267,69 @@ pub fn validate_id(raw: &str) -> Result<NormalisedId, IdProblem> {
     })
 }
 
+/// How payee ids are keyed: as GB 11643 resident ids (the default: every form of one person's id is one key) or
+/// as written (`[locale] id_scheme = "none"`: trimmed text, nothing converted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IdScheme {
+    #[default]
+    Gb11643,
+    None,
+}
+
+impl IdScheme {
+    /// Whether birth dates are read from ids (only resident ids carry one).
+    pub fn reads_birth_dates(self) -> bool {
+        self == Self::Gb11643
+    }
+    /// The config's name of the scheme (`[locale] id_scheme`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gb11643 => "gb11643",
+            Self::None => "none",
+        }
+    }
+    /// The key text of an id under this scheme: [`canonical_id`], or the trimmed text.
+    #[inline]
+    pub fn key(self, raw: &str) -> Cow<'_, str> {
+        match self {
+            Self::Gb11643 => canonical_id(raw),
+            Self::None => Cow::Borrowed(raw.trim()),
+        }
+    }
+}
+
+/// Whether `t` is already in the form [`canonical_id`] keeps as it is: 18 ASCII characters, 17 digits and a
+/// digit or upper-case `X` (whether or not the check character is right: a wrong one stays as written).
+#[inline]
+pub fn is_plain_id18(t: &[u8]) -> bool {
+    t.len() == 18
+        && t[..17].iter().all(u8::is_ascii_digit)
+        && (t[17].is_ascii_digit() || t[17] == b'X')
+}
+
+/// One key per person: a valid resident id in any of its forms (`x` or `X`, full-width digits, inner spaces,
+/// the 15-digit legacy form) becomes its 18-character form; anything else (an invalid id, a non-id such as
+/// `AAA1`) is the trimmed text as written. Borrowed, with no work beyond a scan of the bytes, for ids already
+/// in the plain 18-character form and for ASCII text that cannot be an id in another form.
+pub fn canonical_id(raw: &str) -> Cow<'_, str> {
+    let t = raw.trim();
+    let b = t.as_bytes();
+    if is_plain_id18(b) {
+        return Cow::Borrowed(t);
+    }
+    // only a lower-case x, a 15-character form, a space inside or a non-ASCII character can change, and only
+    // in a text of 15 bytes (the legacy form) to 80 (full-width characters take 3 bytes, spaces add some)
+    let may_change = (15..=80).contains(&b.len())
+        && (b.len() == 15 || !t.is_ascii() || b.iter().any(|&c| c == b'x' || c == b' '));
+    if !may_change {
+        return Cow::Borrowed(t);
+    }
+    match validate_id(t) {
+        Ok(n) if n.as_str() != t => Cow::Owned(n.as_str().to_string()),
+        _ => Cow::Borrowed(t),
+    }
+}
+
 /// The problem of a birth date on a payment date: born after it, or older than [`MAX_PLAUSIBLE_AGE`].
 pub fn check_age(birth: NaiveDate, paid: NaiveDate) -> Option<IdProblem> {
     if birth > paid {
@@ -413,6 +477,29 @@ mod tests {
         for p in IdProblem::ALL {
             assert_eq!(IdProblem::from_code(p.code()), Some(p));
         }
+    }
+
+    #[test]
+    fn canonical_ids_are_one_key_per_person() {
+        let k = "110101196205035536";
+        assert!(matches!(canonical_id(k), Cow::Borrowed(_)));
+        assert_eq!(canonical_id("110101620503553"), k);
+        assert_eq!(canonical_id(" 110101196205035536 "), k);
+        assert_eq!(canonical_id("１１０１０１１９６２０５０３５５３６"), k);
+        assert_eq!(canonical_id("110101 19620503 5536"), k);
+        assert_eq!(canonical_id("11010519491231002x"), "11010519491231002X");
+        assert_eq!(
+            canonical_id("１１０１０５４９１２３１００２"),
+            "11010519491231002X"
+        );
+        // not ids, or invalid ids: as written (trimmed)
+        assert_eq!(canonical_id(" AAA1 "), "AAA1");
+        assert_eq!(canonical_id("110105194912310021"), "110105194912310021");
+        assert_eq!(canonical_id("110105450230001"), "110105450230001");
+        assert_eq!(canonical_id("张三"), "张三");
+        assert_eq!(canonical_id(""), "");
+        assert_eq!(IdScheme::None.key(" 110101620503553 "), "110101620503553");
+        assert_eq!(IdScheme::Gb11643.key("110101620503553"), k);
     }
 
     proptest::proptest! {

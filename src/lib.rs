@@ -22,6 +22,7 @@ pub mod finding;
 pub mod flood;
 pub mod generate;
 pub mod ident;
+pub mod import;
 pub mod ledger;
 pub mod locale;
 pub mod matching;
@@ -191,6 +192,12 @@ pub struct Plan {
     pub references: reference::References,
 }
 
+/// The batch context of a run: the scheme rules, and how payee ids are keyed (GB 11643 canonical ids by
+/// default, `[locale] id_scheme = "none"`: as written), the locale and the `[[exclude]]` filters.
+fn batch_context(config: &Config) -> BatchContext {
+    BatchContext::new(&config.schemes).with_settings(&config.locale, &config.filters)
+}
+
 /// Reads config and ledger footers, decides which rules run and loads the reference tables they need:
 /// everything short of reading the ledger's data.
 pub fn plan(opts: &ScanOptions) -> Result<Plan> {
@@ -314,12 +321,13 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
             layout.deaths.as_deref(),
             layout.officials.as_deref(),
             &config,
+            batch_context(&config).id_scheme,
         )?
     } else {
         reference::References::default()
     };
     let env = RuleEnv {
-        batch: BatchContext::new(&config.schemes).with_settings(&config.locale, &config.filters),
+        batch: batch_context(&config),
         registry: references.registry.clone(),
         deaths: references.deaths.clone(),
         officials: references.officials.clone(),
@@ -405,8 +413,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let plan = plan(opts)?;
         phases.add("plan".into(), t);
         let baseline = read_baseline(opts.baseline.as_deref())?;
-        let ctx = BatchContext::new(&plan.config.schemes)
-            .with_settings(&plan.config.locale, &plan.config.filters);
+        let ctx = batch_context(&plan.config);
         let sp = pipeline::ScanPlan {
             ledger: &plan.ledger,
             rules: &plan.rules,
@@ -470,6 +477,9 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
                 rows_scanned: d.rows_scanned,
                 rows_with_problems: d.rows_with_problems,
                 rows_excluded: d.rows_excluded,
+                rows_undated: d.rows_undated,
+                rows_zero_amount: d.rows_zero_amount,
+                rows_negative_amount: d.rows_negative_amount,
                 problems: d
                     .problems
                     .into_iter()
@@ -505,6 +515,9 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             filters: plan.config.filters.counts(&excluded_by),
             currency: plan.config.locale.currency.as_str().to_string(),
             region_codes_outside_hierarchy: region_outside,
+            rows_undated: inputs.iter().map(|i| i.rows_undated).sum(),
+            rows_zero_amount: inputs.iter().map(|i| i.rows_zero_amount).sum(),
+            rows_negative_amount: inputs.iter().map(|i| i.rows_negative_amount).sum(),
             inputs,
             reference_tables,
             rules_run: plan

@@ -59,27 +59,9 @@ impl std::fmt::Display for Currency {
     }
 }
 
-/// How payee ids are read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum IdScheme {
-    /// Chinese resident identity numbers (GB 11643-1999): GHO001 checks them, birth dates are read from them.
-    #[default]
-    Gb11643,
-    /// Opaque ids: GHO001 is skipped, no birth date is read from an id, ids are compared as written.
-    None,
-}
-
-impl IdScheme {
-    pub fn reads_birth_dates(self) -> bool {
-        self == Self::Gb11643
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Gb11643 => "gb11643",
-            Self::None => "none",
-        }
-    }
-}
+/// How payee ids are read: resident identity numbers (GB 11643-1999, the default: GHO001 checks them, birth
+/// dates are read from them, their forms are one key) or `none` (opaque ids compared as written).
+pub use crate::ident::IdScheme;
 
 /// The region hierarchy: how a region code gives its county and township.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

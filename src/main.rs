@@ -58,6 +58,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Import(a) => import(a),
         Command::Rules { format } => {
             let all = rules::registry();
             match format {
@@ -347,6 +348,38 @@ fn digits(a: cli::DigitsArgs) -> Result<u8> {
     match a.format {
         ListFormat::Json => out(&json(&rows)?)?,
         ListFormat::Table => out(&subsidy_audit::digits::render_table(&rows))?,
+    }
+    Ok(0)
+}
+
+fn import(a: cli::ImportArgs) -> Result<u8> {
+    let opts = subsidy_audit::import::ImportOptions {
+        inputs: a.input,
+        out: a.out,
+        config: a.config,
+        encoding: match a.encoding.as_deref() {
+            Some(e) => subsidy_audit::import::Encoding::parse(e).map_err(Error::Usage)?,
+            None => None,
+        },
+        delimiter: a.delimiter,
+        sheet: a.sheet,
+        row_group_rows: a.row_group_rows,
+    };
+    let s = subsidy_audit::import::import(&opts)?;
+    if !a.quiet {
+        out(&subsidy_audit::import::render(&s))?;
+    }
+    // as a scan that scans no row: nothing usable came out (every row rejected, or none there)
+    if s.rows_written == 0 {
+        eprintln!(
+            "no row written ({} read, {} rejected): exit code 3; see {}",
+            s.rows_read,
+            s.rows_rejected,
+            std::path::Path::new(&s.out)
+                .join(subsidy_audit::import::SUMMARY_FILE)
+                .display()
+        );
+        return Ok(3);
     }
     Ok(0)
 }

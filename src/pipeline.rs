@@ -340,6 +340,7 @@ pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
                                 .file_name()
                                 .and_then(|n| n.to_str())
                                 .unwrap_or("?"),
+                            plan.ctx,
                         ));
                     }
                 },
@@ -354,7 +355,7 @@ pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
         .collect())
 }
 
-fn evidence_row(b: &Batch, i: usize, file_name: &str) -> EvidenceRow {
+fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> EvidenceRow {
     let text = |c: Col| {
         b.text(c, i)
             .map(|s| s.trim().to_string())
@@ -376,9 +377,13 @@ fn evidence_row(b: &Batch, i: usize, file_name: &str) -> EvidenceRow {
             .and_then(|c| Period::from_code(*c))
             .map(|p| p.to_string())
             .unwrap_or_else(|| text(Col::Period)),
-        pay_date: b.pay_date.get(i).copied().unwrap_or(0),
+        pay_date: b.pay_date(i),
         region: text(Col::Region),
-        payee_id: text(Col::PayeeId),
+        payee_id: b
+            .text(Col::PayeeId, i)
+            .map(|s| ctx.payee_key(s).into_owned())
+            .unwrap_or_default(),
+        payee_raw: text(Col::PayeeId),
         payee_name: text(Col::PayeeName),
         account: text(Col::Account),
         amount_fen: b.amount_fen.get(i).copied().unwrap_or(0),

@@ -839,3 +839,76 @@ fn clean_generated_ledger_gives_no_finding_of_these_rules() {
         );
     }
 }
+
+/// Rewrites a Parquet file as Hive writes it: every Utf8 column as BINARY without the UTF8 annotation, and no
+/// Arrow schema in the footer.
+fn rewrite_as_hive(path: &Path) {
+    use arrow::array::{ArrayRef, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let f = std::fs::File::open(path).expect("open");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let batches: Vec<RecordBatch> = reader.map(|b| b.expect("batch")).collect();
+    let b = arrow::compute::concat_batches(&batches[0].schema(), &batches).expect("concat");
+    let mut fields = Vec::new();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    for (field, col) in b.schema().fields().iter().zip(b.columns()) {
+        if field.data_type() == &DataType::Utf8 {
+            fields.push(Field::new(field.name(), DataType::Binary, true));
+            cols.push(arrow::compute::cast(col, &DataType::Binary).expect("cast"));
+        } else {
+            fields.push(field.as_ref().clone());
+            cols.push(col.clone());
+        }
+    }
+    let hive = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
+    let opts = parquet::arrow::arrow_writer::ArrowWriterOptions::new()
+        .with_skip_arrow_metadata(true)
+        .with_properties(
+            parquet::file::properties::WriterProperties::builder()
+                .set_max_row_group_row_count(Some(4))
+                .build(),
+        );
+    let out = std::fs::File::create(path).expect("create");
+    let mut w = parquet::arrow::ArrowWriter::try_new_with_options(out, hive.schema(), opts)
+        .expect("writer");
+    w.write(&hive).expect("write");
+    w.close().expect("close");
+}
+
+#[test]
+fn hive_binary_ledger_and_reference_tables_give_the_same_findings() {
+    let x = ids();
+    let d = tempfile::tempdir().expect("tmp");
+    setup(d.path(), false, 5);
+    for name in ["ledger", "registry", "deaths", "officials"] {
+        rewrite_as_hive(&d.path().join(format!("{name}.parquet")));
+    }
+    let out = scan(&opts(d.path(), false), &|_, _| {}).expect("scan");
+    assert_eq!(findings(&out), expected(&x));
+    assert_eq!(out.summary.reference_tables["registry"].rows, 14);
+    assert_eq!(out.summary.rows_with_problems, 0);
+}
+
+#[test]
+fn gbk_csv_reference_tables_give_the_same_findings() {
+    let x = ids();
+    let d = tempfile::tempdir().expect("tmp");
+    setup(d.path(), true, 5);
+    for name in ["registry", "deaths", "officials"] {
+        let p = d.path().join(format!("{name}.csv"));
+        let text = std::fs::read_to_string(&p).expect("read");
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+        assert!(!unmappable);
+        std::fs::write(&p, &gbk).expect("write");
+    }
+    assert!(
+        std::str::from_utf8(&std::fs::read(d.path().join("registry.csv")).expect("r")).is_err()
+    );
+    let out = scan(&opts(d.path(), true), &|_, _| {}).expect("scan");
+    assert_eq!(findings(&out), expected(&x));
+    assert_eq!(out.summary.reference_tables["registry"].rows, 14);
+}

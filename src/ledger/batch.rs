@@ -5,8 +5,9 @@
 //! problem: it is counted (by column and problem, with sample rows) and left out of `rows()`.
 
 use super::column::{Col, ColSet};
-use super::decode::{decode_date, decode_fixed, decode_period, Problem, Text};
+use super::decode::{binary_as_utf8, decode_date, decode_fixed, decode_period, Problem, Text};
 use super::source::{LedgerFile, Source};
+use crate::ident::{canonical_id, is_plain_id18, IdScheme};
 use crate::period::Period;
 use crate::scheme::{Scheme, Schemes, QUANTITY_SCALE};
 use arrow::array::{Array, ArrayRef, RecordBatch};
@@ -87,7 +88,11 @@ pub fn hash_text(s: &str) -> u64 {
 
 /// The [`hash_text`] of every row of `t` that `check` accepts ([`NO_HASH`] for the others); `check` sees every
 /// row, in order. A dictionary no larger than the column has each value hashed once and its keys mapped.
-fn hash_column(t: &Text, check: &mut impl FnMut(usize, Option<&str>) -> Option<bool>) -> Vec<u64> {
+fn hash_column(
+    t: &Text,
+    check: &mut impl FnMut(usize, Option<&str>) -> Option<bool>,
+    hash_text: impl Fn(&str) -> u64,
+) -> Vec<u64> {
     let n = t.len();
     match t.dictionary().filter(|(_, values)| values.len() <= n) {
         Some((keys, values)) => {
@@ -116,12 +121,22 @@ fn hash_column(t: &Text, check: &mut impl FnMut(usize, Option<&str>) -> Option<b
             .map(|i| {
                 let v = t.get(i);
                 match check(i, v) {
-                    Some(_) => v.map_or(NO_HASH, hash_text),
+                    Some(_) => v.map_or(NO_HASH, &hash_text),
                     None => NO_HASH,
                 }
             })
             .collect(),
     }
+}
+
+/// The [`hash_text`] of a payee id's key under `scheme` ([`IdScheme::key`]): one hash for every form of one
+/// person's resident id. A plain 18-character id (the common case) is hashed as it is, with no other work.
+#[inline]
+pub fn hash_id(s: &str, scheme: IdScheme) -> u64 {
+    if scheme == IdScheme::None || is_plain_id18(s.as_bytes()) {
+        return hash_text(s);
+    }
+    hash_text(&canonical_id(s))
 }
 
 /// Mixes two 64-bit values into one well-spread key (the finaliser of MurmurHash3 over a rotate-xor).
@@ -159,6 +174,12 @@ pub struct DqStats {
     pub rows_read: u64,
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
+    /// Rows scanned without a pay date (null or blank): kept, with the date unknown.
+    pub rows_undated: u64,
+    /// Rows scanned with an amount of 0 (any status): not payments for any rule.
+    pub rows_zero_amount: u64,
+    /// Rows scanned with a negative amount (corrections, any status): not payments for any rule.
+    pub rows_negative_amount: u64,
     /// (column, problem) -> (count, first rows)
     pub problems: BTreeMap<(Col, Problem), (u64, Vec<u64>)>,
     /// Rows dropped by the config's `[[exclude]]` filters ([`crate::filter`]), and per filter.
@@ -181,6 +202,9 @@ impl DqStats {
         for (a, b) in self.excluded_by.iter_mut().zip(o.excluded_by) {
             *a += b;
         }
+        self.rows_undated += o.rows_undated;
+        self.rows_zero_amount += o.rows_zero_amount;
+        self.rows_negative_amount += o.rows_negative_amount;
         for (k, (n, rows)) in o.problems {
             let e = self.problems.entry(k).or_default();
             e.0 += n;
@@ -198,6 +222,9 @@ pub struct BatchContext {
     schemes: Vec<(String, Scheme)>,
     pub locale: crate::locale::Locale,
     pub filters: Option<std::sync::Arc<crate::filter::Filters>>,
+    /// How payee ids are keyed (hashes, evidence, reference lookups); `[locale] id_scheme = "none"` keys them
+    /// as written.
+    pub id_scheme: IdScheme,
 }
 
 impl BatchContext {
@@ -207,23 +234,30 @@ impl BatchContext {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            id_scheme: IdScheme::default(),
             ..Self::default()
         }
     }
-    /// With the `[locale]` settings and the `[[exclude]]` filters of the config.
+    /// With the `[locale]` settings (the id scheme included) and the `[[exclude]]` filters of the config.
     pub fn with_settings(
         mut self,
         locale: &crate::locale::Locale,
         filters: &crate::filter::Filters,
     ) -> Self {
         self.locale = locale.clone();
+        self.id_scheme = locale.id_scheme;
         self.filters = (!filters.is_empty()).then(|| std::sync::Arc::new(filters.clone()));
         self
     }
-    /// Hook for payee-id canonicalisation: whether payee ids are resident ids (GB 11643) whose forms (15/18
-    /// digits, full-width, x/X) are one key. `[locale] id_scheme = "none"` turns it off.
-    pub fn canonical_ids(&self) -> bool {
-        self.locale.id_scheme == crate::locale::IdScheme::Gb11643
+    /// The same context with payee ids keyed under `scheme`.
+    #[must_use]
+    pub fn with_id_scheme(mut self, scheme: IdScheme) -> Self {
+        self.id_scheme = scheme;
+        self
+    }
+    /// The key text of a payee id: one form for every form of one person's id (see [`IdScheme::key`]).
+    pub fn payee_key<'a>(&self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        self.id_scheme.key(raw)
     }
     pub fn scheme(&self, idx: u16) -> Option<&Scheme> {
         self.schemes.get(usize::from(idx)).map(|(_, s)| s)
@@ -257,6 +291,7 @@ pub struct Batch {
     pub amount_fen: Vec<i64>,
     /// In 1/10000 units; [`NO_QUANTITY`] when null.
     pub quantity_e4: Vec<i64>,
+    /// Days since the epoch; [`NO_DATE`] when null (unknown: see [`Batch::pay_date`]).
     pub pay_date: Vec<i32>,
     /// Days since the epoch; [`NO_DATE`] when null or unreadable.
     pub birth_date: Vec<i32>,
@@ -328,22 +363,42 @@ impl Batch {
             let Some(array) = column_array(rb, file, col, &positions, len) else {
                 continue;
             };
+            // binary strings read as text; bytes that are not UTF-8 are this column's unparsable values
+            let before = problems.len();
+            let (array, not_utf8) = binary_as_utf8(&array).unwrap_or((array, Vec::new()));
+            problems.extend(not_utf8.iter().map(|&i| (i, col, Problem::Unparsable)));
             let mut bad = |i: usize, p: Problem| problems.push((i, col, p));
             match col {
                 Col::Amount => decode_fixed(&array, 2, &mut b.amount_fen, &mut bad),
                 Col::Quantity => {
+                    // a null (or blank text) is no quantity
+                    let mut none = Vec::new();
                     decode_fixed(&array, QUANTITY_SCALE, &mut b.quantity_e4, &mut |i, p| {
                         if p == Problem::Unparsable {
                             bad(i, p);
+                        } else {
+                            none.push(i);
                         }
                     });
-                    for (i, q) in b.quantity_e4.iter_mut().enumerate() {
-                        if array.is_null(i) {
-                            *q = NO_QUANTITY;
-                        }
+                    for i in none {
+                        b.quantity_e4[i] = NO_QUANTITY;
                     }
                 }
-                Col::PayDate => decode_date(&array, &mut b.pay_date, &mut bad),
+                Col::PayDate => {
+                    // a missing date is unknown, not a problem: the row is kept, the rules that need the date
+                    // skip it
+                    let mut unknown = Vec::new();
+                    decode_date(&array, &mut b.pay_date, &mut |i, p| {
+                        if p == Problem::Null {
+                            unknown.push(i);
+                        } else {
+                            bad(i, p);
+                        }
+                    });
+                    for i in unknown {
+                        b.pay_date[i] = NO_DATE;
+                    }
+                }
                 Col::BirthDate => {
                     let mut unknown = Vec::new();
                     decode_date(&array, &mut b.birth_date, &mut |i, p| {
@@ -363,6 +418,13 @@ impl Batch {
                     }
                     Err(_) => (0..len).for_each(|i| bad(i, Problem::Unparsable)),
                 },
+            }
+            if !not_utf8.is_empty() {
+                // a row counts once per column: the bytes were unparsable, not (also) null
+                let mut tail = problems.split_off(before + not_utf8.len());
+                tail.retain(|(i, _, _)| not_utf8.binary_search(i).is_err());
+                problems.extend(tail);
+                problems[before..].sort_by_key(|p| p.0);
             }
         }
         let excluded = ctx.filters.as_ref().and_then(|f| f.apply(&b, &problems));
@@ -396,6 +458,17 @@ impl Batch {
         b.dq.rows_scanned = b.valid_rows.len() as u64;
         b.dq.rows_with_problems = (len - b.valid_rows.len()) as u64 - b.dq.rows_excluded;
         b.dq.region_outside_hierarchy = b.count_region_outside(&ctx.locale.region);
+        for &i in &b.valid_rows {
+            let i = i as usize;
+            if b.pay_date.get(i) == Some(&NO_DATE) {
+                b.dq.rows_undated += 1;
+            }
+            match b.amount_fen.get(i) {
+                Some(0) => b.dq.rows_zero_amount += 1,
+                Some(a) if *a < 0 => b.dq.rows_negative_amount += 1,
+                _ => {}
+            }
+        }
         if cols.contains(Col::PayeeId) && cols.contains(Col::Scheme) && cols.contains(Col::Period) {
             b.derive_payee_period(ctx);
         }
@@ -461,8 +534,12 @@ impl Batch {
                         })
                         .collect();
                 }
-                if HASHED.contains(&col) {
-                    self.hashes[col.index()] = Some(hash_column(&t, &mut check));
+                if col == Col::PayeeId {
+                    let scheme = ctx.id_scheme;
+                    self.hashes[col.index()] =
+                        Some(hash_column(&t, &mut check, |s| hash_id(s, scheme)));
+                } else if HASHED.contains(&col) {
+                    self.hashes[col.index()] = Some(hash_column(&t, &mut check, hash_text));
                 } else if must {
                     for i in 0..n {
                         check(i, t.get(i));
@@ -588,8 +665,18 @@ impl Batch {
             .unwrap_or(super::payees::NO_PAYEE)
     }
 
+    /// Whether row `i` is a payment: status PAID and an amount above 0. A zero amount pays nothing, and a
+    /// negative one is a correction: neither counts as a payment for any rule (both are counted in
+    /// [`DqStats`]).
     pub fn is_paid(&self, i: usize) -> bool {
         self.status.get(i).is_none_or(|s| *s == Status::Paid)
+            && self.amount_fen.get(i).is_none_or(|a| *a > 0)
+    }
+
+    /// The pay date of row `i` (days since the epoch), `None` when unknown or not read.
+    #[inline]
+    pub fn pay_date(&self, i: usize) -> Option<i32> {
+        self.pay_date.get(i).copied().filter(|d| *d != NO_DATE)
     }
 
     pub fn quantity(&self, i: usize) -> Option<i64> {
@@ -662,10 +749,14 @@ mod tests {
 
     fn hashed(t: &Text) -> (Vec<u64>, Vec<usize>) {
         let mut seen = Vec::new();
-        let h = hash_column(t, &mut |i, v| {
-            seen.push(i);
-            v.filter(|s| !is_blank(s)).map(|_| true)
-        });
+        let h = hash_column(
+            t,
+            &mut |i, v| {
+                seen.push(i);
+                v.filter(|s| !is_blank(s)).map(|_| true)
+            },
+            hash_text,
+        );
         (h, seen)
     }
 
@@ -679,6 +770,48 @@ mod tests {
         let t = Text::from_array(&a).expect("text");
         assert!(t.dictionary().is_some(), "kept as a dictionary");
         t
+    }
+
+    #[test]
+    fn payee_ids_hash_by_their_canonical_key_unless_switched_off() {
+        let k = hash_text("110101196205035536");
+        let ctx = BatchContext::default();
+        assert_eq!(ctx.id_scheme, IdScheme::Gb11643);
+        for form in [
+            "110101196205035536",
+            " 110101196205035536",
+            "110101620503553",
+            "１１０１０１１９６２０５０３５５３６",
+        ] {
+            assert_eq!(hash_id(form, ctx.id_scheme), k, "{form}");
+            assert_eq!(ctx.payee_key(form), "110101196205035536");
+        }
+        assert_eq!(hash_id(" AAA1 ", IdScheme::Gb11643), hash_text("AAA1"));
+        let none = ctx.with_id_scheme(IdScheme::None);
+        assert_eq!(
+            hash_id("110101620503553", none.id_scheme),
+            hash_text("110101620503553")
+        );
+        assert_eq!(none.payee_key(" 110101620503553 "), "110101620503553");
+        // a dictionary column hashes its values the same way
+        let t = dict(
+            vec![Some(0), Some(1), Some(0)],
+            vec![Some("110101620503553"), Some("110101196205035536")],
+        );
+        let h = hash_column(&t, &mut |_, v| v.map(|_| true), |s| {
+            hash_id(s, IdScheme::Gb11643)
+        });
+        assert_eq!(h, vec![k, k, k]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hash_id_is_the_hash_of_the_canonical_key(s in "[0-9xX １２ ]{13,20}|\\PC{0,24}") {
+            let key = crate::ident::canonical_id(&s);
+            proptest::prop_assert_eq!(hash_id(&s, IdScheme::Gb11643), hash_text(&key));
+            proptest::prop_assert_eq!(crate::ident::canonical_id(&key), key.clone());
+            proptest::prop_assert_eq!(hash_id(&s, IdScheme::None), hash_text(&s));
+        }
     }
 
     #[test]

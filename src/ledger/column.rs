@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What a column holds; decides which Arrow types are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Utf8, LargeUtf8, Utf8View (or a dictionary of them).
+    /// Utf8, LargeUtf8, Utf8View, Binary read as UTF-8 (or a dictionary of them).
     Text,
     /// Text, or an integer written as text (`txn_id`).
     TextOrInt,
@@ -14,20 +14,20 @@ pub enum Kind {
     Period,
     /// Date32, Date64, Timestamp, or ISO `YYYY-MM-DD` text.
     Date,
-    /// Any integer, float or decimal.
+    /// Any integer, float or decimal, or decimal text (`"1,234.50"`).
     Number,
 }
 
 impl Kind {
     pub fn describe(self) -> &'static str {
         match self {
-            Self::Text => "text (Utf8, LargeUtf8, Utf8View)",
+            Self::Text => "text (Utf8, LargeUtf8, Utf8View, or Binary read as UTF-8)",
             Self::TextOrInt => "text or integer",
             Self::Period => {
                 "period text (YYYY, YYYY-MM, YYYYMM, YYYY-Qn) or integer (YYYY, YYYYMM)"
             }
             Self::Date => "date (Date32, Date64, Timestamp or ISO text)",
-            Self::Number => "number (integer, float or decimal)",
+            Self::Number => "number (integer, float, decimal, or decimal text such as \"12.50\")",
         }
     }
 }
@@ -63,7 +63,7 @@ columns! {
     TxnId => "txn_id", TextOrInt, false;
     Scheme => "scheme", Text, false;
     Period => "period", Period, false;
-    PayDate => "pay_date", Date, false;
+    PayDate => "pay_date", Date, true;
     Region => "region", Text, false;
     PayeeId => "payee_id", Text, false;
     PayeeName => "payee_name", Text, false;

@@ -1,11 +1,11 @@
 //! Arrow arrays -> plain typed values. Each decoder reports, per row, whether the value was null or could not
 //! be read; the batch turns those into data-quality counts. Nothing here panics on data.
 
-use crate::money::div_round_half_away;
+use crate::money::{div_round_half_away, parse_amount_text};
 use crate::period::Period;
 use arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Decimal128Array, Int32Array, LargeStringArray,
-    StringArray, StringViewArray,
+    StringArray, StringBuilder, StringViewArray,
 };
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
@@ -61,6 +61,96 @@ pub fn parse_date(text: &str) -> Option<i32> {
     Some(days_from_date(d))
 }
 
+/// Whether `dt` is a binary type (or a dictionary of one): Parquet `BINARY` without the UTF8 annotation, as
+/// Hive and Impala write strings.
+pub fn is_binary(dt: &DataType) -> bool {
+    match dt {
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => true,
+        DataType::Dictionary(_, v) => is_binary(v),
+        _ => false,
+    }
+}
+
+/// Reads a binary column as UTF-8 text (Spark's `binaryAsString`): `None` when `arr` is not binary, else the
+/// Utf8 array and the rows whose bytes are not valid UTF-8 (ascending), which are null in the array so that
+/// the caller counts them as unparsable rather than guessing at their text.
+pub fn binary_as_utf8(arr: &ArrayRef) -> Option<(ArrayRef, Vec<usize>)> {
+    fn convert<'a>(
+        n: usize,
+        bytes_len: usize,
+        value: impl Fn(usize) -> Option<&'a [u8]>,
+    ) -> (ArrayRef, Vec<usize>) {
+        let mut b = StringBuilder::with_capacity(n, bytes_len);
+        let mut invalid = Vec::new();
+        for i in 0..n {
+            match value(i).map(std::str::from_utf8) {
+                None => b.append_null(),
+                Some(Ok(s)) => b.append_value(s),
+                Some(Err(_)) => {
+                    invalid.push(i);
+                    b.append_null();
+                }
+            }
+        }
+        (Arc::new(b.finish()), invalid)
+    }
+    match arr.data_type() {
+        DataType::Binary => {
+            let a = arr.as_binary::<i32>();
+            Some(convert(a.len(), a.values().len(), |i| {
+                a.is_valid(i).then(|| a.value(i))
+            }))
+        }
+        DataType::LargeBinary => {
+            let a = arr.as_binary::<i64>();
+            Some(convert(a.len(), a.values().len(), |i| {
+                a.is_valid(i).then(|| a.value(i))
+            }))
+        }
+        DataType::BinaryView => {
+            let a = arr.as_binary_view();
+            Some(convert(a.len(), 0, |i| a.is_valid(i).then(|| a.value(i))))
+        }
+        DataType::Dictionary(k, v)
+            if **k == DataType::Int32
+                && matches!(**v, DataType::Binary | DataType::LargeBinary) =>
+        {
+            // each dictionary value read once; a row is bad when its value is
+            let d = arr.as_dictionary::<Int32Type>();
+            let (values, bad_values) = binary_as_utf8(d.values())?;
+            let keys = d.keys().clone();
+            let invalid: Vec<usize> = if bad_values.is_empty() {
+                Vec::new()
+            } else {
+                (0..keys.len())
+                    .filter(|&i| {
+                        keys.is_valid(i)
+                            && usize::try_from(keys.value(i))
+                                .is_ok_and(|j| bad_values.binary_search(&j).is_ok())
+                    })
+                    .collect()
+            };
+            let dict = arrow::array::DictionaryArray::<Int32Type>::try_new(keys, values).ok()?;
+            Some((Arc::new(dict), invalid))
+        }
+        dt if is_binary(dt) => {
+            // another dictionary of binary values: unpacked, then read as above
+            let c = cast_with_options(arr, &DataType::LargeBinary, &CastOptions::default()).ok();
+            match c {
+                Some(c) => binary_as_utf8(&c),
+                None => {
+                    let invalid: Vec<usize> = (0..arr.len()).filter(|&i| arr.is_valid(i)).collect();
+                    Some((
+                        arrow::array::new_null_array(&DataType::Utf8, arr.len()),
+                        invalid,
+                    ))
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
 /// A text column, whatever its Arrow representation.
 #[derive(Debug, Clone)]
 pub enum Text {
@@ -75,8 +165,12 @@ pub enum Text {
 
 impl Text {
     /// Wraps an array of a text kind; `Dictionary(Int32, Utf8)` is kept as a dictionary, other dictionaries
-    /// and integers are cast to Utf8 first.
+    /// and integers are cast to Utf8 first. Binary is read as UTF-8 text, a value that is not valid UTF-8 as a
+    /// null (see [`binary_as_utf8`] to count those).
     pub fn from_array(arr: &ArrayRef) -> Result<Self, String> {
+        if let Some((utf8, _)) = binary_as_utf8(arr) {
+            return Ok(Self::Utf8(utf8.as_string::<i32>().clone()));
+        }
         match arr.data_type() {
             DataType::Utf8 => Ok(Self::Utf8(arr.as_string::<i32>().clone())),
             DataType::LargeUtf8 => Ok(Self::Large(arr.as_string::<i64>().clone())),
@@ -252,8 +346,75 @@ pub fn decode_fixed(
                 out.push(0);
             }
         }
+        dt if is_text_type(dt) => match binary_as_utf8(arr) {
+            Some((utf8, invalid)) => match Text::from_array(&utf8) {
+                Ok(t) => decimal_texts(&t, scale, out, &mut |i, p| {
+                    if invalid.binary_search(&i).is_ok() {
+                        bad(i, Problem::Unparsable);
+                    } else {
+                        bad(i, p);
+                    }
+                }),
+                Err(_) => {
+                    for i in 0..arr.len() {
+                        bad(i, Problem::Unparsable);
+                        out.push(0);
+                    }
+                }
+            },
+            None => match Text::from_array(arr) {
+                Ok(t) => decimal_texts(&t, scale, out, bad),
+                Err(_) => {
+                    for i in 0..arr.len() {
+                        bad(i, Problem::Unparsable);
+                        out.push(0);
+                    }
+                }
+            },
+        },
         _ => {
             for i in 0..arr.len() {
+                bad(i, Problem::Unparsable);
+                out.push(0);
+            }
+        }
+    }
+}
+
+/// Whether `dt` holds text: Utf8, LargeUtf8, Utf8View, binary (read as UTF-8), or a dictionary of them.
+pub fn is_text_type(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text_type(v),
+        _ => is_binary(dt),
+    }
+}
+
+/// Decimal texts (`"12.50"`, `" 1,234.50"`, see [`parse_amount_text`]) into fixed-point integers, exactly:
+/// a null or blank text is a null, any other text that is not such a decimal is unparsable.
+fn decimal_texts(t: &Text, scale: u32, out: &mut Vec<i64>, bad: &mut impl FnMut(usize, Problem)) {
+    let mut last: Option<(&str, Option<i64>)> = None;
+    for i in 0..t.len() {
+        let Some(s) = t.get(i) else {
+            bad(i, Problem::Null);
+            out.push(0);
+            continue;
+        };
+        let v = match last {
+            Some((l, v)) if l == s => v,
+            _ => {
+                let v = parse_amount_text(s, scale);
+                last = Some((s, v));
+                v
+            }
+        };
+        match v {
+            Some(v) => out.push(v),
+            None if s.trim().is_empty() => {
+                bad(i, Problem::Null);
+                out.push(0);
+            }
+            None => {
                 bad(i, Problem::Unparsable);
                 out.push(0);
             }
@@ -301,14 +462,16 @@ fn decimals(
 pub fn decode_date(arr: &ArrayRef, out: &mut Vec<i32>, bad: &mut impl FnMut(usize, Problem)) {
     out.clear();
     out.reserve(arr.len());
-    let is_text = matches!(
-        arr.data_type(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
-    );
+    let is_text =
+        matches!(arr.data_type(), DataType::Dictionary(..)) || is_text_type(arr.data_type());
     if let Some(text) = is_text.then(|| Text::from_array(arr).ok()).flatten() {
         for i in 0..text.len() {
             match text.get(i) {
                 None => {
+                    bad(i, Problem::Null);
+                    out.push(0);
+                }
+                Some(s) if s.trim().is_empty() => {
                     bad(i, Problem::Null);
                     out.push(0);
                 }
@@ -461,6 +624,74 @@ mod tests {
     }
 
     #[test]
+    fn decimal_text_becomes_exact_fen_and_quantities() {
+        let texts: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("12.50"),
+            Some("-3.1"),
+            Some(" 1,234.50"),
+            None,
+            Some("  "),
+            Some("12,5"),
+            Some("¥8.00"),
+            Some("0.105"),
+            Some("(40.00)"),
+            Some("12.50"),
+        ]));
+        assert_eq!(
+            fixed(Arc::clone(&texts), 2),
+            (
+                vec![1250, -310, 123_450, 0, 0, 0, 0, 11, -4000, 1250],
+                vec![
+                    (3, Problem::Null),
+                    (4, Problem::Null),
+                    (5, Problem::Unparsable),
+                    (6, Problem::Unparsable)
+                ]
+            )
+        );
+        let q: ArrayRef = Arc::new(StringArray::from(vec!["2.5", "0.3333", "x"]));
+        assert_eq!(
+            fixed(q, 4),
+            (vec![25_000, 3333, 0], vec![(2, Problem::Unparsable)])
+        );
+        // the same text stored as binary (Hive) and as a dictionary
+        let b: ArrayRef = Arc::new(arrow::array::BinaryArray::from(vec![
+            Some(b"7.25".as_ref()),
+            None,
+            Some(b"\xff\xfe".as_ref()),
+        ]));
+        assert_eq!(
+            fixed(b, 2),
+            (
+                vec![725, 0, 0],
+                vec![(1, Problem::Null), (2, Problem::Unparsable)]
+            )
+        );
+    }
+
+    #[test]
+    fn binary_reads_as_text_and_counts_bad_bytes() {
+        let b: ArrayRef = Arc::new(arrow::array::BinaryArray::from(vec![
+            Some("张伟".as_bytes()),
+            None,
+            Some(b"\xd5\xc5".as_ref()), // 张 in GBK: not UTF-8
+            Some(b"".as_ref()),
+        ]));
+        let (utf8, invalid) = binary_as_utf8(&b).expect("binary");
+        assert_eq!(invalid, vec![2]);
+        let t = Text::from_array(&utf8).expect("text");
+        let got: Vec<Option<&str>> = (0..t.len()).map(|i| t.get(i)).collect();
+        assert_eq!(got, vec![Some("张伟"), None, None, Some("")]);
+        let large: ArrayRef = Arc::new(arrow::array::LargeBinaryArray::from(vec![Some(
+            b"2024-03".as_ref(),
+        )]));
+        let mut out = Vec::new();
+        decode_period(&large, &mut out, &mut |_, _| panic!("no problem"));
+        assert_eq!(out, vec![202_403]);
+        assert!(binary_as_utf8(&utf8).is_none(), "text is not binary");
+    }
+
+    #[test]
     fn dates_from_every_type() {
         let mut out = Vec::new();
         let mut bads = Vec::new();
@@ -476,6 +707,18 @@ mod tests {
         decode_date(&texts, &mut out, &mut |i, p| bads.push((i, p)));
         assert_eq!(out, vec![base, base, base, 0, 0, base]);
         assert_eq!(bads, vec![(3, Problem::Unparsable), (4, Problem::Null)]);
+        // blank text is a missing date, as a null is
+        let blank: ArrayRef = Arc::new(StringArray::from(vec![Some(""), Some("  "), Some("x")]));
+        bads.clear();
+        decode_date(&blank, &mut out, &mut |i, p| bads.push((i, p)));
+        assert_eq!(
+            bads,
+            vec![
+                (0, Problem::Null),
+                (1, Problem::Null),
+                (2, Problem::Unparsable)
+            ]
+        );
         let ms = i64::from(base) * 86_400_000 + 3_600_000;
         let d64: ArrayRef = Arc::new(Date64Array::from(vec![ms]));
         decode_date(&d64, &mut out, &mut |_, _| {});

@@ -83,21 +83,28 @@ pub const DICTIONARY_COLS: &[Col] = &[
 ];
 
 /// Asks the reader for `Dictionary(Int32, Utf8)` arrays for the [`DICTIONARY_COLS`] that the file stores as
-/// dictionary-encoded Utf8 / LargeUtf8 text (a dictionary page in every row group). Pages that fell back to
+/// dictionary-encoded Utf8 / LargeUtf8 text (a dictionary page in every row group), and for
+/// `Dictionary(Int32, Binary)` where it stores them as BINARY (Hive). Pages that fell back to
 /// plain encoding are still read as dictionaries (the reader packs them). Where the reader cannot take the
 /// hint, the file is read as before.
 fn hint_dictionaries(f: &mut LedgerFile) {
     let schema = f.meta.schema().clone();
     let md = f.meta.metadata().clone();
     let descr = md.file_metadata().schema_descr();
-    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let dict_of = |v: DataType| DataType::Dictionary(Box::new(DataType::Int32), Box::new(v));
     let mut fields: Vec<FieldRef> = schema.fields().iter().cloned().collect();
     let mut changed = false;
     for &c in DICTIONARY_COLS {
-        let Some(Source::Column(idx, DataType::Utf8 | DataType::LargeUtf8)) = f.source(c) else {
-            continue;
+        // Hive's BINARY strings too: as Dictionary(Int32, Binary), read as text value by value
+        let (idx, dict) = match f.source(c) {
+            Some(Source::Column(i, DataType::Utf8 | DataType::LargeUtf8)) => {
+                (*i, dict_of(DataType::Utf8))
+            }
+            Some(Source::Column(i, DataType::Binary | DataType::LargeBinary)) => {
+                (*i, dict_of(DataType::Binary))
+            }
+            _ => continue,
         };
-        let idx = *idx;
         let leaves: Vec<usize> = (0..descr.num_columns())
             .filter(|&l| descr.get_column_root_idx(l) == idx)
             .collect();
@@ -196,6 +203,13 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
     let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
     let mut head = [0u8; 4];
     let has_magic = size >= 12 && f.read_exact(&mut head).is_ok() && &head == b"PAR1";
+    if !has_magic && crate::import::is_import_format(&path) {
+        return Err(Error::Import {
+            path,
+            line: None,
+            message: "is a CSV, TSV or workbook, not Parquet: convert it first with `subsidy-audit import FILE --out DIR` (with the scan's --config), then scan DIR".into(),
+        });
+    }
     if !has_magic {
         return Err(Error::NotParquet {
             path,
@@ -234,9 +248,8 @@ pub fn open_file(path: PathBuf, hive: Vec<(String, String)>) -> Result<LedgerFil
 
 /// Whether an Arrow type can hold a column of `kind`.
 pub fn accepts(kind: Kind, dt: &DataType) -> bool {
-    let text =
-        |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    let is_text = text(dt) || matches!(dt, DataType::Dictionary(_, v) if text(v));
+    // binary (Parquet BINARY without the UTF8 annotation, as Hive and Impala write strings) reads as text
+    let is_text = crate::ledger::decode::is_text_type(dt);
     if *dt == DataType::Null {
         return true;
     }
@@ -250,7 +263,8 @@ pub fn accepts(kind: Kind, dt: &DataType) -> bool {
                     DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
                 )
         }
-        Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal(),
+        // decimal text (`"12.50"`) is parsed exactly, see `money::parse_amount_text`
+        Kind::Number => dt.is_integer() || dt.is_floating() || dt.is_decimal() || is_text,
     }
 }
 
@@ -266,7 +280,14 @@ fn map_columns(files: &mut [LedgerFile], config: &Config) -> Result<ColSet> {
         let mut absent: Option<usize> = None;
         for (fi, f) in files.iter_mut().enumerate() {
             let schema = f.meta.schema().clone();
-            let src = if let Some((idx, field)) = schema.column_with_name(name) {
+            // a file written by `import` holds canonical names already, so the scan's config applies as is
+            let imported = schema.metadata().contains_key(crate::import::IMPORT_MARK);
+            let found = schema.column_with_name(name).or_else(|| {
+                imported
+                    .then(|| schema.column_with_name(col.name()))
+                    .flatten()
+            });
+            let src = if let Some((idx, field)) = found {
                 if !accepts(col.kind(), field.data_type()) {
                     return Err(Error::ColumnType {
                         path: f.path.clone(),
@@ -358,6 +379,44 @@ mod tests {
             f.source(Col::Region),
             Some(Source::Column(0, DataType::Utf8))
         ));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn hive_binary_text_is_read_as_a_dictionary_of_binary() {
+        let dir = std::env::temp_dir().join(format!("sa-dict-hive-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("h.parquet");
+        let bin = |v: &[&str]| {
+            Arc::new(arrow::array::BinaryArray::from(
+                v.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(),
+            )) as ArrayRef
+        };
+        let rb = RecordBatch::try_from_iter(vec![
+            ("region", bin(&["n", "s", "n"])),
+            ("payee_id", bin(&["p1", "p2", "p3"])),
+        ])
+        .expect("batch");
+        let opts =
+            parquet::arrow::arrow_writer::ArrowWriterOptions::new().with_skip_arrow_metadata(true);
+        let mut w = ArrowWriter::try_new_with_options(
+            File::create(&path).expect("create"),
+            rb.schema(),
+            opts,
+        )
+        .expect("writer");
+        w.write(&rb).expect("write");
+        w.close().expect("close");
+        let ledger = Ledger::open(std::slice::from_ref(&path), &Config::default()).expect("open");
+        let f = &ledger.files[0];
+        let types: Vec<String> = f
+            .meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|x| x.data_type().to_string())
+            .collect();
+        assert_eq!(types, vec!["Dictionary(Int32, Binary)", "Binary"]);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

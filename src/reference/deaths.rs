@@ -2,8 +2,9 @@
 
 use super::map::U64Map;
 use super::source::{load, ColSpec};
-use super::{id_key, TableInfo};
+use super::{id_key, id_key_in, TableInfo};
 use crate::error::Result;
+use crate::ident::IdScheme;
 use crate::ledger::column::Kind;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,9 +29,13 @@ pub struct Deaths {
 }
 
 impl Deaths {
-    pub fn load(path: &Path, mapping: &BTreeMap<String, String>) -> Result<(Self, TableInfo)> {
+    pub fn load(
+        path: &Path,
+        mapping: &BTreeMap<String, String>,
+        ids: IdScheme,
+    ) -> Result<(Self, TableInfo)> {
         let t = load("deaths", path, mapping, COLUMNS)?;
-        let (pairs, skipped) = t.pairs(|c, i| Some((id_key(c.text(0, i)?), c.date(1, i)?)));
+        let (pairs, skipped) = t.pairs(|c, i| Some((id_key_in(c.text(0, i)?, ids), c.date(1, i)?)));
         let map = U64Map::build(&pairs, |a, b| *a = (*a).min(b));
         let info = TableInfo {
             path: path.display().to_string(),

@@ -19,8 +19,8 @@ pub use registry::Registry;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::ident::validate_id;
-use crate::ledger::batch::hash_text;
+use crate::ident::{is_plain_id18, IdScheme};
+use crate::ledger::batch::{hash_id, hash_text};
 use crate::rules::Reference;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -29,25 +29,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The key of an identity number: the hash of its normalised 18-character form when it is a valid id (so
-/// `x`/`X`, full-width digits and the 15-digit legacy form all meet), else of the trimmed text.
+/// The key of an identity number: the hash of its canonical form ([`crate::ident::canonical_id`]: a valid id's
+/// 18-character form, so `x`/`X`, full-width digits and the 15-digit legacy form all meet), else of the trimmed
+/// text. The same hash as the ledger's payee-id hashes ([`crate::ledger::batch::hash_id`]).
 pub fn id_key(raw: &str) -> u64 {
-    let t = raw.trim();
-    if t.len() == 18 && t.is_ascii() && !t.ends_with('x') {
-        return hash_text(t);
-    }
-    match validate_id(t) {
-        Ok(n) => hash_text(n.as_str()),
-        Err(_) => hash_text(t),
-    }
+    id_key_in(raw, IdScheme::Gb11643)
 }
 
-/// [`id_key`] when the batch already hashed the raw text (`raw_hash` = `hash_text(raw)`): no work for ids
-/// that are already in the standard form, which is nearly all of them.
+/// [`id_key`] under an id scheme (`IdScheme::None`: the trimmed text as written).
+pub fn id_key_in(raw: &str, scheme: IdScheme) -> u64 {
+    hash_id(raw, scheme)
+}
+
+/// [`id_key`] when the batch already hashed the raw text (`raw_hash` = `hash_text(raw)`, as for officer ids):
+/// no work for ids that are already in the standard form, which is nearly all of them.
 #[inline]
-pub fn id_key_fast(raw: Option<&str>, raw_hash: u64) -> u64 {
+pub fn id_key_fast(raw: Option<&str>, raw_hash: u64, scheme: IdScheme) -> u64 {
     match raw {
-        Some(t) if !(t.len() == 18 && t.is_ascii() && !t.ends_with('x')) => id_key(t),
+        Some(t) if scheme != IdScheme::None && !is_plain_id18(t.as_bytes()) => id_key_in(t, scheme),
         _ => raw_hash,
     }
 }
@@ -125,6 +124,7 @@ pub fn load(
     deaths: Option<&Path>,
     officials: Option<&Path>,
     config: &Config,
+    ids: IdScheme,
 ) -> Result<References> {
     let want = |r: Reference, p: Option<&Path>| -> Option<PathBuf> {
         p.filter(|_| needed.contains(&r)).map(Path::to_path_buf)
@@ -139,19 +139,19 @@ pub fn load(
             rayon::join(
                 || {
                     reg.as_deref()
-                        .map(|p| timed(|| Registry::load(p, &config.registry.columns)))
+                        .map(|p| timed(|| Registry::load(p, &config.registry.columns, ids)))
                         .transpose()
                 },
                 || {
                     dea.as_deref()
-                        .map(|p| timed(|| Deaths::load(p, &config.deaths.columns)))
+                        .map(|p| timed(|| Deaths::load(p, &config.deaths.columns, ids)))
                         .transpose()
                 },
             )
         },
         || {
             off.as_deref()
-                .map(|p| timed(|| Officials::load(p, &config.officials.columns)))
+                .map(|p| timed(|| Officials::load(p, &config.officials.columns, ids)))
                 .transpose()
         },
     );
@@ -185,10 +185,22 @@ mod tests {
         assert_eq!(id_key(" １１０１０５１９４９１２３１００２Ｘ"), k);
         assert_eq!(id_key("110105491231002"), k);
         assert_eq!(
-            id_key_fast(Some("11010519491231002X"), hash_text("11010519491231002X")),
+            id_key_fast(
+                Some("11010519491231002X"),
+                hash_text("11010519491231002X"),
+                IdScheme::Gb11643
+            ),
             k
         );
-        assert_eq!(id_key_fast(Some("110105491231002"), 99), k);
+        assert_eq!(
+            id_key_fast(Some("110105491231002"), 99, IdScheme::Gb11643),
+            k
+        );
+        assert_eq!(id_key_fast(Some("110105491231002"), 99, IdScheme::None), 99);
+        assert_eq!(
+            id_key_in(" 110105491231002 ", IdScheme::None),
+            hash_text("110105491231002")
+        );
         assert_eq!(id_key("P01"), hash_text("P01"));
     }
 

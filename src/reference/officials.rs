@@ -7,8 +7,9 @@
 
 use super::map::U64Map;
 use super::source::{load, ColSpec};
-use super::{id_key, TableInfo};
+use super::{id_key_in, TableInfo};
 use crate::error::Result;
+use crate::ident::IdScheme;
 use crate::ledger::batch::{hash_text, NO_HASH};
 use crate::ledger::column::Kind;
 use rayon::prelude::*;
@@ -97,7 +98,11 @@ pub struct Row<'a> {
 }
 
 impl Officials {
-    pub fn load(path: &Path, mapping: &BTreeMap<String, String>) -> Result<(Self, TableInfo)> {
+    pub fn load(
+        path: &Path,
+        mapping: &BTreeMap<String, String>,
+        ids: IdScheme,
+    ) -> Result<(Self, TableInfo)> {
         let t = load("officials", path, mapping, COLUMNS)?;
         let mut o = Self::default();
         let mut skipped = 0;
@@ -107,14 +112,17 @@ impl Officials {
                     skipped += 1;
                     continue;
                 };
-                o.push(&Row {
-                    id,
-                    name: c.text(1, i).unwrap_or(""),
-                    account: c.text(3, i),
-                    role: c.text(4, i),
-                    household: c.text(5, i),
-                    relative_of: c.text(6, i),
-                });
+                o.push(
+                    &Row {
+                        id,
+                        name: c.text(1, i).unwrap_or(""),
+                        account: c.text(3, i),
+                        role: c.text(4, i),
+                        household: c.text(5, i),
+                        relative_of: c.text(6, i),
+                    },
+                    ids,
+                );
             }
         }
         o.index();
@@ -133,8 +141,13 @@ impl Officials {
         Ok((o, info))
     }
 
-    fn push(&mut self, r: &Row<'_>) {
-        let key = id_key(r.id);
+    fn push(&mut self, r: &Row<'_>, ids: IdScheme) {
+        let key = id_key_in(r.id, ids);
+        // a blank household or account is no key: it joins nobody
+        let text_key = |t: Option<&str>| {
+            t.filter(|s| !crate::ledger::batch::is_blank(s))
+                .map_or(NO_HASH, hash_text)
+        };
         let start = self.arena.len() as u32;
         for (i, part) in [
             r.id,
@@ -152,9 +165,12 @@ impl Officials {
         }
         self.persons.push(Person {
             key,
-            official: r.relative_of.map_or(key, id_key),
-            household: r.household.map_or(NO_HASH, hash_text),
-            account: r.account.map_or(NO_HASH, hash_text),
+            official: r
+                .relative_of
+                .filter(|s| !crate::ledger::batch::is_blank(s))
+                .map_or(key, |s| id_key_in(s, ids)),
+            household: text_key(r.household),
+            account: text_key(r.account),
             text: (start, self.arena.len() as u32 - start),
         });
     }
@@ -199,7 +215,7 @@ impl Officials {
     pub fn from_rows(rows: &[Row<'_>]) -> Self {
         let mut o = Self::default();
         for r in rows {
-            o.push(r);
+            o.push(r, IdScheme::Gb11643);
         }
         o.index();
         o
@@ -292,6 +308,7 @@ impl Officials {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::id_key;
 
     #[test]
     fn officials_relatives_accounts_households() {

@@ -4,8 +4,9 @@
 
 use super::map::U64Map;
 use super::source::{load, ColSpec};
-use super::{id_key, name_key, TableInfo};
+use super::{id_key, id_key_in, name_key, TableInfo};
 use crate::error::Result;
+use crate::ident::IdScheme;
 use crate::ledger::batch::hash_text;
 use crate::ledger::column::Kind;
 use rayon::prelude::*;
@@ -57,11 +58,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn load(path: &Path, mapping: &BTreeMap<String, String>) -> Result<(Self, TableInfo)> {
+    pub fn load(
+        path: &Path,
+        mapping: &BTreeMap<String, String>,
+        ids: IdScheme,
+    ) -> Result<(Self, TableInfo)> {
         let t = load("registry", path, mapping, COLUMNS)?;
         let (pairs, skipped) = t.pairs(|c, i| {
             Some((
-                id_key(c.text(0, i)?),
+                id_key_in(c.text(0, i)?, ids),
                 Enrolment {
                     name: c.text(1, i).map_or(0, |n| half(name_key(n))),
                     region: c.text(2, i).map_or(0, |r| half(hash_text(r))),

@@ -1,12 +1,14 @@
 //! Reading one reference table, Parquet or CSV, into chunks of typed columns.
 //!
 //! Parquet is recognised by its `PAR1` magic and read one row group per task (projected to the wanted columns);
-//! a file without the magic whose name ends in `.csv` (or `.tsv`, tab-separated) is read as UTF-8 CSV with a
+//! a file without the magic whose name ends in `.csv` (or `.tsv`, tab-separated) is read as CSV (UTF-8 or GB18030) with a
 //! header row, in chunks of [`CSV_CHUNK`] rows. Columns are found through the table's `[X.columns]` mapping
 //! (canonical name = the file's name). Every failure is an [`Error::Reference`] naming the table, the file
 //! and, where it applies, the column.
 
 use crate::error::{Error, Result};
+use crate::import::convert::Cell;
+use crate::import::csv_in;
 use crate::ledger::column::Kind;
 use crate::ledger::decode::{decode_date, Text};
 use crate::ledger::source::accepts;
@@ -316,6 +318,14 @@ fn cells(table: &str, path: &Path, name: &str, kind: Kind, a: &ArrayRef) -> Resu
         .map_err(|e| fail(table, path, format!("column `{name}`: {e}")))
 }
 
+/// A CSV field's text; `None` when empty or not valid in the encoding.
+fn text(b: &[u8], enc: csv_in::Encoding) -> Option<std::borrow::Cow<'_, str>> {
+    match csv_in::decode(b, enc) {
+        Cell::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
 fn load_csv(
     table: &str,
     path: &Path,
@@ -323,18 +333,23 @@ fn load_csv(
     specs: &[ColSpec],
     delim: u8,
 ) -> Result<Loaded> {
+    // UTF-8 or GB18030 (GBK), as `import` reads ledgers: BOM, else detected; each field decoded once
+    let (reader, enc, _) = csv_in::open(path).map_err(|e| fail(table, path, e.to_string()))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(false)
-        .from_path(path)
-        .map_err(|e| fail(table, path, e.to_string()))?;
+        .from_reader(reader);
     let header = rdr
-        .headers()
+        .byte_headers()
         .map_err(|e| fail(table, path, format!("cannot read the header row: {e}")))?
         .clone();
     let header: Vec<String> = header
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .map(|h| {
+            text(h, enc).map_or_else(String::new, |h| {
+                h.trim_start_matches('\u{feff}').trim().to_string()
+            })
+        })
         .collect();
     let mut idx: Vec<Option<usize>> = Vec::new();
     for (s, name) in specs.iter().zip(names) {
@@ -369,9 +384,9 @@ fn load_csv(
             .collect::<Result<Vec<_>>>()?;
         Ok(Chunk { len: n, cols })
     };
-    let mut rec = csv::StringRecord::new();
+    let mut rec = csv::ByteRecord::new();
     loop {
-        match rdr.read_record(&mut rec) {
+        match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
@@ -380,8 +395,9 @@ fn load_csv(
             }
         }
         for (b, i) in builders.iter_mut().zip(&idx) {
-            match i.and_then(|i| rec.get(i)).map(str::trim) {
-                Some(v) if !v.is_empty() => b.append_value(v),
+            // bytes not valid in the encoding are a null: the row is skipped and counted
+            match i.and_then(|i| rec.get(i)).and_then(|b| text(b, enc)) {
+                Some(v) if !v.trim().is_empty() => b.append_value(v.trim()),
                 _ => b.append_null(),
             }
         }

@@ -29,6 +29,12 @@ pub struct Summary {
     /// Scanned rows whose region code fits no level of the region hierarchy: left out of county and township
     /// units (never cut into a partial unit).
     pub region_codes_outside_hierarchy: u64,
+    /// Of the rows scanned: those without a pay date (kept; rules that need the date skip them).
+    pub rows_undated: u64,
+    /// Of the rows scanned: those with an amount of 0 (no payment for any rule).
+    pub rows_zero_amount: u64,
+    /// Of the rows scanned: those with a negative amount (corrections; no payment for any rule).
+    pub rows_negative_amount: u64,
     pub rules_run: Vec<String>,
     pub rules_skipped: Vec<Skipped>,
     pub findings_per_rule: BTreeMap<String, usize>,
@@ -104,6 +110,9 @@ pub struct InputFile {
     pub rows_scanned: u64,
     pub rows_with_problems: u64,
     pub rows_excluded: u64,
+    pub rows_undated: u64,
+    pub rows_zero_amount: u64,
+    pub rows_negative_amount: u64,
     pub problems: Vec<DqProblem>,
 }
 

@@ -52,6 +52,22 @@ pub fn render(o: &Outcome) -> String {
             s.region_codes_outside_hierarchy
         );
     }
+    let kept: Vec<String> = [
+        (s.rows_undated, "without a pay date (kept, date unknown)"),
+        (s.rows_zero_amount, "with amount 0"),
+        (s.rows_negative_amount, "with a negative amount"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !kept.is_empty() {
+        let _ = writeln!(
+            out,
+            "of the rows scanned: {} (amounts of 0 or below are no payment for any rule)",
+            kept.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "rules run: {}",

@@ -49,7 +49,7 @@ impl<'a> DueCalc<'a> {
     }
 
     fn age(&mut self, b: &Batch, i: usize) -> Option<u32> {
-        let day = *b.pay_date.get(i)?;
+        let day = b.pay_date(i)?;
         if day != self.last_day {
             self.last_day = day;
             self.ymd = date_from_days(day).map(|d| (d.year(), d.month(), d.day()));

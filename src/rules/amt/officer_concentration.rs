@@ -247,7 +247,7 @@ impl Rule for OfficerConcentration {
         {
             return None;
         }
-        rows.sort_by_key(|r| (r.pay_date, r.row));
+        rows.sort_by_key(|r| r.date_order());
         // the cited accounts with their distinct payees
         let mut accounts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for r in &rows {

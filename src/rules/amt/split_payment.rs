@@ -95,16 +95,12 @@ impl Rule for SplitPayment {
             if a >= th || (a as f64) < th as f64 * self.band || !b.is_paid(i) {
                 continue;
             }
+            // an undated payment cannot be placed in a window
+            let Some(day) = b.pay_date(i) else {
+                continue;
+            };
             let is_due = calc.due(b, i, s) == Some(a);
-            st.push((
-                acct[i],
-                b.scheme[i],
-                b.pay_date[i],
-                b.row_ref(i),
-                payee[i],
-                is_due,
-                a,
-            ));
+            st.push((acct[i], b.scheme[i], day, b.row_ref(i), payee[i], is_due, a));
         }
     }
 
@@ -158,7 +154,7 @@ impl Rule for SplitPayment {
         if sum < th {
             return None;
         }
-        rows.sort_by_key(|r| (r.pay_date, r.row));
+        rows.sort_by_key(|r| r.date_order());
         let largest = rows
             .iter()
             .enumerate()

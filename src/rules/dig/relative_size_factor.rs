@@ -154,11 +154,11 @@ impl Rule for RelativeSize {
         let r = *rows.first()?;
         let factor = r.amount_fen as f64 / second.max(1) as f64;
         let explanation = format!(
-            "payee {} was paid {} of {} on {} ({}) where the next largest payment of the scheme is {}: relative size factor {:.1} (threshold {})",
+            "payee {} was paid {} of {} {} ({}) where the next largest payment of the scheme is {}: relative size factor {:.1} (threshold {})",
             r.payee_id,
             fmt_yuan(r.amount_fen),
             r.scheme,
-            r.date(),
+            r.on_date(),
             r.txn_id,
             fmt_yuan(second),
             factor,

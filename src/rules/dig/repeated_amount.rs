@@ -206,7 +206,7 @@ impl Rule for RepeatedAmount {
         if rows.iter().any(|r| r.amount_fen != amount) {
             return None;
         }
-        rows.sort_by_key(|r| (r.pay_date, r.row));
+        rows.sort_by_key(|r| r.date_order());
         let shown = if rows.len() < usize::try_from(payments).unwrap_or(0) {
             format!(" (the first {} cited)", rows.len())
         } else {

@@ -12,9 +12,9 @@ use crate::ledger::batch::RowRef;
 use crate::money::fmt_yuan;
 use crate::rules::Draft;
 
-/// Rows in payment order: pay date, then ledger order.
+/// Rows in payment order: pay date (undated rows last), then ledger order.
 pub(crate) fn by_pay_date(rows: &mut [&EvidenceRow]) {
-    rows.sort_by_key(|r| (r.pay_date, r.row));
+    rows.sort_by_key(|r| r.date_order());
 }
 
 /// Whether all rows share the same value of `f` (a 64-bit key collision shows up as a disagreement here;

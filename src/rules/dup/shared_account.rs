@@ -106,9 +106,7 @@ impl Rule for SharedAccount {
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
         }
-        rows.sort_by(|a, b| {
-            (&a.payee_id, a.pay_date, a.row).cmp(&(&b.payee_id, b.pay_date, b.row))
-        });
+        rows.sort_by(|a, b| (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order())));
         // person -> (payments, lowest payee id); a household is one person
         let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
         for r in &rows {

@@ -108,11 +108,15 @@ impl Rule for AgeIneligible {
             }) else {
                 continue;
             };
+            // an undated payment has no age on its date: left out
+            let Some(day) = b.pay_date(i) else {
+                continue;
+            };
             let pd = match paid {
-                Some((d, on)) if d == b.pay_date[i] => on,
+                Some((d, on)) if d == day => on,
                 _ => {
-                    let on = date_from_days(b.pay_date[i]);
-                    paid = Some((b.pay_date[i], on));
+                    let on = date_from_days(day);
+                    paid = Some((day, on));
                     on
                 }
             };
@@ -165,7 +169,7 @@ impl Rule for AgeIneligible {
             .then(|| validate_id(&first.payee_id).ok())
             .flatten();
         let age = |r: &crate::finding::EvidenceRow| {
-            let paid = date_from_days(r.pay_date)?;
+            let paid = r.pay_date.and_then(date_from_days)?;
             id.map(|n| age_on(n.birth, paid))
         };
         let ages = match (age(first), age(last)) {

@@ -112,7 +112,6 @@ impl Rule for InvalidId {
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let payee = b.hashes(Col::PayeeId);
-        let has_date = !b.pay_date.is_empty();
         st.memo.fit(b.payees_numbered);
         for i in b.rows() {
             if !b.is_paid(i) {
@@ -126,7 +125,8 @@ impl Rule for InvalidId {
                 Verdict::Bad(p) => Some(p),
                 Verdict::Fine => None,
                 Verdict::Born(born) => {
-                    let paid = has_date.then(|| b.pay_date[i]);
+                    // unknown for an undated payment: only the checks that need no date apply
+                    let paid = b.pay_date(i);
                     // the same test as `problem`, which decides the rare payment it may concern
                     match paid {
                         Some(paid) if born > paid || paid - born > OLD_DAYS => {

@@ -7,7 +7,7 @@ use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::payees::PerPayee;
 use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
-use crate::reference::{id_key_fast, name_key, Registry};
+use crate::reference::{name_key, Registry};
 use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Keyed;
 use crate::rules::{
@@ -97,7 +97,8 @@ impl Rule for NotEnrolled {
             if !b.is_paid(i) {
                 continue;
             }
-            let key = id_key_fast(b.text(Col::PayeeId, i), payee[i]);
+            // the batch hashes payee ids by their canonical key, the registry's key
+            let key = payee[i];
             let lookup = || reg.entry(key).unwrap_or(ABSENT_ENTRY);
             let entry = match st.entries.get_mut(b.payee_no(i)) {
                 Some(e) if *e != UNKNOWN_ENTRY => *e,

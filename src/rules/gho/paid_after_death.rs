@@ -6,7 +6,7 @@ use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::payees::Facts;
-use crate::reference::{id_key_fast, Deaths};
+use crate::reference::Deaths;
 use crate::rules::dup::{all_same, by_pay_date, list, who};
 use crate::rules::keyed::Flagged;
 use crate::rules::{
@@ -80,10 +80,15 @@ impl Rule for PaidAfterDeath {
             if !b.is_paid(i) {
                 continue;
             }
-            let key = || id_key_fast(b.text(Col::PayeeId, i), payee[i]);
-            if let Some(death) = st.memo.get(b.payee_no(i), || deaths.death(key())) {
-                if i64::from(b.pay_date[i]) > i64::from(death) + i64::from(self.grace) {
-                    st.found.push((key(), death, b.row_ref(i)));
+            // an undated payment cannot be placed after the death: left out
+            let Some(day) = b.pay_date(i) else {
+                continue;
+            };
+            // the batch hashes payee ids by their canonical key, the deaths table's key
+            let key = payee[i];
+            if let Some(death) = st.memo.get(b.payee_no(i), || deaths.death(key)) {
+                if i64::from(day) > i64::from(death) + i64::from(self.grace) {
+                    st.found.push((key, death, b.row_ref(i)));
                 }
             }
         }

@@ -41,6 +41,8 @@ pub trait Match: Send + Sync + 'static {
 pub struct Insider<M> {
     pub meta: &'static RuleMeta,
     pub officials: Option<Arc<Officials>>,
+    /// How ids are keyed (the officer ids, which the batch hashes as written).
+    pub ids: crate::ident::IdScheme,
     pub m: M,
     pub cur: crate::locale::Currency,
 }
@@ -71,23 +73,20 @@ impl<M: Match> Rule for Insider<M> {
                 officer: NO_HASH,
             };
             let tag = crate::ledger::batch::mix(k.household, k.account);
-            let id_key = || id_key_fast(b.text(Col::PayeeId, i), payee[i]);
-            let may_match = st.memo.get(b.payee_no(i), tag, || {
-                let keys = RowKeys {
-                    payee: id_key(),
-                    ..k
-                };
-                self.m.hit(o, &keys).is_some()
-            });
+            // the batch hashes payee ids by their canonical key, the tables' key
+            let may_match = st
+                .memo
+                .get(b.payee_no(i), tag, || self.m.hit(o, &k).is_some());
             if !may_match {
                 continue;
             }
-            k.payee = id_key();
             k.officer = officer
                 .get(i)
                 .copied()
                 .filter(|h| *h != NO_HASH)
-                .map_or(NO_HASH, |h| id_key_fast(b.text(Col::OfficerId, i), h));
+                .map_or(NO_HASH, |h| {
+                    id_key_fast(b.text(Col::OfficerId, i), h, self.ids)
+                });
             if let Some((idx, critical)) = self.m.hit(o, &k) {
                 st.found.push((
                     k.payee,

@@ -43,6 +43,7 @@ pub fn build(_: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
             meta: &META,
             officials: env.officials.clone(),
             cur: env.batch.locale.currency.clone(),
+            ids: env.batch.id_scheme,
             m: OfficialAccount,
         },
     )
