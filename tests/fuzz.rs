@@ -1,7 +1,8 @@
 //! Fuzzing in the test suite (issue 11), with fixed seeds so every run is the same:
 //! - property tests write random small ledgers (random column types, nulls, empty strings, unicode, extreme
-//!   numbers and dates) with random configs and reference tables, scan them in-process and write the outputs,
-//!   and assert that nothing panics, the exit code is a documented one, and every row read is accounted for;
+//!   numbers and dates) with random configs (row filters and locales too) and reference tables, scan them
+//!   in-process and write the outputs, and assert that nothing panics, the exit code is a documented one, and
+//!   every row read is accounted for (scanned, with problems, or excluded);
 //! - a few hundred seeded mutations of valid Parquet files (bit flips, overwritten sizes, truncations, spliced
 //!   footers) each end in exit 0-3 within a time bound, never a panic.
 
@@ -24,6 +25,9 @@ use std::time::Duration;
 use subsidy_audit::ledger::column::{Col, Kind};
 use subsidy_audit::ScanOptions;
 
+/// Rows the random ledgers' filters excluded, all cases together (the generator must reach them).
+static EXCLUDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// The exit codes the README documents for a scan that ends (0, 1, 2, 3).
 const DOCUMENTED: [u8; 4] = [0, 1, 2, 3];
 
@@ -36,13 +40,17 @@ fn run(opts: &ScanOptions, out: &Path) -> u8 {
             let s = &o.summary;
             assert_eq!(
                 s.rows_read,
-                s.rows_scanned + s.rows_with_problems,
+                s.rows_scanned + s.rows_with_problems + s.rows_excluded,
                 "rows unaccounted for: {s:?}"
             );
+            EXCLUDED.fetch_add(s.rows_excluded, std::sync::atomic::Ordering::Relaxed);
             let per_file: u64 = s.inputs.iter().map(|i| i.rows_read).sum();
             assert_eq!(per_file, s.rows_read);
             for i in &s.inputs {
-                assert_eq!(i.rows_read, i.rows_scanned + i.rows_with_problems);
+                assert_eq!(
+                    i.rows_read,
+                    i.rows_scanned + i.rows_with_problems + i.rows_excluded
+                );
             }
             match subsidy_audit::report::write_all(out, &o) {
                 Err(_) => 2,
@@ -251,7 +259,14 @@ fn write(path: &Path, rb: &RecordBatch, row_group: usize, compression: Compressi
     w.close().expect("close");
 }
 
-const CONFIG_PIECES: [&str; 12] = [
+const CONFIG_PIECES: [&str; 19] = [
+    "[[exclude]]\ncolumn = \"payee_id\"\nvalue = \"P1\"\n",
+    "[[exclude]]\ncolumn = \"amount\"\nzero = true\n",
+    "[[exclude]]\nname = \"masked\"\ncolumn = \"payee_id\"\npattern = \"*1*\"\n",
+    "[[exclude]]\ncolumn = \"pay_date\"\nbefore = \"2024-01-01\"\n",
+    "[[exclude]]\ncolumn = \"amount\"\nabove = 1000.00\n",
+    "[locale]\ncurrency = \"GBP\"\nid_scheme = \"none\"\n",
+    "[locale]\nregion = \"none\"\n",
     "[scan]\nbatch_size = 1\n",
     "[scan]\nbatch_size = 3\nmax_problem_share = 0.0\n",
     "[scan]\nreferral_threshold = 0\nmax_problem_share = 1.0\n",
@@ -289,7 +304,7 @@ fn ledger_spec() -> impl Strategy<Value = LedgerSpec> {
                     cells,
                 }),
                 proptest::collection::vec(col(), 0..9),
-                proptest::collection::vec(any::<u8>(), 0..4),
+                proptest::collection::vec(any::<u8>(), 0..5),
                 1usize..4,
                 any::<u8>(),
                 proptest::option::weighted(
@@ -337,7 +352,7 @@ fn build(spec: &LedgerSpec, dir: &Path) -> ScanOptions {
         let piece = CONFIG_PIECES[usize::from(p) % CONFIG_PIECES.len()];
         // a table given twice is a TOML error: keep the first of each header
         let header = piece.lines().next().unwrap_or_default();
-        if !config.contains(header) {
+        if header == "[[exclude]]" || !config.contains(header) {
             config.push_str(piece);
         }
     }
@@ -441,6 +456,7 @@ fn random_ledgers_and_configs_never_panic_and_account_for_every_row() {
     assert!(codes[0] + codes[1] > 0, "{codes:?}");
     assert!(codes[2] > 0, "{codes:?}");
     assert!(codes[3] > 0, "{codes:?}");
+    assert!(EXCLUDED.load(std::sync::atomic::Ordering::Relaxed) > 0);
 }
 
 // ---- mutations of valid Parquet files ----
