@@ -330,9 +330,61 @@ fn parse_ref(path: &Path, name: &str, value: &toml::Value) -> Result<RefTableCon
     Ok(r)
 }
 
+/// When a rule floods: it raises more than `findings` findings and more than `share` of the rows scanned; it
+/// then writes only `keep` of them (those citing the most payments) and the run says so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleFlood {
+    pub findings: usize,
+    pub share: f64,
+    pub keep: usize,
+}
+
+impl Default for RuleFlood {
+    fn default() -> Self {
+        Self {
+            findings: DEFAULT_FLOOD_FINDINGS,
+            share: DEFAULT_FLOOD_SHARE,
+            keep: DEFAULT_FLOOD_KEEP,
+        }
+    }
+}
+
+impl RuleFlood {
+    /// The most findings a rule may raise over `rows_scanned` rows before it floods.
+    pub fn limit(&self, rows_scanned: u64) -> usize {
+        let by_share = (self.share * rows_scanned as f64).ceil() as usize;
+        self.findings.max(by_share)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_rule_flood_bounds() {
+        let c = Config::parse(
+            Path::new("c.toml"),
+            "[scan]\nflood_findings = 50\nflood_share = 0.2\nflood_keep = 5\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.rule_flood,
+            RuleFlood {
+                findings: 50,
+                share: 0.2,
+                keep: 5
+            }
+        );
+        assert_eq!(c.rule_flood.limit(1000), 200);
+        assert_eq!(RuleFlood::default().limit(2_000_000), 20_000);
+        for bad in ["flood_keep = 0", "flood_share = 1.5", "flood_findings = -1"] {
+            let e = Config::parse(Path::new("c.toml"), &format!("[scan]\n{bad}\n"))
+                .expect_err(bad)
+                .to_string();
+            assert!(e.starts_with("config c.toml: scan.flood_"), "{e}");
+        }
+    }
 
     #[test]
     fn reads_every_table() {
@@ -368,32 +420,5 @@ mod tests {
         let e =
             Config::parse(Path::new("c.toml"), "[scan]\nbatch_size = = 3\n").expect_err("syntax");
         assert!(e.to_string().contains("line 2"), "{e}");
-    }
-}
-
-/// When a rule floods: it raises more than `findings` findings and more than `share` of the rows scanned; it
-/// then writes only `keep` of them (those citing the most payments) and the run says so.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RuleFlood {
-    pub findings: usize,
-    pub share: f64,
-    pub keep: usize,
-}
-
-impl Default for RuleFlood {
-    fn default() -> Self {
-        Self {
-            findings: DEFAULT_FLOOD_FINDINGS,
-            share: DEFAULT_FLOOD_SHARE,
-            keep: DEFAULT_FLOOD_KEEP,
-        }
-    }
-}
-
-impl RuleFlood {
-    /// The most findings a rule may raise over `rows_scanned` rows before it floods.
-    pub fn limit(&self, rows_scanned: u64) -> usize {
-        let by_share = (self.share * rows_scanned as f64).ceil() as usize;
-        self.findings.max(by_share)
     }
 }

@@ -443,3 +443,48 @@ fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> Evi
         township: opt(Col::Township),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RuleFlood;
+
+    fn draft(rows: &[u64]) -> Draft {
+        Draft {
+            evidence: rows.iter().map(|r| RowRef::new(0, *r)).collect(),
+            facts: vec![],
+        }
+    }
+
+    #[test]
+    fn a_flooding_rule_keeps_the_drafts_citing_the_most_rows_in_any_order() {
+        let rf = RuleFlood {
+            findings: 3,
+            share: 0.0,
+            keep: 2,
+        };
+        let all = vec![
+            draft(&[1]),
+            draft(&[2, 3]),
+            draft(&[4, 5, 6]),
+            draft(&[0, 7]),
+        ];
+        let mut a = all.clone();
+        let f = withhold_flood("DUP001", &mut a, rf, 100).expect("floods");
+        assert_eq!(a, vec![draft(&[4, 5, 6]), draft(&[0, 7])]);
+        assert_eq!((f.kind, f.count, f.of), ("rule", 4, 100));
+        assert!(f.message.starts_with(
+            "DUP001 raised 4 findings over 100 rows scanned: only the 2 citing the most payments are written, 2 are withheld"
+        ));
+        let mut b: Vec<Draft> = all.iter().rev().cloned().collect();
+        withhold_flood("DUP001", &mut b, rf, 100).expect("floods");
+        assert_eq!(a, b);
+        // at the limit nothing is withheld; the share of the rows scanned raises the limit
+        let mut c = all[..3].to_vec();
+        assert!(withhold_flood("DUP001", &mut c, rf, 100).is_none());
+        let wide = RuleFlood { share: 0.05, ..rf };
+        let mut d = all.clone();
+        assert!(withhold_flood("DUP001", &mut d, wide, 100).is_none());
+        assert_eq!(d.len(), 4);
+    }
+}
