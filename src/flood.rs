@@ -30,7 +30,7 @@ pub const SAMPLE: u64 = 16;
 /// A row group keeps the values holding at least 1/KEEP of its sampled rows.
 const KEEP: u64 = 256;
 
-/// The columns watched, with the share of the rows read one value must hold to flood it and the fewest rows:
+/// The columns watched, with the share of the rows scanned (after the filters) one value must hold to flood it and the fewest rows:
 /// one person or card on 1% of a large ledger's payments is implausible; one officer or region on most of the
 /// rows of a ledger too large for one village is.
 pub const WATCHED: [(Col, f64, u64); 5] = [
@@ -59,7 +59,7 @@ pub struct Flood {
     pub rule: Option<String>,
     /// Rows (payees for a placeholder) holding the value, or cited by the rule.
     pub count: u64,
-    /// Out of: rows read, payees, or rows scanned.
+    /// Out of: rows scanned, or payees.
     pub of: u64,
     /// `count / of`, rounded to 4 decimals.
     pub share: f64,
@@ -107,7 +107,7 @@ pub fn column_flood(column: &str, value: &str, count: u64, of: u64) -> Flood {
         of,
         share: s,
         message: format!(
-            "{column} {value:?} is on {count} of {of} rows ({:.1}%): a placeholder or collective value is the likely cause, and its findings are not evidence; to leave its rows out, add the filter below to the config",
+            "{column} {value:?} is on {count} of {of} rows scanned ({:.1}%): a placeholder or collective value is the likely cause, and its findings are not evidence; to leave its rows out, add the filter below to the config",
             s * 100.0
         ),
         exclude: Some(exclude_filter(column, value)),
@@ -147,7 +147,8 @@ impl FloodSketch {
         if present.is_empty() {
             return;
         }
-        for i in 0..b.len() {
+        // the rows the rules see: a value the `[[exclude]]` filters drop (or on rows with problems) floods nothing
+        for i in b.rows() {
             if !b.row_of(i).is_multiple_of(SAMPLE) {
                 continue;
             }
@@ -212,16 +213,18 @@ type Counted = Vec<(u64, Option<(RowRef, String)>)>;
 pub fn column_floods(
     plan: &ScanPlan<'_>,
     sketch: FloodSketch,
-    rows_read: u64,
+    rows_scanned: u64,
 ) -> Result<Vec<Flood>> {
     let cands = sketch.candidates();
     if cands.is_empty() {
         return Ok(Vec::new());
     }
+    // the columns of the candidates, and those the filters and the row checks read (so the rows counted are
+    // the rows the rules see, as in the sketch)
     let cols = cands
         .iter()
         .map(|c| WATCHED[c.0].0)
-        .fold(ColSet::default(), ColSet::with);
+        .fold(plan.columns, ColSet::with);
     let us = units(&plan.ledger.files);
     let parts: Vec<Counted> = us
         .par_iter()
@@ -239,7 +242,7 @@ pub fn column_floods(
                 |b| {
                     for (c, &(k, h)) in cands.iter().enumerate() {
                         let col = WATCHED[k].0;
-                        for i in 0..b.len() {
+                        for i in b.rows() {
                             if value_hash(&b, col, i) == h {
                                 out[c].0 += 1;
                                 if out[c].1.is_none() {
@@ -264,9 +267,13 @@ pub fn column_floods(
             .filter_map(|p| p[c].1.as_ref())
             .min_by_key(|x| x.0);
         let (col, s, min) = WATCHED[k];
-        if count >= min && count as f64 >= s * rows_read as f64 {
+        if count >= min && count as f64 >= s * rows_scanned as f64 {
             if let Some((_, text)) = first {
-                floods.push((k, count, column_flood(col.name(), text, count, rows_read)));
+                floods.push((
+                    k,
+                    count,
+                    column_flood(col.name(), text, count, rows_scanned),
+                ));
             }
         }
     }

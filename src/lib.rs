@@ -443,7 +443,8 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         }
         let t = Instant::now();
         let sketch = std::mem::take(&mut state.floods);
-        let mut floods = flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_read).sum())?;
+        let mut floods =
+            flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_scanned).sum())?;
         phases.add("floods".into(), t);
         let (mut findings, dropped, rule_placeholders) = pipeline::finish(&sp, state, &mut phases)?;
         // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's

@@ -886,3 +886,63 @@ fn county_and_township_columns_make_the_units() {
     assert_eq!(code, 2);
     assert!(err.contains("borough"), "{err}");
 }
+
+#[test]
+fn a_value_the_filters_drop_floods_nothing() {
+    // 1,500 rows of the placeholder id and 500 real payees: the id floods payee_id, until the filter drops it
+    let d = tempfile::tempdir().expect("tmp");
+    let ledger = d.path().join("ledger.parquet");
+    write_ledger(&ledger, &placeholder_rows(1500, 500), 256);
+    let out1 = d.path().join("out1");
+    let (code, _, err) = run(&[
+        "scan",
+        p(&ledger),
+        "--select",
+        "DUP001",
+        "--out",
+        p(&out1),
+        "-q",
+        "--exit-zero",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let s1 = summary(&out1);
+    let floods = s1["floods"].as_array().expect("floods");
+    let ids: Vec<&Value> = floods
+        .iter()
+        .filter(|f| f["column"] == "payee_id")
+        .collect();
+    assert_eq!(ids.len(), 1, "{floods:?}");
+    assert_eq!(
+        (&ids[0]["value"], &ids[0]["count"], &ids[0]["of"]),
+        (
+            &Value::from("GB-0000000"),
+            &Value::from(1500),
+            &Value::from(2000)
+        )
+    );
+    let config = d.path().join("audit.toml");
+    std::fs::write(&config, PLACEHOLDER_FILTER).expect("config");
+    let out2 = d.path().join("out2");
+    let (code, _, err) = run(&[
+        "scan",
+        p(&ledger),
+        "--select",
+        "DUP001",
+        "--config",
+        p(&config),
+        "--out",
+        p(&out2),
+        "-q",
+        "--exit-zero",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let s2 = summary(&out2);
+    assert_eq!(s2["rows_excluded"], 1500);
+    assert!(
+        s2["floods"]
+            .as_array()
+            .is_none_or(|f| f.iter().all(|f| f["column"] != "payee_id")),
+        "{}",
+        s2["floods"]
+    );
+}

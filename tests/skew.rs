@@ -293,7 +293,7 @@ fn skew_one_account_on_every_row() {
     let text = subsidy_audit::report::table::render(&o);
     assert!(
         text.contains(&format!(
-            "flood: account \"{acct}\" is on 200000 of 200000 rows (100.0%)"
+            "flood: account \"{acct}\" is on 200000 of 200000 rows scanned (100.0%)"
         )),
         "{text}"
     );
