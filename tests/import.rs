@@ -855,3 +855,34 @@ fn western_exports_in_windows_1252_and_1250() {
         "Zemědělské družstvo Říčany"
     );
 }
+
+#[test]
+fn a_set_date_format_still_reads_iso_dates() {
+    // an export mixing day-first and ISO dates (found by a trial on a UK-style file): both are read
+    let d = Dir::new();
+    let input = d.path.join("pay.csv");
+    std::fs::write(
+        &input,
+        "txn_id,scheme,period,pay_date,payee_id,amount\nT1,SPS,2024-01,05/01/2024,A1,100.00\nT2,SPS,2024-01,2024-01-12,A2,100.00\nT3,SPS,2024-01,31/13/2024,A3,100.00\n",
+    )
+    .expect("write");
+    let config = d.path.join("audit.toml");
+    std::fs::write(&config, "[import]\ndate_format = \"%d/%m/%Y\"\n").expect("config");
+    let out = d.path.join("parquet");
+    import(&input, &out, &config).assert().code(0);
+    let i = &summary(&out)["inputs"][0];
+    let problems = i["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["column"], "pay_date");
+    assert_eq!(problems[0]["rows"], 1);
+    let rb = read_parquet(&out.join("pay.parquet"));
+    let dates = rb.column(3).as_primitive::<arrow::datatypes::Date32Type>();
+    let day = |s: &str| {
+        (chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+            - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+        .num_days() as i32
+    };
+    assert_eq!(dates.value(0), day("2024-01-05"));
+    assert_eq!(dates.value(1), day("2024-01-12"));
+    assert!(dates.is_null(2));
+}

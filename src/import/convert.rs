@@ -245,9 +245,12 @@ impl OutColumn {
                             Some((last, v)) if last == t => *v,
                             _ => {
                                 let v = match &self.date_format {
+                                    // the set format first, then the forms read without one (ISO among
+                                    // them): an export mixing both loses neither
                                     Some(fmt) => chrono::NaiveDate::parse_from_str(t.trim(), fmt)
                                         .ok()
-                                        .map(days_from_date),
+                                        .map(days_from_date)
+                                        .or_else(|| parse_export_date(t)),
                                     None => parse_export_date(t),
                                 };
                                 self.last_date = Some((t.to_string(), v));
