@@ -458,7 +458,8 @@ fn relative_size_factor_flags_the_outlier_payment() {
         );
         let e = &o.findings[0].explanation;
         assert!(
-            e.contains("next largest payment of the scheme is 430.00") && e.contains("factor 97.7"),
+            e.contains("next largest payment of the scheme is 430.00 yuan")
+                && e.contains("factor 97.7"),
             "{e}"
         );
     }

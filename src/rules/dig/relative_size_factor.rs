@@ -153,8 +153,9 @@ impl Rule for RelativeSize {
         let rows = rows_of(d, ev);
         let r = *rows.first()?;
         let factor = r.amount_fen as f64 / second.max(1) as f64;
+        let cur = &self.ctx.locale.currency;
         let explanation = format!(
-            "payee {} was paid {} of {} {} ({}) where the next largest payment of the scheme is {}: relative size factor {:.1} (threshold {})",
+            "payee {} was paid {} {cur} of {} {} ({}) where the next largest payment of the scheme is {} {cur}: relative size factor {:.1} (threshold {})",
             r.payee_id,
             fmt_yuan(r.amount_fen),
             r.scheme,
