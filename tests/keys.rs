@@ -165,6 +165,42 @@ fn null_and_blank_accounts_join_no_unrelated_payees() {
     );
 }
 
+#[test]
+fn a_payment_without_an_account_stays_in_every_rule() {
+    // a payee paid twice for one period, the second time with no account (cash, a blank cell): with every
+    // rule that reads the account enabled, the row is still a payment, DUP001 finds the duplicate, and no
+    // account rule treats "no account" as an account (found by a trial on a foreign ledger)
+    let d = tempfile::tempdir().expect("tmp");
+    let id = "110101196205035536";
+    let p = |txn: &str, pid: &str, acct: &str, date: &str| {
+        row(
+            txn, "FARMLAND", "2024", date, R1, pid, "张三", acct, "100.00",
+        )
+    };
+    let rows = vec![
+        p("T1", id, "6222020200112233446", "2024-04-12"),
+        p("T2", id, "", "2024-05-12"),
+        p("T3", "120101195304239216", "", "2024-04-12"),
+        p("T4", "130101195304239212", " ", "2024-04-12"),
+        p("T5", "140101198610316600", "", "2024-04-12"),
+    ];
+    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    let o = run(
+        d.path(),
+        &["DUP001", "DUP002", "DUP003", "GHO005", "AMT002"],
+        false,
+        true,
+    );
+    assert_eq!(
+        found(&o),
+        vec![f("DUP001", id, &["T1", "T2"], 10_000)],
+        "{:?}",
+        o.findings
+    );
+    assert_eq!(o.summary.rows_scanned, 5);
+    assert_eq!(o.summary.rows_with_problems, 0);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // 2. One person's id in mixed forms is one key.
 
@@ -487,7 +523,7 @@ fn digit_rules_keep_undated_rows_and_paid_after_death_skips_them() {
     );
     let e = &o.findings[0].explanation;
     assert!(
-        e.starts_with("payee P02 was paid 5000.00 of TEKUN on an unknown date (T2) where"),
+        e.starts_with("payee P02 was paid 5000.00 yuan of TEKUN on an unknown date (T2) where"),
         "{e}"
     );
     assert_eq!(summary(&o)["rows_undated"], 2);

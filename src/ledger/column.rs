@@ -67,7 +67,7 @@ columns! {
     Region => "region", Text, false;
     PayeeId => "payee_id", Text, false;
     PayeeName => "payee_name", Text, false;
-    Account => "account", Text, false;
+    Account => "account", Text, true;
     Amount => "amount", Number, false;
     Quantity => "quantity", Number, true;
     OfficerId => "officer_id", Text, true;

@@ -92,7 +92,12 @@ impl Rule for SplitPayment {
                 continue;
             };
             let a = b.amount_fen[i];
-            if a >= th || (a as f64) < th as f64 * self.band || !b.is_paid(i) {
+            // a payment into no known account splits nothing
+            if a >= th
+                || (a as f64) < th as f64 * self.band
+                || !b.is_paid(i)
+                || acct[i] == crate::ledger::batch::NO_HASH
+            {
                 continue;
             }
             // an undated payment cannot be placed in a window

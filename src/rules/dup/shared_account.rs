@@ -80,7 +80,8 @@ impl Rule for SharedAccount {
         let payee = b.hashes(Col::PayeeId);
         let household = b.hashes(Col::HouseholdId);
         for i in b.rows() {
-            if b.is_paid(i) {
+            // rows without an account share none
+            if b.is_paid(i) && acct[i] != NO_HASH {
                 let person = household
                     .get(i)
                     .copied()

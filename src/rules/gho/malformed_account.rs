@@ -118,7 +118,8 @@ impl Rule for MalformedAccount {
         let acct = b.hashes(Col::Account);
         st.memo.fit(b.payees_numbered);
         for i in b.rows() {
-            if !b.is_paid(i) {
+            // no account (a cash payment, a blank cell) is no malformed number
+            if !b.is_paid(i) || acct[i] == crate::ledger::batch::NO_HASH {
                 continue;
             }
             // a payee keeps its card: the check runs once per payee and account
