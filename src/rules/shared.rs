@@ -85,11 +85,20 @@ macro_rules! finishes_from_payee_periods {
 pub(crate) use finishes_from_payee_periods;
 
 /// A draft citing every row of a run (in row order) when `value` takes at least `min` distinct values in it.
+/// An entry without a value ([`NO_HASH`]: no account) is neither a distinct value nor cited.
 pub fn draft_if_distinct_by(
     run: &[PeriodEntry],
     min: usize,
     value: impl Fn(&PeriodEntry) -> u64,
 ) -> Option<Draft> {
+    if run.iter().any(|e| value(e) == NO_HASH) {
+        let known: Vec<PeriodEntry> = run
+            .iter()
+            .filter(|e| value(e) != NO_HASH)
+            .copied()
+            .collect();
+        return crate::rules::dup::draft_if_distinct_in(&known, min, value, |e| e.2 .1);
+    }
     crate::rules::dup::draft_if_distinct_in(run, min, value, |e| e.2 .1)
 }
 

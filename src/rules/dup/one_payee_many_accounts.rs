@@ -59,17 +59,8 @@ impl Rule for OnePayeeManyAccounts {
     finishes_from_payee_periods!();
 
     fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft> {
-        let min = self.min_accounts;
-        // a payment into no known account is no second account
-        if run.iter().any(|e| e.1 == crate::ledger::batch::NO_HASH) {
-            let known: Vec<PeriodEntry> = run
-                .iter()
-                .filter(|e| e.1 != crate::ledger::batch::NO_HASH)
-                .copied()
-                .collect();
-            return draft_if_distinct_by(&known, min, |e| e.1);
-        }
-        draft_if_distinct_by(run, min, |e| e.1)
+        // a payment into no known account is no second account (draft_if_distinct_by skips it)
+        draft_if_distinct_by(run, self.min_accounts, |e| e.1)
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
