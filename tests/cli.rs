@@ -201,7 +201,14 @@ fn outputs_are_byte_identical_across_threads_and_batch_sizes() {
 }
 
 fn fails_with(args: &[&std::ffi::OsStr], needles: &[&str]) {
-    let a = bin().args(args).assert().code(2).stdout("");
+    // a fresh working folder: a run without `--out` must not write into the repository or share `audit-out`
+    let cwd = tempfile::tempdir().expect("tmp");
+    let a = bin()
+        .current_dir(cwd.path())
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout("");
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(!err.contains("panicked"), "{err}");
     for n in needles {

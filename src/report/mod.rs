@@ -85,7 +85,18 @@ impl Staging {
         // a folder of this name is a dead run's with a reused pid (remove_stale left it only if its lock is
         // held, which no other process can do for our pid)
         let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir(&tmp).map_err(|e| Error::output(&tmp, e))?;
+        // another run that created `out` removes it when it fails and leaves it empty: make it again then
+        let mut made = std::fs::create_dir(&tmp);
+        for _ in 0..8 {
+            match &made {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
+                    made = std::fs::create_dir(&tmp);
+                }
+                _ => break,
+            }
+        }
+        made.map_err(|e| Error::output(&tmp, e))?;
         a.push(tmp.clone());
         drop(a);
         // lock under another name, then rename: a `.lock` that exists is always held while the run lives
@@ -315,6 +326,27 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// Two runs into one new `--out`: the first to fail removes the (empty) folder it made while the other is
+    /// making its own temporary folder; the other must make `--out` again, not fail (a CI failure, once).
+    #[test]
+    fn a_run_survives_another_removing_the_out_folder_it_made() {
+        let dir = std::env::temp_dir().join(format!("sa-race-{}", std::process::id()));
+        for i in 0..200 {
+            let out = dir.join(format!("out-{i}"));
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    let out = out.clone();
+                    std::thread::spawn(move || Staging::begin(&out).map(drop))
+                })
+                .collect();
+            for r in runs {
+                let r = r.join().expect("thread");
+                assert!(r.is_ok(), "round {i}: {r:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
