@@ -121,6 +121,7 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
                 batch_size: opts.batch_size.unwrap_or(config.batch_size),
                 max_evidence_rows: usize::MAX,
                 rule_flood: crate::config::RuleFlood::default(),
+                fingerprint: crate::engine::fingerprint(&rules, columns, &config.hash),
             },
             &|_| {},
         )

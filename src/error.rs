@@ -81,6 +81,13 @@ pub enum Error {
         message: String,
     },
 
+    /// A partial state's bytes that this build cannot take: another format version, another plan, corrupt.
+    #[error("partial state{}: {message}", source_name.as_deref().map(|s| format!(" {s}")).unwrap_or_default())]
+    Partial {
+        source_name: Option<String>,
+        message: String,
+    },
+
     #[error("cannot write {}: {detail}", path.display())]
     Output { path: PathBuf, detail: String },
 }

@@ -128,9 +128,12 @@ fn value_hash(b: &Batch, col: Col, i: usize) -> u64 {
 }
 
 /// The per-worker sketch: sampled counts of the row group being read, and what each row group kept.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FloodSketch {
+    /// The row group being read (a worker's scratch: never merged, never serialized).
+    #[serde(skip)]
     current: [HashMap<u64, u32>; 5],
+    #[serde(skip)]
     sampled: u64,
     /// (unit index, kept (hash, count) per watched column, sampled rows)
     kept: Vec<(usize, [Vec<(u64, u32)>; 5], u64)>,

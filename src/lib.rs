@@ -15,6 +15,7 @@
 pub mod case;
 pub mod config;
 pub mod digits;
+pub mod engine;
 pub mod error;
 pub mod evaluate;
 pub mod filter;
@@ -399,6 +400,20 @@ fn locale_skip(
 
 /// Runs a scan: plan, one parallel pass, findings, cases, summary. Writes nothing.
 pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome> {
+    scan_with(opts, &|sp: &pipeline::ScanPlan<'_>| {
+        let total = sp.ledger.total_rows();
+        pipeline::scan(sp, &|done| progress(done, total))
+    })
+}
+
+/// [`scan`] with another driver of the engine: `drive` makes the merged [`engine::Partial`] of every row of
+/// the plan's ledger (the local scan reads row groups on the thread pool; a test or another driver may feed
+/// Arrow record batches, ship partials as bytes and merge them in any order). Everything after (floods,
+/// finish, evidence, cases, summary) is the same.
+pub fn scan_with(
+    opts: &ScanOptions,
+    drive: &(dyn Fn(&pipeline::ScanPlan<'_>) -> Result<engine::Partial> + Sync),
+) -> Result<Outcome> {
     let start = Instant::now();
     opts.validate()?;
     let threads = opts.threads.unwrap_or(0);
@@ -422,15 +437,25 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             batch_size: plan.config.batch_size,
             max_evidence_rows: plan.config.max_evidence_rows,
             rule_flood: plan.config.rule_flood,
+            fingerprint: engine::fingerprint(&plan.rules, plan.columns, &plan.config.hash),
         };
-        let total = plan.ledger.total_rows();
         let t = Instant::now();
-        let (state, hashes) = rayon::join(
-            || pipeline::scan(&sp, &|done| progress(done, total)),
-            || file_hashes(&plan.ledger.files),
-        );
+        let (state, hashes) = rayon::join(|| drive(&sp), || file_hashes(&plan.ledger.files));
         let mut state = state?;
         let hashes = hashes?;
+        let n_files = plan.ledger.files.len();
+        if state.files.len() > n_files {
+            return Err(Error::Partial {
+                source_name: None,
+                message: format!(
+                    "holds rows of source {}, the ledger has {n_files} file(s)",
+                    state.files.len() - 1
+                ),
+            });
+        }
+        state
+            .files
+            .resize(n_files, ledger::batch::DqStats::default());
         phases.add("scan".into(), t);
         let dq = state.files.clone();
         let mut excluded_by = vec![0u64; plan.config.filters.0.len()];

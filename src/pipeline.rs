@@ -6,88 +6,20 @@
 //!     drafts' row refs --par read back (row selection)--> evidence rows --render--> findings (sorted)
 //! ```
 
+use crate::engine::{self, Partial};
 use crate::error::Result;
 use crate::finding::{EvidenceRow, Finding};
-use crate::flood::{Flood, FloodSketch};
-use crate::ledger::batch::{Batch, BatchContext, DqStats, RowRef, Status};
+use crate::flood::Flood;
+use crate::ledger::batch::{Batch, BatchContext, RowRef, Status};
 use crate::ledger::column::{Col, ColSet};
-use crate::ledger::payees::PayeeIndex;
 use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
-use crate::rules::keyed::Keyed;
-use crate::rules::shared::{push_periods, PeriodEntry};
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// Partial result of a scan over some row groups: one state per rule and data-quality counts per file.
-/// Merging partial results in any order gives the same findings.
-pub struct ScanState {
-    pub rules: Vec<Box<dyn Any + Send>>,
-    pub files: Vec<DqStats>,
-    /// The worker's payee numbers, when a rule reads them (a cache: never merged).
-    payees: Option<PayeeIndex>,
-    /// The shared payee-period grouping, when a rule reads it.
-    periods: Option<Keyed<PeriodEntry>>,
-    /// The heavy hitters of the key columns, per row group ([`crate::flood`]).
-    pub floods: FloodSketch,
-}
-
-impl ScanState {
-    /// `rows`: the ledger's rows, to size the payee numbers once (about one payee per few rows; a table that
-    /// grows as it goes copies itself and hands memory back to the system over and over).
-    pub fn new(rules: &[Box<dyn DynRule>], n_files: usize, rows: u64) -> Self {
-        Self {
-            rules: rules.iter().map(|r| r.new_state()).collect(),
-            files: vec![DqStats::default(); n_files],
-            payees: rules.iter().any(|r| r.payee_numbers()).then(|| {
-                PayeeIndex::with_capacity(usize::try_from(rows / 8).unwrap_or(1 << 24).min(1 << 24))
-            }),
-            periods: rules.iter().any(|r| r.payee_periods()).then(Keyed::default),
-            floods: FloodSketch::default(),
-        }
-    }
-
-    /// Feeds one batch to every rule.
-    pub fn update(&mut self, rules: &[Box<dyn DynRule>], batch: &mut Batch) {
-        if let Some(f) = self.files.get_mut(batch.file as usize) {
-            f.merge(batch.dq.clone());
-        }
-        if let Some(ix) = &mut self.payees {
-            let mut no = std::mem::take(&mut batch.payee_no);
-            ix.assign(batch.hashes(Col::PayeeId), &mut no);
-            batch.payee_no = no;
-            batch.payees_numbered = ix.len();
-        }
-        if let Some(p) = &mut self.periods {
-            push_periods(p, batch);
-        }
-        self.floods.update(batch);
-        for (r, s) in rules.iter().zip(self.rules.iter_mut()) {
-            r.update(s.as_mut(), batch);
-        }
-    }
-
-    pub fn merge(mut self, rules: &[Box<dyn DynRule>], other: Self) -> Self {
-        for ((r, a), b) in rules.iter().zip(self.rules.iter_mut()).zip(other.rules) {
-            r.merge(a.as_mut(), b);
-        }
-        for (a, b) in self.files.iter_mut().zip(other.files) {
-            a.merge(b);
-        }
-        self.floods.merge(other.floods);
-        match (&mut self.periods, other.periods) {
-            (Some(a), Some(b)) => a.append(b),
-            (a @ None, b) => *a = b,
-            _ => {}
-        }
-        self
-    }
-}
 
 /// What a scan needs.
 pub struct ScanPlan<'a> {
@@ -101,22 +33,37 @@ pub struct ScanPlan<'a> {
     pub max_evidence_rows: usize,
     /// When a rule floods, and how many of its findings it still writes.
     pub rule_flood: crate::config::RuleFlood,
+    /// Ties serialized partials to this plan ([`crate::engine::fingerprint`]).
+    pub fingerprint: u64,
+}
+
+impl ScanPlan<'_> {
+    /// The engine's view of the plan.
+    pub fn engine(&self) -> engine::Plan<'_> {
+        engine::Plan {
+            rules: self.rules,
+            columns: self.columns,
+            ctx: self.ctx,
+            fingerprint: self.fingerprint,
+        }
+    }
 }
 
 /// Folds every row group of the ledger through the rules. One worker per thread pulls row groups from a shared
 /// counter, so there is exactly one partial state per thread (memory stays bounded whatever the number of row
 /// groups); the states are then merged. `progress` is called with rows done.
-pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<ScanState> {
+pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Partial> {
+    let ep = plan.engine();
     let n_files = plan.ledger.files.len();
     let rows: u64 = plan.ledger.files.iter().map(|f| f.num_rows).sum();
     let units = units(&plan.ledger.files);
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let workers = rayon::current_num_threads().clamp(1, units.len().max(1));
-    let states: Vec<ScanState> = (0..workers)
+    let states: Vec<Partial> = (0..workers)
         .into_par_iter()
         .map(|_| {
-            let mut st = ScanState::new(plan.rules, n_files, rows);
+            let mut st = Partial::new(&ep, n_files, rows);
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(u) = units.get(i) else { break };
@@ -130,7 +77,7 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
                     plan.batch_size,
                     None,
                     |mut b| {
-                        st.update(plan.rules, &mut b);
+                        st.update(&ep, &mut b);
                     },
                 );
                 if let Err(e) = read {
@@ -146,14 +93,14 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan
         .collect::<Result<_>>()?;
     Ok(states
         .into_iter()
-        .reduce(|a, b| a.merge(plan.rules, b))
-        .unwrap_or_else(|| ScanState::new(plan.rules, n_files, rows)))
+        .reduce(|a, b| a.merge(&ep, b))
+        .unwrap_or_else(|| Partial::new(&ep, n_files, rows)))
 }
 
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
 pub fn finish(
     plan: &ScanPlan<'_>,
-    state: ScanState,
+    state: Partial,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
     let rows_scanned: u64 = state.files.iter().map(|d| d.rows_scanned).sum();

@@ -329,7 +329,45 @@ impl Batch {
         cols: ColSet,
         ctx: &BatchContext,
     ) -> Self {
-        let len = rb.num_rows();
+        let (positions, _) = projected_indices(file, cols);
+        Self::decode(
+            rb.num_rows(),
+            |col| column_array(rb, file, col, &positions, rb.num_rows()),
+            file_idx,
+            rows,
+            cols,
+            ctx,
+        )
+    }
+
+    /// Decodes a record batch whose columns carry the canonical names ([`Col::name`]: a driver that is no
+    /// Parquet file of this crate, such as the Spark job, maps the ledger's names first), rows numbered from
+    /// `origin`. A column of `cols` that the batch lacks is read as absent, as in a file without it.
+    pub fn from_record_batch(
+        rb: &RecordBatch,
+        origin: crate::engine::Origin,
+        cols: ColSet,
+        ctx: &BatchContext,
+    ) -> Self {
+        Self::decode(
+            rb.num_rows(),
+            |col| rb.column_by_name(col.name()).cloned(),
+            origin.source,
+            Ok(origin.first_row),
+            cols,
+            ctx,
+        )
+    }
+
+    /// Decodes the `len` rows whose column arrays `column` gives.
+    fn decode(
+        len: usize,
+        column: impl Fn(Col) -> Option<ArrayRef>,
+        file_idx: u32,
+        rows: Result<u64, Vec<u64>>,
+        cols: ColSet,
+        ctx: &BatchContext,
+    ) -> Self {
         let ncols = Col::ALL.len();
         let mut b = Batch {
             file: file_idx,
@@ -358,9 +396,8 @@ impl Batch {
             excluded: Vec::new(),
         };
         let mut problems: Vec<(usize, Col, Problem)> = Vec::new();
-        let (positions, _) = projected_indices(file, cols);
         for col in cols.iter() {
-            let Some(array) = column_array(rb, file, col, &positions, len) else {
+            let Some(array) = column(col) else {
                 continue;
             };
             // binary strings read as text; bytes that are not UTF-8 are this column's unparsable values

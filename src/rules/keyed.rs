@@ -39,6 +39,43 @@ pub struct Keyed<T> {
     parts: Vec<Vec<Vec<T>>>,
 }
 
+/// The byte form of a state ([`crate::engine::codec`]): the partitions' entries, one sequence per partition (its
+/// chunks joined). Decoding refuses a state with another number of partitions.
+impl<T: serde::Serialize> serde::Serialize for Keyed<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Part<'a, T>(&'a [Vec<T>]);
+        impl<T: serde::Serialize> serde::Serialize for Part<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.0.iter().map(Vec::len).sum()))?;
+                for e in self.0.iter().flatten() {
+                    seq.serialize_element(e)?;
+                }
+                seq.end()
+            }
+        }
+        s.collect_seq(self.parts.iter().map(|p| Part(p)))
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Keyed<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let parts: Vec<Vec<T>> = serde::Deserialize::deserialize(d)?;
+        if parts.len() != PARTS {
+            return Err(serde::de::Error::custom(format!(
+                "a grouping of {} partitions, expected {PARTS}",
+                parts.len()
+            )));
+        }
+        Ok(Self {
+            parts: parts
+                .into_iter()
+                .map(|p| if p.is_empty() { Vec::new() } else { vec![p] })
+                .collect(),
+        })
+    }
+}
+
 impl<T> Default for Keyed<T> {
     fn default() -> Self {
         Self {
@@ -136,8 +173,11 @@ impl<T: Keyed64> Keyed<T> {
 ///
 /// `M` is the memo: a [`crate::ledger::payees::Memo`] (a verdict that also depends on a tag such as the
 /// account) or [`crate::ledger::payees::Facts`] (facts of the payee alone).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Flagged<E, M> {
     pub found: Keyed<E>,
+    /// A cache of the worker: never merged, never serialized.
+    #[serde(skip)]
     pub memo: M,
 }
 

@@ -192,7 +192,9 @@ pub struct RuleEnv {
 
 /// A rule, with a typed state.
 pub trait Rule: Send + Sync + 'static {
-    type State: Default + Send + 'static;
+    /// The rule's partial state: mergeable, and serializable to bytes and back ([`crate::engine::codec`]);
+    /// a worker's caches are marked `#[serde(skip)]` (never merged, never serialized).
+    type State: Default + Send + serde::Serialize + serde::de::DeserializeOwned + 'static;
     /// Whether the rule reads [`Batch::payee_no`] (the scan numbers payees only when some rule does).
     const PAYEE_NUMBERS: bool = false;
     /// Whether the rule reads the shared payee-period grouping ([`shared`], built only when some enabled rule
@@ -227,6 +229,10 @@ pub trait DynRule: Send + Sync {
     fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft>;
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
     fn floods(&self) -> Vec<crate::flood::Flood>;
+    /// The state's bytes (postcard; see [`crate::engine::codec`]).
+    fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>>;
+    /// A state from [`DynRule::encode_state`]'s bytes.
+    fn decode_state(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>>;
 }
 
 struct Erased<R: Rule> {
@@ -271,6 +277,20 @@ impl<R: Rule> DynRule for Erased<R> {
     }
     fn floods(&self) -> Vec<crate::flood::Flood> {
         self.rule.floods()
+    }
+    fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>> {
+        let s = state
+            .downcast_ref::<R::State>()
+            .ok_or_else(|| Error::Partial {
+                source_name: None,
+                message: format!("{}: a state of another rule", self.meta.code),
+            })?;
+        crate::engine::codec::to_vec(s)
+    }
+    fn decode_state(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>> {
+        let what = format!("the state of {}", self.meta.code);
+        let s: R::State = crate::engine::codec::from_slice(bytes, &what)?;
+        Ok(Box::new(s))
     }
 }
 

@@ -116,16 +116,19 @@ impl Conformity {
 }
 
 /// The counts of one unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DigitCounts {
     /// Payments seen (positive amounts), rule-fixed ones included.
     pub payments: u64,
     /// Payments whose amount the scheme rules fix.
     pub fixed: u64,
     /// First-two-digit counts of the tested amounts (index = digits - 10).
+    #[serde(with = "crate::engine::codec::array")]
     pub first_two: [u64; 90],
     /// Last-two-digit counts of the whole-yuan part of the tested amounts.
+    #[serde(with = "crate::engine::codec::array")]
     pub last_two: [u64; 100],
+    #[serde(with = "crate::engine::codec::array")]
     magnitude: [u64; MAG_BUCKETS],
 }
 

@@ -101,7 +101,7 @@ pub struct OfficerConcentration {
 /// Evidence rows cited per finding.
 const MAX_EVIDENCE: usize = 200;
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// (officer, account, (payee, row)) of every PAID payment with all three.
     entries: Keyed<(u64, u64, (u64, RowRef))>,

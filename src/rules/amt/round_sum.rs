@@ -101,7 +101,7 @@ const OFFICER: i64 = 0;
 const REGION: i64 = 1;
 const SCHEME_BITS: u64 = 17;
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// (mix(payee, scheme), officer hash, region hash with the scheme and the round flag in its low 17 bits)
     payees: Keyed<(u64, u64, u64)>,

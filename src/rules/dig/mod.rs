@@ -33,7 +33,9 @@ pub const BY_OFFICER: ParamSpec = ParamSpec {
 };
 
 /// The level of a digit-test unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     County,
     Township,
@@ -241,14 +243,41 @@ pub struct Units {
     pub units: Vec<Unit>,
 }
 
-#[derive(Debug)]
+/// The byte form: (key, unit) pairs in unit order; the index is rebuilt when decoding.
+impl serde::Serialize for Units {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<(usize, u64)> = self.index.iter().map(|(k, v)| (*v, *k)).collect();
+        keys.sort_unstable();
+        let pairs: Vec<(u64, &Unit)> = keys
+            .iter()
+            .filter_map(|&(i, k)| self.units.get(i).map(|u| (k, u)))
+            .collect();
+        s.collect_seq(pairs)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Units {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(u64, Unit)> = serde::Deserialize::deserialize(d)?;
+        let mut u = Units::default();
+        for (k, unit) in pairs {
+            u.index.insert(k, u.units.len());
+            u.units.push(unit);
+        }
+        Ok(u)
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub level: Level,
     pub name: String,
     pub counts: Box<DigitCounts>,
     /// Lowest row (packed `RowRef`) per first-two-digit value; `u64::MAX` when none.
+    #[serde(with = "crate::engine::codec::boxed_array")]
     pub sample: Box<[u64; 90]>,
     /// Lowest row per last-two-digit value (of the whole-yuan part); `u64::MAX` when none.
+    #[serde(with = "crate::engine::codec::boxed_array")]
     pub sample_last: Box<[u64; 100]>,
 }
 

@@ -99,7 +99,7 @@ pub struct RepeatedAmount {
 }
 
 /// (mix(unit, amount), unit key, (payee hash, row)) for every unexplained PAID amount, once per level.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     entries: Keyed<(u64, u64, (u64, RowRef))>,
 }

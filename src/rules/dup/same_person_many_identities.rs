@@ -129,7 +129,7 @@ const NO_BIRTH: i32 = i32::MIN;
 const MAX_TEXT: usize = 255;
 
 /// One distinct payee.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Rec {
     payee: u64,
     first: RowRef,
@@ -155,6 +155,37 @@ pub struct State {
     arena: String,
     /// (payee hash, row) of every paid row, in chunks (merging moves chunks).
     rows: Vec<Vec<(u64, RowRef)>>,
+}
+
+/// The byte form: the records, their texts and the rows; the index is rebuilt when decoding.
+impl serde::Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&(&self.recs, &self.arena, &self.rows), s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for State {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (recs, arena, rows): (Vec<Rec>, String, Vec<Vec<(u64, RowRef)>>) =
+            serde::Deserialize::deserialize(d)?;
+        let mut index = IdMap::default();
+        for (i, r) in recs.iter().enumerate() {
+            let at = u32::try_from(i).map_err(serde::de::Error::custom)?;
+            if index.insert(r.payee, at).is_some() {
+                return Err(serde::de::Error::custom("a payee recorded twice"));
+            }
+            let end = r.start as usize + r.lens.iter().map(|&l| l as usize).sum::<usize>();
+            if end > arena.len() {
+                return Err(serde::de::Error::custom("a record's text beyond its arena"));
+            }
+        }
+        Ok(Self {
+            index,
+            recs,
+            arena,
+            rows,
+        })
+    }
 }
 
 fn clip(s: &str) -> &str {

@@ -75,9 +75,11 @@ const ABSENT_ENTRY: u64 = u64::MAX - 1;
 
 /// The flagged rows, and the registry entry of each payee the worker met, by payee number (a payee is paid
 /// about once a period: one registry lookup per payee instead of one per row).
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     found: Keyed<(u64, u8, RowRef)>,
+    /// A cache of the worker (by its payee numbers): never merged, never serialized.
+    #[serde(skip)]
     entries: PerPayee<u64>,
 }
 
