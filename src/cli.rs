@@ -143,12 +143,24 @@ pub struct ScanArgs {
     /// scan.max_problem_share; default 0.5).
     #[arg(long, value_name = "SHARE")]
     pub max_problem_share: Option<f64>,
+    /// Memory for the rule states: above it their partitioned entries are spilled to disk and finished one
+    /// partition at a time (1.5GiB, 512MiB, 800MB; overrides the config's scan.memory_limit; default: half
+    /// the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub memory_limit: Option<u64>,
+    /// Folder for spill files (default: the run's temporary folder inside --out). Removed at the end.
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
     /// Also print data-quality problems per file and skipped rules on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+fn parse_memory(s: &str) -> Result<u64, String> {
+    subsidy_audit::engine::spill::parse_size(s)
 }
 
 #[derive(Debug, clap::Args)]

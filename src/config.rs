@@ -8,6 +8,7 @@
 //! batch_size = 8192           # rows per decoded batch
 //! max_problem_share = 0.5     # above this share of rows with problems (or no row scanned) the run exits 3
 //! max_evidence_rows = 1000    # the most evidence rows one finding cites (totals stay in full)
+//! memory_limit = "1.5GiB"     # spill partitioned rule states to disk above this (default: half the memory)
 //! flood_findings = 10000      # a rule raising more findings than this and than flood_share of the rows floods
 //! flood_share = 0.01
 //! flood_keep = 1000           # the findings a flooding rule still writes (the ones citing the most payments)
@@ -68,6 +69,9 @@ pub struct Config {
     /// The most evidence rows one finding cites (`[scan] max_evidence_rows`, default 1,000): the totals of a
     /// larger finding are still given in full.
     pub max_evidence_rows: usize,
+    /// `[scan] memory_limit` in bytes: above it the scan spills its partitioned rule states to disk
+    /// (`--memory-limit` overrides; `None`: the default share of the machine's memory).
+    pub memory_limit: Option<u64>,
     /// When one rule floods and how many of its findings are still written (`[scan] flood_findings`,
     /// `flood_share`, `flood_keep`).
     pub rule_flood: RuleFlood,
@@ -95,6 +99,7 @@ impl Default for Config {
             batch_size: DEFAULT_BATCH_SIZE,
             max_problem_share: DEFAULT_MAX_PROBLEM_SHARE,
             max_evidence_rows: DEFAULT_MAX_EVIDENCE_ROWS,
+            memory_limit: None,
             rule_flood: RuleFlood::default(),
             rules: BTreeMap::new(),
             schemes: Schemes::new(),
@@ -278,6 +283,19 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                     cfg.rule_flood.findings = n;
                 }
             }
+            "memory_limit" => {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_integer().map(|i| i.to_string()))
+                    .ok_or_else(|| {
+                        Error::config(path, &at, "must be a size such as \"1.5GiB\" or \"512MiB\"")
+                    })?;
+                cfg.memory_limit = Some(
+                    crate::engine::spill::parse_size(&text)
+                        .map_err(|m| Error::config(path, &at, m))?,
+                );
+            }
             "flood_share" => {
                 cfg.rule_flood.share = v
                     .as_float()
@@ -289,7 +307,7 @@ fn parse_scan(path: &Path, value: &toml::Value, cfg: &mut Config) -> Result<()> 
                 return Err(Error::config(
                     path,
                     at,
-                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share, flood_findings, flood_share, flood_keep)",
+                    "unknown key (expected referral_threshold, batch_size, max_evidence_rows, max_problem_share, flood_findings, flood_share, flood_keep, memory_limit)",
                 ))
             }
         }

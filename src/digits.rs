@@ -122,6 +122,7 @@ pub fn digit_table(opts: &ScanOptions, level: Level) -> Result<Vec<DigitRow>> {
                 max_evidence_rows: usize::MAX,
                 rule_flood: crate::config::RuleFlood::default(),
                 fingerprint: crate::engine::fingerprint(&rules, columns, &config.hash),
+                spill: None,
             },
             &|_| {},
         )

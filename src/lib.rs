@@ -69,6 +69,34 @@ pub struct ScanOptions {
     pub baseline: Option<PathBuf>,
     /// Overrides the config's `scan.max_problem_share`.
     pub max_problem_share: Option<f64>,
+    /// `--memory-limit` in bytes (overrides the config's `scan.memory_limit`; default: half the memory).
+    pub memory_limit: Option<u64>,
+    /// Where spill files go (`--temp-dir`; the command line's default is the run's temporary folder in
+    /// `--out`; the library's is the system's temporary folder). A private folder is made inside it and
+    /// removed when the scan ends, by success, error or signal.
+    pub temp_dir: Option<PathBuf>,
+}
+
+/// The private spill folder of one scan, removed when dropped (and on a signal).
+struct SpillDir(PathBuf);
+
+impl SpillDir {
+    fn new(parent: &Path) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = parent.join(format!(
+            ".subsidy-audit-spill-{}-{n}",
+            std::process::id()
+        ));
+        report::register_temp(&dir);
+        Self(dir)
+    }
+}
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        report::release_temp(&self.0);
+    }
 }
 
 /// Exit code of a run whose data-quality gate failed (see [`report::summary::QualityGate`]).
@@ -429,6 +457,16 @@ pub fn scan_with(
         phases.add("plan".into(), t);
         let baseline = read_baseline(opts.baseline.as_deref())?;
         let ctx = batch_context(&plan.config);
+        let memory_limit = opts
+            .memory_limit
+            .or(plan.config.memory_limit)
+            .unwrap_or_else(engine::spill::default_limit);
+        let spill_dir = SpillDir::new(
+            &opts
+                .temp_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+        );
         let sp = pipeline::ScanPlan {
             ledger: &plan.ledger,
             rules: &plan.rules,
@@ -438,6 +476,10 @@ pub fn scan_with(
             max_evidence_rows: plan.config.max_evidence_rows,
             rule_flood: plan.config.rule_flood,
             fingerprint: engine::fingerprint(&plan.rules, plan.columns, &plan.config.hash),
+            spill: Some(pipeline::SpillPlan {
+                limit: memory_limit,
+                dir: spill_dir.0.clone(),
+            }),
         };
         let t = Instant::now();
         let (state, hashes) = rayon::join(|| drive(&sp), || file_hashes(&plan.ledger.files));

@@ -231,6 +231,8 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     // the temporary folder is made (and stale ones of dead runs removed) before the scan: an unwritable
     // `--out` fails at once, and a signal during the scan finds the folder to remove
     let staging = subsidy_audit::report::Staging::begin(&a.out)?;
+    opts.memory_limit = a.memory_limit;
+    opts.temp_dir = Some(a.temp_dir.unwrap_or_else(|| staging.path().to_path_buf()));
     let progress = |done: u64, total: u64| {
         subsidy_audit::report::test_pause("scan");
         if let Some(b) = &bar {

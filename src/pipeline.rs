@@ -35,6 +35,16 @@ pub struct ScanPlan<'a> {
     pub rule_flood: crate::config::RuleFlood,
     /// Ties serialized partials to this plan ([`crate::engine::fingerprint`]).
     pub fingerprint: u64,
+    /// Where and above what the scan spills (`None`: never).
+    pub spill: Option<SpillPlan>,
+}
+
+/// The memory limit and the folder of the spill files.
+#[derive(Debug, Clone)]
+pub struct SpillPlan {
+    /// `--memory-limit` in bytes: the workers together hold at most half of it in partitioned entries.
+    pub limit: u64,
+    pub dir: std::path::PathBuf,
 }
 
 impl ScanPlan<'_> {
@@ -60,10 +70,15 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let workers = rayon::current_num_threads().clamp(1, units.len().max(1));
+    let budget = plan
+        .spill
+        .as_ref()
+        .map(|s| usize::try_from(s.limit / 2 / workers as u64).unwrap_or(usize::MAX));
     let states: Vec<Partial> = (0..workers)
         .into_par_iter()
-        .map(|_| {
+        .map(|w| {
             let mut st = Partial::new(&ep, n_files, rows);
+            let mut spilled = 0usize;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(u) = units.get(i) else { break };
@@ -86,6 +101,20 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
                     return Err(e);
                 }
                 st.floods.end_unit(i);
+                // over its share of the memory limit, the worker writes its partitioned entries out
+                if let (Some(b), Some(s)) = (budget, &plan.spill) {
+                    if st.part_bytes(&ep) > b {
+                        let path = s.dir.join(format!("spill-{w}-{spilled}.lz4"));
+                        spilled += 1;
+                        let written = std::fs::create_dir_all(&s.dir)
+                            .map_err(|e| crate::error::Error::output(&s.dir, e))
+                            .and_then(|()| st.spill(&ep, &path));
+                        if let Err(e) = written {
+                            next.store(units.len(), Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                }
                 progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
             }
             Ok(st)
@@ -103,7 +132,67 @@ pub fn finish(
     state: Partial,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
+    let mut state = state;
     let rows_scanned: u64 = state.files.iter().map(|d| d.rows_scanned).sum();
+    // states that spilled: finished one partition at a time (a few partitions in memory at once, one per
+    // thread), each partition's drafts in partition order, as a whole state's finish gives them
+    let n = plan.rules.len();
+    let mut split_rules: Vec<Vec<Draft>> = (0..n).map(|_| Vec::new()).collect();
+    let mut split_periods: Vec<Vec<Draft>> = (0..n).map(|_| Vec::new()).collect();
+    if !state.spills.is_empty() {
+        let t = Instant::now();
+        let ep = plan.engine();
+        let spills = std::mem::take(&mut state.spills);
+        let in_memory: Vec<engine::partial::Partition> = (0..crate::rules::keyed::PARTS)
+            .map(|p| state.take_partition(&ep, p))
+            .collect();
+        let readers: Vec<usize> = (0..n).filter(|&i| plan.rules[i].payee_periods()).collect();
+        type PartDrafts = (Vec<(usize, Vec<Draft>)>, Vec<(usize, Draft)>);
+        let parts: Vec<PartDrafts> = in_memory
+            .into_par_iter()
+            .enumerate()
+            .map(|(p, mut part)| {
+                part.load_spilled(&ep, &spills, p)?;
+                let rules: Vec<(usize, Vec<Draft>)> = part
+                    .rules
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| s.map(|s| (i, plan.rules[i].finish(s))))
+                    .collect();
+                let periods: Vec<(usize, Draft)> = part
+                    .periods
+                    .map(|k| {
+                        k.finish(|run| {
+                            let v: Vec<(usize, Draft)> = readers
+                                .iter()
+                                .filter_map(|&i| plan.rules[i].period_run(run).map(|d| (i, d)))
+                                .collect();
+                            (!v.is_empty()).then_some(v)
+                        })
+                        .into_iter()
+                        .flatten()
+                        .collect()
+                    })
+                    .unwrap_or_default();
+                Ok((rules, periods))
+            })
+            .collect::<Result<_>>()?;
+        for (rules, periods) in parts {
+            for (i, mut d) in rules {
+                split_rules[i].append(&mut d);
+            }
+            for (i, d) in periods {
+                split_periods[i].push(d);
+            }
+        }
+        for f in &spills {
+            let _ = std::fs::remove_file(&f.path);
+        }
+        phases.add(
+            format!("finish spilled partitions ({} spill files)", spills.len()),
+            t,
+        );
+    }
     // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
     let t = Instant::now();
     let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
@@ -147,7 +236,9 @@ pub fn finish(
             format!("finish {} (overlapping)", plan.rules[i].meta().code),
             secs,
         ));
+        d.append(&mut split_rules[i]);
         d.append(&mut from_periods[i]);
+        d.append(&mut split_periods[i]);
         drafts.push((i, d));
     }
     // what the rules found to be placeholders (their values read back with the evidence)

@@ -228,3 +228,63 @@ proptest! {
         prop_assert_eq!(got.1, want.1);
     }
 }
+
+/// A scan under `limit` bytes of memory for the rule states, spill files under `temp`.
+fn limited(data: &Path, threads: usize, limit: u64, temp: &Path) -> ScanOptions {
+    ScanOptions {
+        inputs: vec![data.to_path_buf()],
+        threads: Some(threads),
+        memory_limit: Some(limit),
+        temp_dir: Some(temp.to_path_buf()),
+        ..ScanOptions::default()
+    }
+}
+
+fn spill_phase(o: &Outcome) -> Option<String> {
+    o.summary
+        .timing
+        .phases
+        .iter()
+        .map(|(name, _)| name.clone())
+        .find(|n| n.starts_with("finish spilled partitions"))
+}
+
+#[test]
+fn a_tiny_memory_limit_spills_and_gives_the_in_memory_outputs_at_any_thread_count() {
+    let d = tempfile::tempdir().expect("tmp");
+    let data = gen(&d.path().join("g"), 40_000, 9, 0.01);
+    let want = outputs(&scan(&opts(&data), &|_, _| {}).expect("scan"), &d.path().join("mem"));
+    assert!(!want.0[1].is_empty(), "the ledger has findings");
+    let temp = d.path().join("temp");
+    std::fs::create_dir_all(&temp).expect("temp");
+    for threads in [1, 2, 8] {
+        let o = scan(&limited(&data, threads, 256 << 10, &temp), &|_, _| {}).expect("scan");
+        let phase = spill_phase(&o).expect("it spilled");
+        let files: usize = phase
+            .split(['(', ' '])
+            .find_map(|w| w.parse().ok())
+            .expect("count");
+        assert!(files >= 4, "{threads} threads: {phase}");
+        let got = outputs(&o, &d.path().join(format!("spilled-{threads}")));
+        assert!(got.0 == want.0, "{threads} threads: findings or cases differ");
+        assert_eq!(got.1, want.1, "{threads} threads: summary differs");
+        // the spill folder is gone
+        let left: Vec<_> = std::fs::read_dir(&temp).expect("dir").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+    // a generous limit spills nothing
+    let o = scan(&limited(&data, 2, 1 << 30, &temp), &|_, _| {}).expect("scan");
+    assert_eq!(spill_phase(&o), None);
+}
+
+#[test]
+fn a_spill_folder_that_cannot_be_written_is_an_error_naming_it() {
+    let d = tempfile::tempdir().expect("tmp");
+    let data = gen(&d.path().join("g"), 20_000, 4, 0.01);
+    // a file where the spill folder's parent should be
+    let blocker = d.path().join("not-a-folder");
+    std::fs::write(&blocker, "x").expect("write");
+    let err = scan(&limited(&data, 2, 64 << 10, &blocker), &|_, _| {}).expect_err("unwritable");
+    assert!(matches!(err, Error::Output { .. }), "{err:?}");
+    assert!(err.to_string().contains("not-a-folder"), "{err}");
+}

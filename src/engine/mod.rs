@@ -17,6 +17,7 @@
 
 pub mod codec;
 pub mod partial;
+pub mod spill;
 
 pub use partial::Partial;
 

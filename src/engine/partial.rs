@@ -3,6 +3,7 @@
 //! ([`super::codec`]), so they can be made anywhere (a worker thread, a Spark executor) and merged anywhere.
 
 use super::codec;
+use super::spill::{Parts, SpillFile};
 use super::{Origin, Plan};
 use crate::error::Result;
 use crate::flood::FloodSketch;
@@ -26,7 +27,16 @@ pub struct Partial {
     pub(crate) periods: Option<Keyed<PeriodEntry>>,
     /// The heavy hitters of the key columns, per unit read ([`crate::flood`]).
     pub floods: FloodSketch,
+    /// The entries this partial (and those merged into it) wrote out under the memory limit.
+    pub spills: Vec<SpillFile>,
     scratch: Scratch,
+}
+
+/// One partition of the splitting states, gathered from memory and every spill file: per rule of the plan
+/// the state of that partition (`None` for a rule whose state does not split), and the shared grouping's.
+pub struct Partition {
+    pub rules: Vec<Option<Box<dyn Any + Send>>>,
+    pub periods: Option<Keyed<PeriodEntry>>,
 }
 
 /// A worker's caches: never merged, never serialized (a deserialized or merged partial starts a fresh one).
@@ -69,6 +79,7 @@ impl Partial {
                 .any(|r| r.payee_periods())
                 .then(Keyed::default),
             floods: FloodSketch::default(),
+            spills: Vec::new(),
             scratch: Scratch {
                 payees: None,
                 rows_hint,
@@ -128,6 +139,7 @@ impl Partial {
             a.merge(b);
         }
         self.floods.merge(other.floods);
+        self.spills.extend(other.spills);
         match (&mut self.periods, other.periods) {
             (Some(a), Some(b)) => a.append(b),
             (a @ None, b) => *a = b,
@@ -136,8 +148,92 @@ impl Partial {
         self
     }
 
+    /// Bytes held by the entries that can be spilled (of the splitting rule states and the shared grouping).
+    pub fn part_bytes(&self, plan: &Plan<'_>) -> usize {
+        plan.rules
+            .iter()
+            .zip(&self.rules)
+            .filter(|(r, _)| r.splits())
+            .map(|(r, s)| r.part_bytes(s.as_ref()))
+            .sum::<usize>()
+            + self.periods.as_ref().map_or(0, Parts::part_bytes)
+    }
+
+    /// Writes every splitting state's entries to a spill file at `path`, one section per partition, and
+    /// empties them. A failure to write (a full disk) is an error naming the path.
+    pub fn spill(&mut self, plan: &Plan<'_>, path: &std::path::Path) -> Result<()> {
+        let rules = &mut self.rules;
+        let periods = &mut self.periods;
+        let file = super::spill::write_spill(path, |p| {
+            let mut states: Vec<Vec<u8>> = Vec::new();
+            for (r, s) in plan.rules.iter().zip(rules.iter_mut()) {
+                if r.splits() {
+                    let part = r.take_part(s.as_mut(), p);
+                    states.push(r.encode_state(part.as_ref())?);
+                }
+            }
+            let grouping = periods.as_mut().map(|k| k.take_part(p));
+            codec::to_vec(&(states, grouping))
+        })?;
+        self.spills.push(file);
+        Ok(())
+    }
+
+    /// Partition `p` of every splitting state in memory (taken out of this partial); see
+    /// [`Partition::load_spilled`] for its entries on disk.
+    pub fn take_partition(&mut self, plan: &Plan<'_>, p: usize) -> Partition {
+        Partition {
+            rules: plan
+                .rules
+                .iter()
+                .zip(self.rules.iter_mut())
+                .map(|(r, s)| r.splits().then(|| r.take_part(s.as_mut(), p)))
+                .collect(),
+            periods: self.periods.as_mut().map(|k| k.take_part(p)),
+        }
+    }
+}
+
+impl Partition {
+    /// Merges partition `p`'s sections of the spill files into this partition.
+    pub fn load_spilled(&mut self, plan: &Plan<'_>, spills: &[SpillFile], p: usize) -> Result<()> {
+        let part = self;
+        for f in spills {
+            let bytes = f.read(p)?;
+            let (states, grouping): (Vec<Vec<u8>>, Option<Keyed<PeriodEntry>>) =
+                codec::from_slice(&bytes, "a spilled partition")?;
+            let mut states = states.into_iter();
+            for (r, slot) in plan.rules.iter().zip(part.rules.iter_mut()) {
+                if let Some(mine) = slot {
+                    let Some(bytes) = states.next() else {
+                        return Err(crate::error::Error::Partial {
+                            source_name: Some(f.path.display().to_string()),
+                            message: "a spilled partition lacks a rule's state".into(),
+                        });
+                    };
+                    r.merge(mine.as_mut(), r.decode_state(&bytes)?);
+                }
+            }
+            match (&mut part.periods, grouping) {
+                (Some(a), Some(b)) => a.append(b),
+                (a @ None, b) => *a = b,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Partial {
     /// The partial as bytes ([`super::codec`]): versioned, tied to the plan's fingerprint, checksummed.
+    /// A partial that spilled to local files cannot travel: merge and finish it where it was made.
     pub fn to_bytes(&self, plan: &Plan<'_>) -> Result<Vec<u8>> {
+        if !self.spills.is_empty() {
+            return Err(crate::error::Error::Partial {
+                source_name: None,
+                message: "this partial spilled to local files and cannot be serialized".into(),
+            });
+        }
         let rules = plan
             .rules
             .iter()
@@ -188,6 +284,7 @@ impl Partial {
             files: w.files,
             periods: w.periods,
             floods: w.floods,
+            spills: Vec::new(),
             scratch: Scratch::default(),
         })
     }

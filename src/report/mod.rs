@@ -39,6 +39,18 @@ fn active() -> MutexGuard<'static, Vec<PathBuf>> {
     ACTIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Adds a temporary folder of this run (a spill folder outside `--out`) to those removed on a signal.
+pub fn register_temp(path: &Path) {
+    active().push(path.to_path_buf());
+}
+
+/// Removes a folder given to [`register_temp`], and the folder itself.
+pub fn release_temp(path: &Path) {
+    let mut a = active();
+    let _ = std::fs::remove_dir_all(path);
+    a.retain(|p| p != path);
+}
+
 /// Writes every output of `outcome` into `out`: all of them change, or none.
 pub fn write_all(out: &Path, outcome: &Outcome) -> Result<()> {
     Staging::begin(out)?.commit(outcome)

@@ -76,6 +76,20 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Keyed<T> {
     }
 }
 
+impl<T> crate::engine::spill::Parts for Keyed<T> {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.parts.iter().flatten().map(Vec::len).sum::<usize>() * std::mem::size_of::<T>()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        let mut out = Self::default();
+        if let (Some(mine), Some(theirs)) = (self.parts.get_mut(p), out.parts.get_mut(p)) {
+            std::mem::swap(mine, theirs);
+        }
+        out
+    }
+}
+
 impl<T> Default for Keyed<T> {
     fn default() -> Self {
         Self {
@@ -185,6 +199,20 @@ impl<E, M: Default> Default for Flagged<E, M> {
     fn default() -> Self {
         Self {
             found: Keyed::default(),
+            memo: M::default(),
+        }
+    }
+}
+
+impl<E, M: Default> crate::engine::spill::Parts for Flagged<E, M> {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.found.part_bytes()
+    }
+    /// The flagged entries of partition `p` (the memo is the worker's: it stays).
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            found: self.found.take_part(p),
             memo: M::default(),
         }
     }

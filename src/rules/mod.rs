@@ -194,7 +194,16 @@ pub struct RuleEnv {
 pub trait Rule: Send + Sync + 'static {
     /// The rule's partial state: mergeable, and serializable to bytes and back ([`crate::engine::codec`]);
     /// a worker's caches are marked `#[serde(skip)]` (never merged, never serialized).
-    type State: Default + Send + serde::Serialize + serde::de::DeserializeOwned + 'static;
+    ///
+    /// A state whose entries split by key partition ([`crate::engine::spill::Parts`]) is spilled to disk under
+    /// `--memory-limit` and finished one partition at a time: its `finish` must then give, over the states of
+    /// the partitions one by one, the drafts it gives over the whole state.
+    type State: Default
+        + Send
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + crate::engine::spill::Parts
+        + 'static;
     /// Whether the rule reads [`Batch::payee_no`] (the scan numbers payees only when some rule does).
     const PAYEE_NUMBERS: bool = false;
     /// Whether the rule reads the shared payee-period grouping ([`shared`], built only when some enabled rule
@@ -231,6 +240,12 @@ pub trait DynRule: Send + Sync {
     fn floods(&self) -> Vec<crate::flood::Flood>;
     /// The state's bytes (postcard; see [`crate::engine::codec`]).
     fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>>;
+    /// Whether the state splits by key partition ([`crate::engine::spill::Parts::SPLITS`]).
+    fn splits(&self) -> bool;
+    /// Bytes of the entries the state can spill.
+    fn part_bytes(&self, state: &(dyn Any + Send)) -> usize;
+    /// Takes partition `p`'s entries out of the state, as a state of their own.
+    fn take_part(&self, state: &mut (dyn Any + Send), p: usize) -> Box<dyn Any + Send>;
     /// A state from [`DynRule::encode_state`]'s bytes.
     fn decode_state(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>>;
 }
@@ -286,6 +301,22 @@ impl<R: Rule> DynRule for Erased<R> {
                 message: format!("{}: a state of another rule", self.meta.code),
             })?;
         crate::engine::codec::to_vec(s)
+    }
+    fn splits(&self) -> bool {
+        <R::State as crate::engine::spill::Parts>::SPLITS
+    }
+    fn part_bytes(&self, state: &(dyn Any + Send)) -> usize {
+        state
+            .downcast_ref::<R::State>()
+            .map_or(0, crate::engine::spill::Parts::part_bytes)
+    }
+    fn take_part(&self, state: &mut (dyn Any + Send), p: usize) -> Box<dyn Any + Send> {
+        Box::new(
+            state
+                .downcast_mut::<R::State>()
+                .map(|s| crate::engine::spill::Parts::take_part(s, p))
+                .unwrap_or_default(),
+        )
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>> {
         let what = format!("the state of {}", self.meta.code);

@@ -109,6 +109,9 @@ pub struct State {
     county: HashMap<u64, (RowRef, u64)>,
 }
 
+/// Not split by partition: its finish needs the whole state (held in memory).
+impl crate::engine::spill::Parts for State {}
+
 /// One officer after grouping: (officer, P, sum w^2, rows into the cited accounts).
 type Officer = (u64, u64, u64, Vec<RowRef>);
 

@@ -243,6 +243,9 @@ pub struct Units {
     pub units: Vec<Unit>,
 }
 
+/// Not split: a few counts per unit.
+impl crate::engine::spill::Parts for Units {}
+
 /// The byte form: (key, unit) pairs in unit order; the index is rebuilt when decoding.
 impl serde::Serialize for Units {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

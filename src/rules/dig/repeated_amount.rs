@@ -104,6 +104,9 @@ pub struct State {
     entries: Keyed<(u64, u64, (u64, RowRef))>,
 }
 
+/// Not split by partition: its finish needs the whole state (held in memory).
+impl crate::engine::spill::Parts for State {}
+
 /// One (unit, amount) after grouping: unit key, distinct payees, payments, the rows (only kept when the
 /// amount has enough payees to be flagged).
 type Group = (u64, u64, u64, Vec<RowRef>);

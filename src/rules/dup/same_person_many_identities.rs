@@ -157,6 +157,9 @@ pub struct State {
     rows: Vec<Vec<(u64, RowRef)>>,
 }
 
+/// Not split by partition: matching compares every payee with every other of its blocks.
+impl crate::engine::spill::Parts for State {}
+
 /// The byte form: the records, their texts and the rows; the index is rebuilt when decoding.
 impl serde::Serialize for State {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -83,6 +83,19 @@ pub struct State {
     entries: PerPayee<u64>,
 }
 
+impl crate::engine::spill::Parts for State {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.found.part_bytes()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            found: self.found.take_part(p),
+            entries: PerPayee::default(),
+        }
+    }
+}
+
 impl Rule for NotEnrolled {
     type State = State;
     const PAYEE_NUMBERS: bool = true;
