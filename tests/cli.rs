@@ -6,24 +6,10 @@ mod common;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use assert_cmd::Command;
-use common::{dup_rows, row, write_batch, write_ledger, SCHEMES};
+use common::{bin, dup_folder, dup_rows, row, summary_json, write_batch, Col, Ledger, SCHEMES};
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-
-fn bin() -> Command {
-    Command::cargo_bin("subsidy-audit").expect("binary")
-}
-
-/// A temp folder with a ledger of the duplicate fixture and its schemes.
-fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let d = tempfile::tempdir().expect("tmp");
-    let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &dup_rows(), 5);
-    let cfg = d.path().join("schemes.toml");
-    std::fs::write(&cfg, SCHEMES).expect("write");
-    (d, ledger, cfg)
-}
 
 /// A scan of the duplicate family (its fixture's ids and accounts are placeholders such as `P01`/`A01`,
 /// which the GHO rules would rightly flag).
@@ -42,7 +28,7 @@ fn scan(ledger: &Path, cfg: &Path, out: &Path) -> Command {
 
 #[test]
 fn referrals_exit_1_and_write_every_output() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(1).stdout("");
     for name in [
@@ -72,9 +58,7 @@ fn referrals_exit_1_and_write_every_output() {
     ] {
         assert!(first.get(key).is_some(), "findings.jsonl lacks {key}");
     }
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
-            .expect("json");
+    let summary = summary_json(&out);
     assert_eq!(summary["rows_read"], 24);
     assert_eq!(summary["findings_per_rule"]["DUP001"], 4);
     assert_eq!(
@@ -91,7 +75,9 @@ fn referrals_exit_1_and_write_every_output() {
 fn clean_data_exits_0_with_no_finding() {
     let d = tempfile::tempdir().expect("tmp");
     let rows: Vec<_> = dup_rows().into_iter().take(12).collect();
-    write_ledger(&d.path().join("l.parquet"), &rows, 4);
+    Ledger::new(&rows)
+        .row_group_size(4)
+        .write(&d.path().join("l.parquet"));
     let cfg = d.path().join("s.toml");
     std::fs::write(&cfg, SCHEMES).expect("write");
     let out = d.path().join("out");
@@ -106,7 +92,7 @@ fn clean_data_exits_0_with_no_finding() {
 
 #[test]
 fn table_json_and_csv_formats() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     bin()
         .args(["scan", "--select", "DUP"])
@@ -146,7 +132,7 @@ fn table_json_and_csv_formats() {
 
 #[test]
 fn baseline_cases_are_not_referred_again() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(1);
     let baseline = d.path().join("reviewed.csv");
@@ -156,9 +142,7 @@ fn baseline_cases_are_not_referred_again() {
         .arg(&baseline)
         .assert()
         .code(0);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.path().join("out2/summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&d.path().join("out2"));
     assert_eq!(s["referrals"], 0);
     assert_eq!(s["reviewed_in_baseline"], 5);
 }
@@ -186,7 +170,7 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn outputs_are_byte_identical_across_threads_and_batch_sizes() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let mut runs = Vec::new();
     for (threads, batch) in [("1", "8192"), ("8", "7"), ("3", "1")] {
         let out = d.path().join(format!("out-{threads}-{batch}"));
@@ -253,7 +237,7 @@ fn non_parquet_file_is_an_error() {
 
 #[test]
 fn truncated_parquet_is_an_error_and_leaves_earlier_outputs_untouched() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(1);
     let before = outputs(&out);
@@ -281,7 +265,7 @@ fn truncated_parquet_is_an_error_and_leaves_earlier_outputs_untouched() {
 
 #[test]
 fn corrupt_data_pages_are_an_error_that_names_the_row_group() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let mut bytes = std::fs::read(&ledger).expect("read");
     // scribble over the first data page of payee_id (a column the scan reads), keep the footer intact
     let meta = parquet::file::reader::FileReader::metadata(
@@ -310,7 +294,7 @@ fn corrupt_data_pages_are_an_error_that_names_the_row_group() {
 fn empty_file_scans_to_nothing() {
     let d = tempfile::tempdir().expect("tmp");
     let p = d.path().join("empty.parquet");
-    write_ledger(&p, &[], 10);
+    Ledger::new(&[]).row_group_size(10).write(&p);
     let out = d.path().join("out");
     bin()
         .arg("scan")
@@ -321,16 +305,14 @@ fn empty_file_scans_to_nothing() {
         .assert()
         // no row scanned: the data-quality gate (exit 3), outputs still written
         .code(3);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&out);
     assert_eq!(s["rows_read"], 0);
     assert_eq!(s["findings"], 0);
 }
 
 #[test]
 fn mapped_column_that_is_absent_is_an_error() {
-    let (d, ledger, _) = setup();
+    let (d, ledger, _) = dup_folder(5);
     let cfg = d.path().join("c.toml");
     std::fs::write(&cfg, "[columns]\npayee_id = \"身份证号\"\n").expect("write");
     fails_with(
@@ -347,17 +329,10 @@ fn mapped_column_that_is_absent_is_an_error() {
 #[test]
 fn mapping_renames_columns() {
     let d = tempfile::tempdir().expect("tmp");
-    let b = common::batch(&dup_rows());
-    let mut fields: Vec<Field> = b
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields[5] = Field::new("身份证号", DataType::Utf8, true);
-    let renamed =
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), b.columns().to_vec()).expect("batch");
-    write_batch(&d.path().join("l.parquet"), &renamed, 8);
+    Ledger::new(&dup_rows())
+        .rename("payee_id", "身份证号")
+        .row_group_size(8)
+        .write(&d.path().join("l.parquet"));
     let cfg = d.path().join("c.toml");
     std::fs::write(
         &cfg,
@@ -368,9 +343,7 @@ fn mapping_renames_columns() {
     scan(&d.path().join("l.parquet"), &cfg, &out)
         .assert()
         .code(1);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&out);
     assert_eq!(s["findings"], 7);
 }
 
@@ -446,14 +419,12 @@ fn nulls_and_unparsable_values_are_counted_and_the_scan_goes_on() {
         "",
     ));
     let p = d.path().join("l.parquet");
-    write_ledger(&p, &rows, 7);
+    Ledger::new(&rows).row_group_size(7).write(&p);
     let cfg = d.path().join("s.toml");
     std::fs::write(&cfg, SCHEMES).expect("write");
     let out = d.path().join("out");
     scan(&p, &cfg, &out).assert().code(1);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&out);
     assert_eq!(s["rows_read"], 28);
     assert_eq!(s["rows_scanned"], 24);
     assert_eq!(s["rows_with_problems"], 4);
@@ -488,7 +459,7 @@ fn nulls_and_unparsable_values_are_counted_and_the_scan_goes_on() {
 
 #[test]
 fn unknown_config_key_is_an_error_that_names_it() {
-    let (d, ledger, _) = setup();
+    let (d, ledger, _) = dup_folder(5);
     let cfg = d.path().join("c.toml");
     std::fs::write(&cfg, "[scan]\nreferal_threshold = 3\n").expect("write");
     fails_with(
@@ -524,7 +495,7 @@ fn unknown_config_key_is_an_error_that_names_it() {
 
 #[test]
 fn unknown_select_code_is_an_error() {
-    let (_d, ledger, _) = setup();
+    let (_d, ledger, _) = dup_folder(5);
     fails_with(
         &[
             os("scan"),
@@ -565,9 +536,7 @@ fn rules_without_their_columns_are_skipped_with_the_reason() {
         .args(["-q", "--select", "DUP"])
         .assert()
         .code(0);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&out);
     assert_eq!(s["rules_run"], serde_json::json!(["DUP003"]));
     let skipped = s["rules_skipped"].as_array().expect("skipped");
     assert_eq!(skipped.len(), 4); // DUP001, DUP002, DUP004, DUP005
@@ -593,23 +562,16 @@ fn hive_partitions_supply_missing_columns() {
     periods.dedup();
     for p in &periods {
         let part: Vec<_> = rows.iter().filter(|r| &r.period == p).cloned().collect();
-        let b = common::batch(&part);
-        let idx = b.schema().index_of("period").expect("period");
-        let mut b2 = b.clone();
-        b2.remove_column(idx);
-        write_batch(
-            &d.path().join(format!("ledger/period={p}/part-0.parquet")),
-            &b2,
-            100,
-        );
+        Ledger::new(&part)
+            .without(&[Col::Period])
+            .row_group_size(100)
+            .write(&d.path().join(format!("ledger/period={p}/part-0.parquet")));
     }
     let cfg = d.path().join("s.toml");
     std::fs::write(&cfg, SCHEMES).expect("write");
     let out = d.path().join("out");
     scan(&d.path().join("ledger"), &cfg, &out).assert().code(1);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("read"))
-            .expect("json");
+    let s = summary_json(&out);
     assert_eq!(s["findings"], 7);
     assert_eq!(s["inputs"].as_array().map(Vec::len), Some(periods.len()));
 }

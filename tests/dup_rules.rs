@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dup_rows, write_ledger, SCHEMES};
+use common::{dup_folder, dup_rows, f, findings, write_batch, Ledger, SCHEMES};
 use subsidy_audit::{scan, ScanOptions};
 
 fn run(
@@ -28,41 +28,9 @@ fn run(
     scan(&opts, &|_, _| {}).expect("scan")
 }
 
-fn setup(rg: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tmp");
-    write_ledger(&dir.path().join("ledger.parquet"), &dup_rows(), rg);
-    std::fs::write(dir.path().join("schemes.toml"), SCHEMES).expect("write");
-    dir
-}
-
-type Summary = (String, String, Vec<String>, i64);
-
-fn findings(o: &subsidy_audit::Outcome) -> Vec<Summary> {
-    o.findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                f.subject.clone(),
-                f.txn_ids.clone(),
-                f.amount_fen,
-            )
-        })
-        .collect()
-}
-
-fn f(rule: &str, subject: &str, txns: &[&str], fen: i64) -> Summary {
-    (
-        rule.into(),
-        subject.into(),
-        txns.iter().map(ToString::to_string).collect(),
-        fen,
-    )
-}
-
 #[test]
 fn duplicate_payment_finds_exactly_the_planted_payees() {
-    let d = setup(5);
+    let (d, ..) = dup_folder(5);
     let o = run(d.path(), 2, 8192, &["DUP001"]);
     assert_eq!(
         findings(&o),
@@ -90,7 +58,7 @@ fn duplicate_payment_finds_exactly_the_planted_payees() {
 
 #[test]
 fn one_payee_many_accounts_finds_the_second_card() {
-    let d = setup(1000);
+    let (d, ..) = dup_folder(1000);
     let o = run(d.path(), 1, 8192, &["DUP002"]);
     assert_eq!(
         findings(&o),
@@ -101,7 +69,7 @@ fn one_payee_many_accounts_finds_the_second_card() {
 
 #[test]
 fn shared_account_counts_households_once() {
-    let d = setup(3);
+    let (d, ..) = dup_folder(3);
     let o = run(d.path(), 2, 8192, &["DUP003"]);
     // A45 carries two payees of household H1 and one of H2: two persons, below the threshold of 3.
     assert_eq!(
@@ -118,7 +86,7 @@ fn shared_account_counts_households_once() {
 
 #[test]
 fn cross_region_finds_the_second_village() {
-    let d = setup(4);
+    let (d, ..) = dup_folder(4);
     let o = run(d.path(), 2, 8192, &["DUP004"]);
     assert_eq!(
         findings(&o),
@@ -129,7 +97,7 @@ fn cross_region_finds_the_second_village() {
 
 #[test]
 fn cases_join_findings_that_share_a_payee() {
-    let d = setup(6);
+    let (d, ..) = dup_folder(6);
     let o = run(d.path(), 2, 8192, &[]);
     assert_eq!(o.findings.len(), 7);
     // P08 (DUP001 + DUP002) and P12 (DUP001 + DUP004) each make one case; P06, P07, AX one each.
@@ -159,12 +127,12 @@ fn cases_join_findings_that_share_a_payee() {
 #[test]
 fn same_findings_whatever_the_threads_batches_and_row_groups() {
     let base = {
-        let d = setup(1000);
+        let (d, ..) = dup_folder(1000);
         let o = run(d.path(), 1, 8192, &[]);
         (findings(&o), o.cases.clone())
     };
     for (rg, threads, batch) in [(1, 8, 7), (7, 3, 1), (5, 1, 3), (2, 8, 8192)] {
-        let d = setup(rg);
+        let (d, ..) = dup_folder(rg);
         let o = run(d.path(), threads, batch, &[]);
         assert_eq!(
             (findings(&o), o.cases.clone()),
@@ -176,7 +144,7 @@ fn same_findings_whatever_the_threads_batches_and_row_groups() {
 
 #[test]
 fn thresholds_come_from_the_config() {
-    let d = setup(10);
+    let (d, ..) = dup_folder(10);
     std::fs::write(
         d.path().join("schemes.toml"),
         format!("{SCHEMES}\n[rules.DUP003]\nmin_payees = 2\n"),
@@ -195,9 +163,11 @@ fn files_may_differ_in_column_order_and_compatible_types() {
     let d = tempfile::tempdir().expect("tmp");
     let rows = dup_rows();
     let (a, b) = rows.split_at(12);
-    common::write_ledger(&d.path().join("ledger/a.parquet"), a, 100);
+    Ledger::new(a)
+        .row_group_size(100)
+        .write(&d.path().join("ledger/a.parquet"));
     // the second file: columns reversed, amount as float64 yuan, text as large utf8
-    let batch = common::batch(b);
+    let batch = Ledger::new(b).batch();
     let mut fields = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
     for (f, c) in batch.schema().fields().iter().zip(batch.columns()).rev() {
@@ -218,7 +188,7 @@ fn files_may_differ_in_column_order_and_compatible_types() {
         }
     }
     let other = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
-    common::write_batch(&d.path().join("ledger/b.parquet"), &other, 5);
+    write_batch(&d.path().join("ledger/b.parquet"), &other, 5);
     std::fs::write(d.path().join("schemes.toml"), SCHEMES).expect("write");
     let opts = ScanOptions {
         inputs: vec![d.path().join("ledger")],
@@ -228,7 +198,7 @@ fn files_may_differ_in_column_order_and_compatible_types() {
     };
     let o = scan(&opts, &|_, _| {}).expect("scan");
     let single = {
-        let s = setup(1000);
+        let (s, ..) = dup_folder(1000);
         run(s.path(), 2, 8192, &["DUP"])
     };
     let subjects =

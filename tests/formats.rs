@@ -5,11 +5,7 @@ mod common;
 
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, RecordBatch};
 use arrow::datatypes::{DataType, Decimal128Type, Field, Schema};
-use assert_cmd::Command;
-use common::{batch, dup_rows, write_batch, SCHEMES};
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
+use common::{bin, dup_rows, summary_json, Ledger, Parquet, SCHEMES};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -66,22 +62,11 @@ fn hive(b: &RecordBatch, edit: impl Fn(usize, &str) -> Option<Vec<u8>>) -> Recor
 
 /// Writes without the Arrow schema in the footer, as Hive and Impala do: the reader sees plain BINARY.
 fn write_hive(path: &Path, b: &RecordBatch) {
-    let f = std::fs::File::create(path).expect("create");
-    let opts = ArrowWriterOptions::new()
-        .with_skip_arrow_metadata(true)
-        .with_properties(
-            WriterProperties::builder()
-                .set_max_row_group_row_count(Some(7))
-                .build(),
-        );
-    let mut w = ArrowWriter::try_new_with_options(f, b.schema(), opts).expect("writer");
-    w.write(b).expect("write");
-    w.close().expect("close");
+    Parquet::row_groups(7).without_arrow_schema().write(path, b);
 }
 
 fn scan(ledger: &Path, cfg: &Path, out: &Path) -> (String, String, Value) {
-    Command::cargo_bin("subsidy-audit")
-        .expect("binary")
+    bin()
         .args(["scan", "--select", "DUP", "-q"])
         .arg(ledger)
         .arg("--config")
@@ -100,9 +85,10 @@ fn hive_binary_strings_and_text_amounts_scan_like_their_utf8_twin() {
     let d = tempfile::tempdir().expect("tmp");
     let cfg = d.path().join("s.toml");
     std::fs::write(&cfg, SCHEMES).expect("cfg");
-    let utf8 = batch(&dup_rows());
+    let ledger = Ledger::new(&dup_rows()).row_group_size(7);
+    let utf8 = ledger.batch();
     let twin = d.path().join("utf8.parquet");
-    write_batch(&twin, &utf8, 7);
+    ledger.write(&twin);
     let hive_path = d.path().join("hive.parquet");
     write_hive(&hive_path, &hive(&utf8, |_, _| None));
     // the reader really sees BINARY (no UTF8 annotation, no Arrow schema)
@@ -131,7 +117,7 @@ fn bad_bytes_and_bad_amount_text_are_counted_per_column() {
     let d = tempfile::tempdir().expect("tmp");
     let cfg = d.path().join("s.toml");
     std::fs::write(&cfg, SCHEMES).expect("cfg");
-    let utf8 = batch(&dup_rows());
+    let utf8 = Ledger::new(&dup_rows()).batch();
     let path = d.path().join("hive.parquet");
     write_hive(
         &path,
@@ -147,8 +133,7 @@ fn bad_bytes_and_bad_amount_text_are_counted_per_column() {
         }),
     );
     let out = d.path().join("out");
-    Command::cargo_bin("subsidy-audit")
-        .expect("binary")
+    bin()
         .args(["scan", "--select", "DUP", "-q", "--exit-zero"])
         .arg(&path)
         .arg("--config")
@@ -157,9 +142,7 @@ fn bad_bytes_and_bad_amount_text_are_counted_per_column() {
         .arg(&out)
         .assert()
         .code(0);
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
-            .expect("json");
+    let s = summary_json(&out);
     let i = &s["inputs"][0];
     // each bad cell counted once, under its column; a row with a problem is left out of the rules
     assert_eq!(

@@ -13,9 +13,8 @@ use arrow::array::{
     LargeStringArray, RecordBatch, StringArray, TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
+use common::{Ledger, Parquet};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use rand::{Rng, SeedableRng};
@@ -248,17 +247,6 @@ fn array(dt: &DataType, cells: &[Option<u32>], pool: &[String]) -> ArrayRef {
     }
 }
 
-fn write(path: &Path, rb: &RecordBatch, row_group: usize, compression: Compression) {
-    let props = WriterProperties::builder()
-        .set_max_row_group_row_count(Some(row_group.max(1)))
-        .set_compression(compression)
-        .build();
-    let f = std::fs::File::create(path).expect("create");
-    let mut w = ArrowWriter::try_new(f, rb.schema(), Some(props)).expect("writer");
-    w.write(rb).expect("write");
-    w.close().expect("close");
-}
-
 const CONFIG_PIECES: [&str; 19] = [
     "[[exclude]]\ncolumn = \"payee_id\"\nvalue = \"P1\"\n",
     "[[exclude]]\ncolumn = \"amount\"\nzero = true\n",
@@ -394,7 +382,9 @@ fn build(spec: &LedgerSpec, dir: &Path) -> ScanOptions {
         1 => Compression::SNAPPY,
         _ => Compression::ZSTD(ZstdLevel::default()),
     };
-    write(&ledger, &rb, spec.row_group, compression);
+    Parquet::row_groups(spec.row_group)
+        .compression(compression)
+        .write(&ledger, &rb);
     let cfg = dir.join("config.toml");
     std::fs::write(&cfg, &config).expect("config");
     let families = ["DUP", "GHO", "AMT", "DIG", "INS"];
@@ -413,7 +403,7 @@ fn build(spec: &LedgerSpec, dir: &Path) -> ScanOptions {
             ("death_date", array(&DataType::Date32, &dates, &pool)),
         ])
         .expect("deaths");
-        write(&p, &rb, 4, Compression::UNCOMPRESSED);
+        Parquet::row_groups(4).write(&p, &rb);
         p
     });
     ScanOptions {
@@ -465,8 +455,10 @@ fn random_ledgers_and_configs_never_panic_and_account_for_every_row() {
 fn valid_file(compression: Compression, row_group: usize) -> Vec<u8> {
     let d = tempfile::tempdir().expect("tmp");
     let p = d.path().join("v.parquet");
-    let rb = common::batch(&common::dup_rows());
-    write(&p, &rb, row_group, compression);
+    Ledger::new(&common::dup_rows())
+        .row_group_size(row_group)
+        .compression(compression)
+        .write(&p);
     std::fs::read(&p).expect("read")
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use common::{batch, row, write_batch, Row, SCHEMES};
+use common::{findings, row, scan_folder, write_batch, Ledger, Row, Summary, SCHEMES};
 use std::path::Path;
 use std::sync::Arc;
 use subsidy_audit::generate::{generate, GenerateOptions};
@@ -22,22 +22,6 @@ fn run(input: &Path, config: Option<&Path>, threads: usize, bs: usize) -> subsid
         ..ScanOptions::default()
     };
     scan(&opts, &|_, _| {}).expect("scan")
-}
-
-type Summary = (String, String, Vec<String>, i64);
-
-fn findings(o: &subsidy_audit::Outcome) -> Vec<Summary> {
-    o.findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                f.subject.clone(),
-                f.txn_ids.clone(),
-                f.amount_fen,
-            )
-        })
-        .collect()
 }
 
 fn f(subject: &str, txns: &[&str], fen: i64) -> Summary {
@@ -101,17 +85,9 @@ fn chinese_rows() -> Vec<Row> {
     ]
 }
 
-fn setup(rows: &[Row], rg: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tmp");
-    write_batch(&dir.path().join("ledger.parquet"), &batch(rows), rg);
-    std::fs::write(dir.path().join("schemes.toml"), SCHEMES).expect("write");
-    dir
-}
-
 #[test]
 fn chinese_variants_are_found_exactly() {
-    let d = setup(&chinese_rows(), 3);
-    let cfg = d.path().join("schemes.toml");
+    let (_d, ledger, cfg) = scan_folder(&Ledger::new(&chinese_rows()).row_group_size(3), SCHEMES);
     let want = vec![
         f(
             "520102194501010013|520102194501010018",
@@ -125,10 +101,10 @@ fn chinese_variants_are_found_exactly() {
         ),
     ];
     for (threads, bs) in [(1, 8192), (4, 7), (2, 8192)] {
-        let o = run(&d.path().join("ledger.parquet"), Some(&cfg), threads, bs);
+        let o = run(&ledger, Some(&cfg), threads, bs);
         assert_eq!(findings(&o), want, "threads {threads}, batch {bs}");
     }
-    let o = run(&d.path().join("ledger.parquet"), Some(&cfg), 2, 8192);
+    let o = run(&ledger, Some(&cfg), 2, 8192);
     let e = &o.findings[1].explanation;
     assert!(e.contains("张伟 (520102195003120017) ~ 章玮 (520102195003120350): score 23.0 >= 20.0 (name sounds alike (pinyin) +9, same birth date +12, same county +2)"), "{e}");
     assert!(

@@ -1,11 +1,13 @@
 //! Integration tests of `generate` and `evaluate`: layout, determinism, planted kinds agree with the scheme
 //! rules, clean rows stay clean, exact scores on hand-made findings, and the demo fixture is current.
 
+mod common;
+
 use arrow::array::{Array, AsArray, ListBuilder, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Schema};
 use chrono::NaiveDate;
+use common::write_batch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -373,7 +375,7 @@ fn write_findings(path: &Path, rows: &[(&str, &str, &[&str])]) {
         lists.append(true);
     }
     let b = RecordBatch::try_new(
-        schema.clone(),
+        schema,
         vec![
             strings(rows.iter().map(|r| r.0)),
             strings(rows.iter().map(|r| r.1)),
@@ -381,10 +383,7 @@ fn write_findings(path: &Path, rows: &[(&str, &str, &[&str])]) {
         ],
     )
     .expect("batch");
-    let mut w =
-        ArrowWriter::try_new(File::create(path).expect("create"), schema, None).expect("writer");
-    w.write(&b).expect("write");
-    w.close().expect("close");
+    write_batch(path, &b, 1024);
 }
 
 #[test]
@@ -404,7 +403,7 @@ fn evaluate_gives_exact_scores() {
         ("ghost", "T5", "G"),
     ];
     let b = RecordBatch::try_new(
-        schema.clone(),
+        schema,
         vec![
             strings(rows.iter().map(|r| r.0)),
             strings(rows.iter().map(|r| r.1)),
@@ -413,10 +412,7 @@ fn evaluate_gives_exact_scores() {
         ],
     )
     .expect("batch");
-    let mut w =
-        ArrowWriter::try_new(File::create(&truth_path).expect("c"), schema, None).expect("w");
-    w.write(&b).expect("w");
-    w.close().expect("close");
+    write_batch(&truth_path, &b, 1024);
     let out = t.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
     let findings = out.join("findings.parquet");

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{
-    batch_with, card, resident_id, row, text_table, write_batch, write_csv, Row, SCHEMES,
+    bin, card, deaths, resident_id, row, write_batch, Col, Ledger, Parquet, Row, Table, SCHEMES,
 };
 use std::path::Path;
 use subsidy_audit::generate::{generate, GenerateOptions};
@@ -69,25 +69,11 @@ fn ids() -> Ids {
     }
 }
 
-fn r(
-    txn: &str,
-    scheme: &str,
-    period: &str,
-    date: &str,
-    region: &str,
-    id: &str,
-    name: &str,
-    acct: &str,
-    amount: &str,
-) -> Row {
-    row(txn, scheme, period, date, region, id, name, acct, amount)
-}
-
-/// The ledger rows and each row's officer.
-fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
+/// The ledger rows, each with its officer.
+fn ledger(x: &Ids) -> Vec<Row> {
     let rows = vec![
         // clean: an 85-year-old, enrolled, alive
-        r(
+        row(
             "T01",
             "ELDERLY",
             "2024-01",
@@ -99,7 +85,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // clean: a 15-digit legacy id, enrolled in its 18-character form
-        r(
+        row(
             "T02",
             "ELDERLY",
             "2024-01",
@@ -111,7 +97,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // clean: a full-width id, enrolled in ASCII
-        r(
+        row(
             "T03",
             "FARMLAND",
             "2024",
@@ -123,7 +109,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "1180.00",
         ),
         // GHO001: a wrong check character (enrolled as written, so only GHO001 fires)
-        r(
+        row(
             "T10",
             "FARMLAND",
             "2024",
@@ -135,7 +121,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "1200.00",
         ),
         // GHO002: not in the registry
-        r(
+        row(
             "T20",
             "ELDERLY",
             "2024-01",
@@ -146,7 +132,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             &card(20),
             "100.00",
         ),
-        r(
+        row(
             "T21",
             "ELDERLY",
             "2024-02",
@@ -158,7 +144,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // GHO002: enrolled in R2, paid by R1
-        r(
+        row(
             "T22",
             "ELDERLY",
             "2024-01",
@@ -170,7 +156,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // clean: the registry writes the name with a space
-        r(
+        row(
             "T23",
             "ELDERLY",
             "2024-01",
@@ -182,7 +168,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // GHO002: the registry has another name
-        r(
+        row(
             "T24",
             "ELDERLY",
             "2024-01",
@@ -194,7 +180,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // GHO003: died 2024-01-10; January and February within the 60 days of grace, March and April not
-        r(
+        row(
             "T30",
             "ELDERLY",
             "2024-01",
@@ -205,7 +191,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             &card(30),
             "200.00",
         ),
-        r(
+        row(
             "T31",
             "ELDERLY",
             "2024-02",
@@ -216,7 +202,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             &card(30),
             "200.00",
         ),
-        r(
+        row(
             "T32",
             "ELDERLY",
             "2024-03",
@@ -227,7 +213,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             &card(30),
             "200.00",
         ),
-        r(
+        row(
             "T33",
             "ELDERLY",
             "2024-04",
@@ -239,7 +225,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "200.00",
         ),
         // GHO004: 69 years old, ELDERLY needs 80
-        r(
+        row(
             "T40",
             "ELDERLY",
             "2024-01",
@@ -250,7 +236,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             &card(40),
             "100.00",
         ),
-        r(
+        row(
             "T41",
             "ELDERLY",
             "2024-02",
@@ -262,7 +248,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "100.00",
         ),
         // INS001: the official paid, by himself (critical)
-        r(
+        row(
             "T50",
             "TEKUN",
             "2024-Q1",
@@ -274,7 +260,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "1800.00",
         ),
         // INS002: a relative (relative_of) paid, by another officer (high)
-        r(
+        row(
             "T51",
             "TEKUN",
             "2024-Q1",
@@ -286,7 +272,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "1800.00",
         ),
         // INS002: someone of the official's household
-        r(
+        row(
             "T52",
             "TEKUN",
             "2024-Q1",
@@ -299,7 +285,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
         )
         .household("HK"),
         // INS003: an ordinary payee's money into the official's card, paid by the official (critical)
-        r(
+        row(
             "T53",
             "FARMLAND",
             "2024",
@@ -311,7 +297,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "590.00",
         ),
         // GHO005: an account of 9 digits
-        r(
+        row(
             "T60",
             "FARMLAND",
             "2024",
@@ -323,7 +309,7 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
             "236.00",
         ),
         // not counted: a reversed payment to the ghost
-        r(
+        row(
             "T61",
             "ELDERLY",
             "2024-03",
@@ -336,20 +322,19 @@ fn ledger(x: &Ids) -> (Vec<Row>, Vec<String>) {
         )
         .status("REVERSED"),
     ];
-    let officers = rows
-        .iter()
+    rows.into_iter()
         .map(|row| {
-            if row.txn == "T50" || row.txn == "T53" {
-                x.k.clone()
+            let officer = if row.txn == "T50" || row.txn == "T53" {
+                &x.k
             } else {
-                x.m.clone()
-            }
+                &x.m
+            };
+            row.officer(officer)
         })
-        .collect();
-    (rows, officers)
+        .collect()
 }
 
-fn registry(x: &Ids) -> Vec<(&'static str, Vec<Option<String>>)> {
+fn registry(x: &Ids) -> Table {
     let people: Vec<(&str, &str, &str)> = vec![
         (&x.a, "张三", R1),
         (&x.b_bad, "李四", R1),
@@ -366,83 +351,55 @@ fn registry(x: &Ids) -> Vec<(&'static str, Vec<Option<String>>)> {
         (&x.p, "何丙", R1),
         (&x.m, "马丁", R1),
     ];
-    vec![
-        (
-            "payee_id",
-            people.iter().map(|p| Some(p.0.to_string())).collect(),
-        ),
-        (
-            "payee_name",
-            people.iter().map(|p| Some(p.1.to_string())).collect(),
-        ),
-        (
-            "region",
-            people.iter().map(|p| Some(p.2.to_string())).collect(),
-        ),
-    ]
+    let col = |k: usize| -> Vec<Option<&str>> {
+        people.iter().map(|p| Some([p.0, p.1, p.2][k])).collect()
+    };
+    Table::new()
+        .col("payee_id", &col(0))
+        .col("payee_name", &col(1))
+        .col("region", &col(2))
 }
 
-fn deaths(x: &Ids) -> Vec<(&'static str, Vec<Option<String>>)> {
-    vec![
-        (
-            "payee_id",
-            vec![
-                Some(x.i.clone()),
-                Some(resident_id("520102", "19200101", 1)),
-            ],
-        ),
-        (
-            "death_date",
-            vec![Some("2024-01-10".into()), Some("2023-05-01".into())],
-        ),
-    ]
+fn deaths_table(x: &Ids) -> Table {
+    deaths(&[
+        (&x.i, "2024-01-10"),
+        (&resident_id("520102", "19200101", 1), "2023-05-01"),
+    ])
 }
 
-fn officials(x: &Ids) -> Vec<(&'static str, Vec<Option<String>>)> {
-    let s = |v: &str| Some(v.to_string());
-    vec![
-        ("person_id", vec![s(&x.k), s(&x.l), s(&x.m)]),
-        ("name", vec![s("王官"), s("王亲"), s("马丁")]),
-        ("region", vec![s(R1), s(R1), s(R1)]),
-        ("account", vec![Some(card(900)), None, None]),
-        ("role", vec![s("村主任"), None, s("会计")]),
-        ("household_id", vec![s("HK"), s("HL"), s("HM")]),
-        ("relative_of", vec![None, s(&x.k), None]),
-    ]
-}
-
-fn refs<'a>(
-    t: &'a [(&'static str, Vec<Option<String>>)],
-) -> Vec<(&'static str, Vec<Option<&'a str>>)> {
-    t.iter()
-        .map(|(n, v)| (*n, v.iter().map(Option::as_deref).collect()))
-        .collect()
+fn officials(x: &Ids) -> Table {
+    let s = Some;
+    Table::new()
+        .col(
+            "person_id",
+            &[s(x.k.as_str()), s(x.l.as_str()), s(x.m.as_str())],
+        )
+        .col("name", &[s("王官"), s("王亲"), s("马丁")])
+        .col("region", &[s(R1), s(R1), s(R1)])
+        .col("account", &[Some(card(900)), None, None])
+        .col("role", &[s("村主任"), None, s("会计")])
+        .col("household_id", &[s("HK"), s("HL"), s("HM")])
+        .col("relative_of", &[None, s(x.k.as_str()), None])
 }
 
 /// Writes the ledger, config and the three tables (Parquet, or CSV when `csv`) into `dir`.
 fn setup(dir: &Path, csv: bool, rg: usize) {
     let x = ids();
-    let (rows, officers) = ledger(&x);
-    let off: Vec<Option<&str>> = officers.iter().map(|s| Some(s.as_str())).collect();
-    write_batch(
-        &dir.join("ledger.parquet"),
-        &batch_with(&rows, &[("officer_id", off)]),
-        rg,
-    );
+    Ledger::new(&ledger(&x))
+        .with(&[Col::Officer])
+        .row_group_size(rg)
+        .write(&dir.join("ledger.parquet"));
     std::fs::write(dir.join("schemes.toml"), SCHEMES).expect("write");
     for (name, t) in [
         ("registry", registry(&x)),
-        ("deaths", deaths(&x)),
+        ("deaths", deaths_table(&x)),
         ("officials", officials(&x)),
     ] {
         if csv {
-            write_csv(&dir.join(format!("{name}.csv")), &refs(&t));
+            t.write_csv(&dir.join(format!("{name}.csv")));
         } else {
-            write_batch(
-                &dir.join(format!("{name}.parquet")),
-                &text_table(&refs(&t)),
-                3,
-            );
+            t.row_group_size(3)
+                .write(&dir.join(format!("{name}.parquet")));
         }
     }
 }
@@ -652,10 +609,6 @@ fn rules_without_their_table_are_skipped_with_the_reason() {
         .all(|f| f.rule != "GHO002" && !f.rule.starts_with("INS")));
 }
 
-fn bin() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("subsidy-audit").expect("binary")
-}
-
 #[test]
 fn bad_reference_tables_exit_2_and_name_the_table() {
     let d = tempfile::tempdir().expect("tmp");
@@ -712,10 +665,10 @@ fn bad_reference_tables_exit_2_and_name_the_table() {
         "{e}"
     );
     // a CSV without a required column
-    write_csv(
-        &p.join("reg.csv"),
-        &[("payee_id", vec![Some("x")]), ("region", vec![Some(R1)])],
-    );
+    Table::new()
+        .col("payee_id", &[Some("x")])
+        .col("region", &[Some(R1)])
+        .write_csv(&p.join("reg.csv"));
     let e = run(
         &["--registry", p.join("reg.csv").to_str().expect("utf8")],
         &cfg,
@@ -865,18 +818,9 @@ fn rewrite_as_hive(path: &Path) {
         }
     }
     let hive = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("batch");
-    let opts = parquet::arrow::arrow_writer::ArrowWriterOptions::new()
-        .with_skip_arrow_metadata(true)
-        .with_properties(
-            parquet::file::properties::WriterProperties::builder()
-                .set_max_row_group_row_count(Some(4))
-                .build(),
-        );
-    let out = std::fs::File::create(path).expect("create");
-    let mut w = parquet::arrow::ArrowWriter::try_new_with_options(out, hive.schema(), opts)
-        .expect("writer");
-    w.write(&hive).expect("write");
-    w.close().expect("close");
+    Parquet::row_groups(4)
+        .without_arrow_schema()
+        .write(path, &hive);
 }
 
 #[test]

@@ -1,17 +1,16 @@
 //! `import`: ledgers as finance systems export them (GBK CSV with a title line, UTF-8 TSV with a BOM, an
 //! Excel workbook, bad rows) converted into Parquet and scanned.
 
+mod common;
+
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Decimal128Type};
 use assert_cmd::Command;
+use common::{bin, summary_json};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("subsidy-audit").expect("binary")
-}
 
 /// The mapping of a county's export (Chinese headers) and its scheme.
 const CONFIG: &str = r#"
@@ -170,9 +169,7 @@ fn scan_dup(ledger: &Path, config: &Path, out: &Path) -> (String, Value) {
         .assert()
         .code(1);
     let findings = std::fs::read_to_string(out.join("findings.jsonl")).expect("findings");
-    let s = serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
-        .expect("json");
-    (findings, s)
+    (findings, summary_json(out))
 }
 
 /// The finding every form of the ledger must give.

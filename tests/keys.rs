@@ -6,7 +6,7 @@ mod common;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use common::{resident_id, row, text_table, write_batch, write_ledger, Row, SCHEMES};
+use common::{deaths, f, findings, resident_id, row, write_batch, Ledger, Row, Table, SCHEMES};
 use std::path::Path;
 use std::sync::Arc;
 use subsidy_audit::{scan, Outcome, ScanOptions};
@@ -29,44 +29,9 @@ fn run(dir: &Path, select: &[&str], deaths: bool, config: bool) -> Outcome {
     scan(&opts, &|_, _| {}).expect("scan")
 }
 
-/// (rule, subject, txn ids, fen at risk) of every finding, in output order.
-fn found(o: &Outcome) -> Vec<(String, String, Vec<String>, i64)> {
-    o.findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                f.subject.clone(),
-                f.txn_ids.clone(),
-                f.amount_fen,
-            )
-        })
-        .collect()
-}
-
 /// `summary.json` as JSON.
 fn summary(o: &Outcome) -> serde_json::Value {
     serde_json::to_value(&o.summary).expect("json")
-}
-
-fn f(rule: &str, subject: &str, txns: &[&str], fen: i64) -> (String, String, Vec<String>, i64) {
-    (
-        rule.to_string(),
-        subject.to_string(),
-        txns.iter().map(ToString::to_string).collect(),
-        fen,
-    )
-}
-
-fn deaths_table(dir: &Path, id: &str, date: &str) {
-    write_batch(
-        &dir.join("deaths.parquet"),
-        &text_table(&[
-            ("payee_id", vec![Some(id)]),
-            ("death_date", vec![Some(date)]),
-        ]),
-        10,
-    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -90,7 +55,7 @@ fn a_ledger_without_accounts_gives_one_case_per_payee() {
     write_batch(&d.path().join("ledger.parquet"), &b, 10);
     let o = run(d.path(), &[], false, false);
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![
             f("GHO001", "AAA1", &["ledger.parquet:0"], 10_000),
             f("GHO001", "BBB2", &["ledger.parquet:1"], 20_000),
@@ -146,7 +111,9 @@ fn null_and_blank_accounts_join_no_unrelated_payees() {
         p("T5", "EEE5", "A1"),  // two payees who do share a card
         p("T6", "FFF6", "A1"),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     // GHO001 does not read the account, so the rows stay in; evidence shows their empty accounts
     let o = run(d.path(), &["GHO001"], false, false);
     assert_eq!(o.findings.len(), 6);
@@ -184,7 +151,9 @@ fn a_payment_without_an_account_stays_in_every_rule() {
         p("T4", "130101195304239212", " ", "2024-04-12"),
         p("T5", "140101198610316600", "", "2024-04-12"),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(
         d.path(),
         &["DUP001", "DUP002", "DUP003", "GHO005", "AMT002"],
@@ -192,7 +161,7 @@ fn a_payment_without_an_account_stays_in_every_rule() {
         true,
     );
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![f("DUP001", id, &["T1", "T2"], 10_000)],
         "{:?}",
         o.findings
@@ -244,10 +213,14 @@ fn the_two_forms_are_one_valid_id() {
 #[test]
 fn paid_after_death_sees_one_person_under_two_forms() {
     let d = tempfile::tempdir().expect("tmp");
-    write_ledger(&d.path().join("ledger.parquet"), &two_form_rows(), 10);
-    deaths_table(d.path(), P18, "2023-01-01");
+    Ledger::new(&two_form_rows())
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
+    deaths(&[(P18, "2023-01-01")])
+        .row_group_size(10)
+        .write(&d.path().join("deaths.parquet"));
     let o = run(d.path(), &["GHO003"], true, false);
-    assert_eq!(found(&o), vec![f("GHO003", P18, &["T1", "T2"], 20_000)]);
+    assert_eq!(findings(&o), vec![f("GHO003", P18, &["T1", "T2"], 20_000)]);
     let e = &o.findings[0].explanation;
     assert!(
         e.contains(&format!("ids as written: {P18} as {P15}")),
@@ -256,15 +229,19 @@ fn paid_after_death_sees_one_person_under_two_forms() {
     assert_eq!(o.cases.len(), 1);
     assert_eq!(o.cases[0].subjects, vec![format!("payee:{P18}")]);
     // the deaths table may hold the legacy form: the same finding
-    deaths_table(d.path(), P15, "2023-01-01");
+    deaths(&[(P15, "2023-01-01")])
+        .row_group_size(10)
+        .write(&d.path().join("deaths.parquet"));
     let o2 = run(d.path(), &["GHO003"], true, false);
-    assert_eq!(found(&o2), found(&o));
+    assert_eq!(findings(&o2), findings(&o));
     // either row alone: one finding (the README's promise, row by row)
     for (i, r) in two_form_rows().into_iter().enumerate() {
-        write_ledger(&d.path().join("ledger.parquet"), &[r], 10);
+        Ledger::new(&[r])
+            .row_group_size(10)
+            .write(&d.path().join("ledger.parquet"));
         let o = run(d.path(), &["GHO003"], true, false);
         let txn = format!("T{}", i + 1);
-        assert_eq!(found(&o), vec![f("GHO003", P18, &[&txn], 10_000)]);
+        assert_eq!(findings(&o), vec![f("GHO003", P18, &[&txn], 10_000)]);
     }
 }
 
@@ -274,11 +251,15 @@ fn findings_on_two_forms_of_one_id_form_one_case_and_meet_the_officials_table() 
     let mut rows = two_form_rows();
     // the 15-digit row is a second payment for January: DUP001 on it, GHO003 on both
     rows[1].period = "2024-01".into();
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
-    deaths_table(d.path(), P18, "2023-01-01");
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
+    deaths(&[(P18, "2023-01-01")])
+        .row_group_size(10)
+        .write(&d.path().join("deaths.parquet"));
     let o = run(d.path(), &["DUP001", "GHO003"], true, true);
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![
             f("DUP001", P18, &["T1", "T2"], 10_000),
             f("GHO003", P18, &["T1", "T2"], 20_000),
@@ -288,16 +269,12 @@ fn findings_on_two_forms_of_one_id_form_one_case_and_meet_the_officials_table() 
     assert_eq!(o.cases[0].subjects, vec![format!("payee:{P18}")]);
     assert_eq!(o.cases[0].findings, 2);
     // INS001: the official is listed in the 18-character form, paid under both forms
-    let s = Some;
-    write_batch(
-        &d.path().join("officials.parquet"),
-        &text_table(&[
-            ("person_id", vec![s(P18)]),
-            ("name", vec![s("张三")]),
-            ("region", vec![s(R1)]),
-        ]),
-        10,
-    );
+    Table::new()
+        .col("person_id", &[Some(P18)])
+        .col("name", &[Some("张三")])
+        .col("region", &[Some(R1)])
+        .row_group_size(10)
+        .write(&d.path().join("officials.parquet"));
     let opts = ScanOptions {
         inputs: vec![d.path().join("ledger.parquet")],
         officials: Some(d.path().join("officials.parquet")),
@@ -306,7 +283,7 @@ fn findings_on_two_forms_of_one_id_form_one_case_and_meet_the_officials_table() 
         ..ScanOptions::default()
     };
     let o = scan(&opts, &|_, _| {}).expect("scan");
-    assert_eq!(found(&o), vec![f("INS001", P18, &["T1", "T2"], 20_000)]);
+    assert_eq!(findings(&o), vec![f("INS001", P18, &["T1", "T2"], 20_000)]);
 }
 
 #[test]
@@ -314,9 +291,11 @@ fn duplicate_payment_joins_the_forms_of_one_id() {
     let d = tempfile::tempdir().expect("tmp");
     let mut rows = two_form_rows();
     rows[1].period = "2024-01".into();
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["DUP001"], false, true);
-    assert_eq!(found(&o), vec![f("DUP001", P18, &["T1", "T2"], 10_000)]);
+    assert_eq!(findings(&o), vec![f("DUP001", P18, &["T1", "T2"], 10_000)]);
     assert!(
         o.findings[0]
             .explanation
@@ -344,16 +323,20 @@ fn one_person_under_two_forms_is_one_person_on_a_shared_card() {
     };
     // two forms of one id and one other person: 2 persons, below DUP003's 3
     let rows = vec![p("T1", P18), p("T2", P15), p("T3", "P02")];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["DUP003"], false, true);
-    assert_eq!(found(&o), vec![]);
+    assert_eq!(findings(&o), vec![]);
     // a third person makes three
     let mut rows = rows;
     rows.push(p("T4", "P03"));
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["DUP003"], false, true);
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![f("DUP003", "AX", &["T1", "T2", "T3", "T4"], 20_000)]
     );
 }
@@ -392,10 +375,12 @@ fn full_width_digits_and_lower_case_x_are_one_key() {
         p("T2", "2024-05-12", &wide),
         p("T3", "2024-06-12", &id),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["DUP001", "GHO001"], false, true);
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![f("DUP001", &id, &["T1", "T2", "T3"], 236_000)]
     );
     let e = &o.findings[0].explanation;
@@ -422,9 +407,14 @@ fn non_ids_are_keyed_as_trimmed_text() {
     };
     // " P01 " and "P01" are one payee; "p01" is another
     let rows = vec![p("T1", " P01 "), p("T2", "P01"), p("T3", "p01")];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["DUP001"], false, true);
-    assert_eq!(found(&o), vec![f("DUP001", "P01", &["T1", "T2"], 50_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP001", "P01", &["T1", "T2"], 50_000)]
+    );
     assert!(!o.findings[0].explanation.contains("ids as written"));
 }
 
@@ -451,10 +441,15 @@ fn an_undated_row_is_kept_by_rules_that_need_no_date() {
             "1200.00",
         ),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     // GHO004 reads pay_date (DUP001 alone does not, and undated rows are counted where the date is read)
     let o = run(d.path(), &["DUP001", "GHO004"], false, true);
-    assert_eq!(found(&o), vec![f("DUP001", "P01", &["T2", "T1"], 120_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP001", "P01", &["T2", "T1"], 120_000)]
+    );
     let e = &o.findings[0].explanation;
     assert!(
         e.contains("T2 (2024-06-03, 1200.00) for 2024, T1 (unknown, 1200.00) for 2024"),
@@ -511,11 +506,15 @@ fn digit_rules_keep_undated_rows_and_paid_after_death_skips_them() {
             "T4", "ELDERLY", "2024-02", "", R1, &id, "王五", "A3", "100.00",
         ),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
-    deaths_table(d.path(), &id, "2023-01-01");
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
+    deaths(&[(&id, "2023-01-01")])
+        .row_group_size(10)
+        .write(&d.path().join("deaths.parquet"));
     let o = run(d.path(), &["DIG003", "GHO003"], true, false);
     assert_eq!(
-        found(&o),
+        findings(&o),
         vec![
             f("DIG003", "P02", &["T2"], 485_000),
             f("GHO003", &id, &["T3"], 10_000),
@@ -529,7 +528,10 @@ fn digit_rules_keep_undated_rows_and_paid_after_death_skips_them() {
     assert_eq!(summary(&o)["rows_undated"], 2);
     // GHO001 keeps the undated row and says so
     let o = run(d.path(), &["GHO001"], false, false);
-    assert_eq!(found(&o), vec![f("GHO001", "P02", &["T1", "T2"], 515_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("GHO001", "P02", &["T1", "T2"], 515_000)]
+    );
     assert!(
         o.findings[0]
             .explanation
@@ -564,14 +566,19 @@ fn zero_and_negative_amounts_are_no_payments() {
         p("T9", "2024-04-12", "P05", "AX", "300.00"),
         p("T10", "2024-04-12", "P06", "AX", "0.00"),
     ];
-    write_ledger(&d.path().join("ledger.parquet"), &rows, 10);
+    Ledger::new(&rows)
+        .row_group_size(10)
+        .write(&d.path().join("ledger.parquet"));
     let o = run(
         d.path(),
         &["DUP001", "DUP002", "DUP003", "DUP004"],
         false,
         true,
     );
-    assert_eq!(found(&o), vec![f("DUP001", "P03", &["T5", "T7"], 80_000)]);
+    assert_eq!(
+        findings(&o),
+        vec![f("DUP001", "P03", &["T5", "T7"], 80_000)]
+    );
     let s = summary(&o);
     assert_eq!(
         [

@@ -3,29 +3,10 @@
 
 mod common;
 
-use arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use common::write_batch;
-use std::path::Path;
-use std::sync::Arc;
-use subsidy_audit::ledger::decode::parse_date;
-use subsidy_audit::money::parse_yuan;
+use common::{row, scan_folder, Col, Ledger, Row};
 use subsidy_audit::{scan, ScanOptions};
 
-#[derive(Clone, Default)]
-struct Row {
-    txn: String,
-    scheme: String,
-    period: String,
-    date: String,
-    region: String,
-    payee: String,
-    account: String,
-    amount: String,
-    quantity: String,
-    officer: String,
-}
-
+/// A row of these ledgers: the payee id is the name too; an empty quantity or officer is a null.
 #[allow(clippy::too_many_arguments)]
 fn r(
     txn: impl Into<String>,
@@ -39,73 +20,32 @@ fn r(
     quantity: &str,
     officer: &str,
 ) -> Row {
-    Row {
-        txn: txn.into(),
-        scheme: scheme.into(),
-        period: period.into(),
-        date: date.into(),
-        region: region.into(),
-        payee: payee.into(),
-        account: account.into(),
-        amount: amount.into(),
-        quantity: quantity.into(),
-        officer: officer.into(),
-    }
+    let payee = payee.into();
+    row(
+        &txn.into(),
+        scheme,
+        period,
+        date,
+        region,
+        &payee,
+        &payee,
+        &account.into(),
+        &amount.into(),
+    )
+    .quantity(quantity)
+    .officer(officer)
 }
 
 fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-fn write(path: &Path, rows: &[Row]) {
-    let t = |f: &dyn Fn(&Row) -> &str| -> ArrayRef {
-        Arc::new(
-            rows.iter()
-                .map(|r| Some(f(r)).filter(|s| !s.is_empty()))
-                .collect::<StringArray>(),
-        )
-    };
-    let dec = |f: &dyn Fn(&Row) -> &str| -> ArrayRef {
-        Arc::new(
-            rows.iter()
-                .map(|r| parse_yuan(f(r)).map(i128::from))
-                .collect::<Decimal128Array>()
-                .with_precision_and_scale(14, 2)
-                .expect("decimal"),
-        )
-    };
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("txn_id", DataType::Utf8, true),
-        Field::new("scheme", DataType::Utf8, true),
-        Field::new("period", DataType::Utf8, true),
-        Field::new("pay_date", DataType::Date32, true),
-        Field::new("region", DataType::Utf8, true),
-        Field::new("payee_id", DataType::Utf8, true),
-        Field::new("payee_name", DataType::Utf8, true),
-        Field::new("account", DataType::Utf8, true),
-        Field::new("amount", DataType::Decimal128(14, 2), true),
-        Field::new("quantity", DataType::Decimal128(14, 2), true),
-        Field::new("officer_id", DataType::Utf8, true),
-    ]));
-    let dates: Date32Array = rows.iter().map(|r| parse_date(&r.date)).collect();
-    let b = RecordBatch::try_new(
-        schema,
-        vec![
-            t(&|r| &r.txn),
-            t(&|r| &r.scheme),
-            t(&|r| &r.period),
-            Arc::new(dates),
-            t(&|r| &r.region),
-            t(&|r| &r.payee),
-            t(&|r| &r.payee),
-            t(&|r| &r.account),
-            dec(&|r| &r.amount),
-            dec(&|r| &r.quantity),
-            t(&|r| &r.officer),
-        ],
-    )
-    .expect("batch");
-    write_batch(path, &b, 4);
+/// The base columns, `quantity` and `officer_id`, in row groups of 4.
+fn ledger(rows: &[Row]) -> Ledger {
+    Ledger::new(rows)
+        .without(&[Col::Status, Col::Household])
+        .with(&[Col::Quantity, Col::Officer])
+        .row_group_size(4)
 }
 
 const SCHEMES: &str = r#"
@@ -128,16 +68,10 @@ fn run_rows(
     threads: usize,
     batch: usize,
 ) -> subsidy_audit::Outcome {
-    let dir = tempfile::tempdir().expect("tmp");
-    write(&dir.path().join("ledger.parquet"), rows);
-    std::fs::write(
-        dir.path().join("schemes.toml"),
-        format!("{SCHEMES}\n{extra}"),
-    )
-    .expect("write");
+    let (_dir, ledger, config) = scan_folder(&ledger(rows), &format!("{SCHEMES}\n{extra}"));
     let opts = ScanOptions {
-        inputs: vec![dir.path().join("ledger.parquet")],
-        config: Some(dir.path().join("schemes.toml")),
+        inputs: vec![ledger],
+        config: Some(config),
         threads: Some(threads),
         batch_size: Some(batch),
         select: select.iter().map(ToString::to_string).collect(),

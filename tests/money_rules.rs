@@ -4,13 +4,8 @@
 
 mod common;
 
-use arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use common::write_batch;
+use common::{bin, dup_rows, f, findings, row, scan_folder, Col, Ledger, Row, Summary};
 use std::path::Path;
-use std::sync::Arc;
-use subsidy_audit::ledger::decode::parse_date;
-use subsidy_audit::money::parse_yuan;
 use subsidy_audit::{scan, ScanOptions};
 
 /// txn, scheme, period, date, region, payee, account, amount, quantity, officer, household
@@ -28,62 +23,22 @@ type R = (
     &'static str,
 );
 
-fn write(path: &Path, rows: &[(String, R)]) {
-    let t = |f: &dyn Fn(&R) -> &str| -> ArrayRef {
-        Arc::new(
-            rows.iter()
-                .map(|(_, r)| Some(f(r)).filter(|s| !s.is_empty()))
-                .collect::<StringArray>(),
-        )
-    };
-    let dec = |f: &dyn Fn(&R) -> &str, scale: i8| -> ArrayRef {
-        Arc::new(
-            rows.iter()
-                .map(|(_, r)| parse_yuan(f(r)).map(i128::from))
-                .collect::<Decimal128Array>()
-                .with_precision_and_scale(14, scale)
-                .expect("decimal"),
-        )
-    };
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("txn_id", DataType::Utf8, true),
-        Field::new("scheme", DataType::Utf8, true),
-        Field::new("period", DataType::Utf8, true),
-        Field::new("pay_date", DataType::Date32, true),
-        Field::new("region", DataType::Utf8, true),
-        Field::new("payee_id", DataType::Utf8, true),
-        Field::new("payee_name", DataType::Utf8, true),
-        Field::new("account", DataType::Utf8, true),
-        Field::new("amount", DataType::Decimal128(14, 2), true),
-        Field::new("quantity", DataType::Decimal128(14, 2), true),
-        Field::new("officer_id", DataType::Utf8, true),
-        Field::new("household_id", DataType::Utf8, true),
-    ]));
-    let names: ArrayRef = Arc::new(
-        rows.iter()
-            .map(|(n, _)| Some(n.as_str()))
-            .collect::<StringArray>(),
-    );
-    let dates: Date32Array = rows.iter().map(|(_, r)| parse_date(r.3)).collect();
-    let b = RecordBatch::try_new(
-        schema,
-        vec![
-            t(&|r| r.0),
-            t(&|r| r.1),
-            t(&|r| r.2),
-            Arc::new(dates),
-            t(&|r| r.4),
-            t(&|r| r.5),
-            names,
-            t(&|r| r.6),
-            dec(&|r| r.7, 2),
-            dec(&|r| r.8, 2),
-            t(&|r| r.9),
-            t(&|r| r.10),
-        ],
-    )
-    .expect("batch");
-    write_batch(path, &b, 4);
+/// The ledger of `(name, row)` pairs: the base columns, `quantity`, `officer_id` and `household_id`, in row
+/// groups of 4 (an empty quantity, officer or household is a null).
+fn ledger(rows: &[(String, R)]) -> Ledger {
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|(name, r)| {
+            row(r.0, r.1, r.2, r.3, r.4, r.5, name, r.6, r.7)
+                .quantity(r.8)
+                .officer(r.9)
+                .household(r.10)
+        })
+        .collect();
+    Ledger::new(&rows)
+        .without(&[Col::Status, Col::Household])
+        .with(&[Col::Quantity, Col::Officer, Col::Household])
+        .row_group_size(4)
 }
 
 const SCHEMES: &str = r#"
@@ -399,12 +354,9 @@ fn clean_many() -> Vec<(String, R)> {
 }
 
 fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tmp");
     let mut all = rows();
     all.extend(clean_many());
-    write(&dir.path().join("ledger.parquet"), &all);
-    std::fs::write(dir.path().join("schemes.toml"), SCHEMES).expect("write");
-    dir
+    scan_folder(&ledger(&all), SCHEMES).0
 }
 
 fn run(dir: &Path, select: &[&str], threads: usize, batch: usize) -> subsidy_audit::Outcome {
@@ -417,31 +369,6 @@ fn run(dir: &Path, select: &[&str], threads: usize, batch: usize) -> subsidy_aud
         ..ScanOptions::default()
     };
     scan(&opts, &|_, _| {}).expect("scan")
-}
-
-type Summary = (String, String, Vec<String>, i64);
-
-fn findings(o: &subsidy_audit::Outcome) -> Vec<Summary> {
-    o.findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                f.subject.clone(),
-                f.txn_ids.clone(),
-                f.amount_fen,
-            )
-        })
-        .collect()
-}
-
-fn f(rule: &str, subject: &str, txns: &[&str], fen: i64) -> Summary {
-    (
-        rule.into(),
-        subject.into(),
-        txns.iter().map(ToString::to_string).collect(),
-        fen,
-    )
 }
 
 #[test]
@@ -512,7 +439,7 @@ fn round_sum_finds_the_officer() {
     for (_, r) in &mut all {
         r.9 = "";
     }
-    write(&d.path().join("ledger.parquet"), &all);
+    ledger(&all).write(&d.path().join("ledger.parquet"));
     let o = run(d.path(), &["AMT003"], 1, 7);
     assert_eq!(o.findings.len(), 1, "{:#?}", o.findings);
     assert_eq!(o.findings[0].subject, "520102003005");
@@ -621,9 +548,7 @@ fn digit_rows() -> Vec<(String, R)> {
 
 #[test]
 fn digit_nonconformity_flags_the_made_up_unit_only() {
-    let d = tempfile::tempdir().expect("tmp");
-    write(&d.path().join("ledger.parquet"), &digit_rows());
-    std::fs::write(d.path().join("schemes.toml"), SCHEMES).expect("write");
+    let (d, ..) = scan_folder(&ledger(&digit_rows()), SCHEMES);
     let o = run(d.path(), &["DIG001"], 2, 8192);
     let subjects: Vec<(&str, &str)> = o
         .findings
@@ -661,9 +586,8 @@ fn digit_nonconformity_flags_the_made_up_unit_only() {
 #[test]
 fn digits_command_prints_the_whole_table() {
     let d = tempfile::tempdir().expect("tmp");
-    write(&d.path().join("ledger.parquet"), &digit_rows());
-    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
-        .expect("bin")
+    ledger(&digit_rows()).write(&d.path().join("ledger.parquet"));
+    let out = bin()
         .args(["digits", "--by", "none", "--format", "json"])
         .arg(d.path().join("ledger.parquet"))
         .output()
@@ -684,8 +608,7 @@ fn digits_command_prints_the_whole_table() {
             assert!(!r[k].is_null(), "{k}");
         }
     }
-    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
-        .expect("bin")
+    let out = bin()
         .args(["digits", "--by", "township"])
         .arg(d.path().join("ledger.parquet"))
         .output()
@@ -698,9 +621,10 @@ fn digits_command_prints_the_whole_table() {
     assert!(text.contains("nonconformity"), "{text}");
     // a grouping column the ledger lacks is a usage error (exit 2)
     let tmp = tempfile::tempdir().expect("tmp");
-    common::write_ledger(&tmp.path().join("l.parquet"), &common::dup_rows(), 10);
-    let out = assert_cmd::Command::cargo_bin("subsidy-audit")
-        .expect("bin")
+    Ledger::new(&dup_rows())
+        .row_group_size(10)
+        .write(&tmp.path().join("l.parquet"));
+    let out = bin()
         .args(["digits", "--by", "officer"])
         .arg(tmp.path().join("l.parquet"))
         .output()

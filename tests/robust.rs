@@ -6,8 +6,8 @@ mod common;
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use assert_cmd::Command;
-use common::{dup_rows, row, write_batch, write_ledger, Row, SCHEMES};
-use std::path::{Path, PathBuf};
+use common::{bin, dup_folder, dup_rows, row, summary_json, write_batch, Ledger, Row, SCHEMES};
+use std::path::Path;
 use std::sync::Arc;
 
 const OUTPUTS: [&str; 5] = [
@@ -17,20 +17,6 @@ const OUTPUTS: [&str; 5] = [
     "cases.jsonl",
     "summary.json",
 ];
-
-fn bin() -> Command {
-    Command::cargo_bin("subsidy-audit").expect("binary")
-}
-
-/// A temp folder with the duplicate fixture ledger and its schemes.
-fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let d = tempfile::tempdir().expect("tmp");
-    let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &dup_rows(), 5);
-    let cfg = d.path().join("schemes.toml");
-    std::fs::write(&cfg, SCHEMES).expect("write");
-    (d, ledger, cfg)
-}
 
 fn scan_args(ledger: &Path, cfg: &Path, out: &Path) -> Vec<std::ffi::OsString> {
     vec![
@@ -137,13 +123,13 @@ mod signals {
 
     #[test]
     fn sigterm_during_the_scan_removes_the_temporary_folder_and_keeps_the_outputs() {
-        let (d, ledger, cfg) = setup();
+        let (d, ledger, cfg) = dup_folder(5);
         let out = d.path().join("out");
         scan(&ledger, &cfg, &out).assert().code(1);
         let before = snapshot(&out);
         assert_eq!(before.len(), 5);
         let other = d.path().join("other.parquet");
-        write_ledger(&other, &other_rows(), 5);
+        Ledger::new(&other_rows()).row_group_size(5).write(&other);
         let ready = d.path().join("ready");
         let mut child = paused_run(&scan_args(&other, &cfg, &out), "scan", &ready);
         assert_eq!(tmp_folders(&out).len(), 1, "the run's folder exists");
@@ -154,12 +140,12 @@ mod signals {
 
     #[test]
     fn ctrl_c_after_writing_removes_the_partial_outputs_and_keeps_the_old_ones() {
-        let (d, ledger, cfg) = setup();
+        let (d, ledger, cfg) = dup_folder(5);
         let out = d.path().join("out");
         scan(&ledger, &cfg, &out).assert().code(1);
         let before = snapshot(&out);
         let other = d.path().join("other.parquet");
-        write_ledger(&other, &other_rows(), 5);
+        Ledger::new(&other_rows()).row_group_size(5).write(&other);
         let ready = d.path().join("ready");
         let mut child = paused_run(&scan_args(&other, &cfg, &out), "write", &ready);
         let tmp = tmp_folders(&out);
@@ -172,7 +158,7 @@ mod signals {
 
     #[test]
     fn a_later_run_removes_dead_runs_folders_and_never_a_live_ones() {
-        let (d, ledger, cfg) = setup();
+        let (d, ledger, cfg) = dup_folder(5);
         let out = d.path().join("out");
         // a live run, paused during its scan, holding its lock
         let ready = d.path().join("ready");
@@ -212,7 +198,7 @@ mod signals {
 
 #[test]
 fn a_failed_write_changes_no_output() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(1);
     let before = snapshot(&out);
@@ -224,7 +210,7 @@ fn a_failed_write_changes_no_output() {
         .filter(|(n, _)| n != "cases.csv")
         .collect();
     let other = d.path().join("other.parquet");
-    write_ledger(&other, &other_rows(), 5);
+    Ledger::new(&other_rows()).row_group_size(5).write(&other);
     let a = scan(&other, &cfg, &out).assert().code(2);
     let err = stderr_of(&a);
     assert!(err.contains("cases.csv"), "{err}");
@@ -250,11 +236,6 @@ fn a_failed_first_run_leaves_no_output_folder() {
 }
 
 // ---- exit code 3: the data-quality gate ----
-
-fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
-        .expect("json")
-}
 
 /// `good` clean rows (distinct payees, no finding) and `bad` rows without a payee_id.
 fn mixed(good: usize, bad: usize) -> Vec<Row> {
@@ -290,15 +271,15 @@ fn mixed(good: usize, bad: usize) -> Vec<Row> {
 
 #[test]
 fn every_row_rejected_exits_3_and_still_writes_the_outputs() {
-    let (d, _, cfg) = setup();
+    let (d, _, cfg) = dup_folder(5);
     let ledger = d.path().join("bad.parquet");
-    write_ledger(&ledger, &mixed(0, 4), 10);
+    Ledger::new(&mixed(0, 4)).row_group_size(10).write(&ledger);
     let out = d.path().join("out");
     let a = scan(&ledger, &cfg, &out).assert().code(3);
     let err = stderr_of(&a);
     assert!(err.contains("data-quality gate failed"), "{err}");
     assert!(err.contains("no row scanned"), "{err}");
-    let s = summary(&out);
+    let s = summary_json(&out);
     assert_eq!(s["rows_scanned"], 0);
     assert_eq!(s["rows_with_problems"], 4);
     assert_eq!(s["quality_gate"]["passed"], false);
@@ -314,12 +295,12 @@ fn every_row_rejected_exits_3_and_still_writes_the_outputs() {
 
 #[test]
 fn an_empty_ledger_exits_3() {
-    let (d, _, cfg) = setup();
+    let (d, _, cfg) = dup_folder(5);
     let ledger = d.path().join("empty.parquet");
-    write_ledger(&ledger, &[], 10);
+    Ledger::new(&[]).row_group_size(10).write(&ledger);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(3);
-    let s = summary(&out);
+    let s = summary_json(&out);
     assert_eq!(s["rows_read"], 0);
     assert_eq!(s["quality_gate"]["problem_share"], 0.0);
     assert!(s["quality_gate"]["reason"]
@@ -329,10 +310,10 @@ fn an_empty_ledger_exits_3() {
 
 #[test]
 fn the_problem_share_decides_the_gate() {
-    let (d, _, cfg) = setup();
+    let (d, _, cfg) = dup_folder(5);
     let ledger = d.path().join("l.parquet");
     // 3 of 5 rows with problems: 60%
-    write_ledger(&ledger, &mixed(2, 3), 10);
+    Ledger::new(&mixed(2, 3)).row_group_size(10).write(&ledger);
     let out = d.path().join("out");
     let a = scan(&ledger, &cfg, &out).assert().code(3);
     assert!(
@@ -340,7 +321,7 @@ fn the_problem_share_decides_the_gate() {
         "{}",
         stderr_of(&a)
     );
-    assert_eq!(summary(&out)["quality_gate"]["problem_share"], 0.6);
+    assert_eq!(summary_json(&out)["quality_gate"]["problem_share"], 0.6);
     scan(&ledger, &cfg, &out)
         .args(["--max-problem-share", "0.6"])
         .assert()
@@ -352,10 +333,10 @@ fn the_problem_share_decides_the_gate() {
     )
     .expect("cfg");
     scan(&ledger, &with, &out).assert().code(0);
-    assert_eq!(summary(&out)["quality_gate"]["passed"], true);
-    assert!(summary(&out)["quality_gate"].get("reason").is_none());
+    assert_eq!(summary_json(&out)["quality_gate"]["passed"], true);
+    assert!(summary_json(&out)["quality_gate"].get("reason").is_none());
     // 2 of 5: under the default
-    write_ledger(&ledger, &mixed(3, 2), 10);
+    Ledger::new(&mixed(3, 2)).row_group_size(10).write(&ledger);
     scan(&ledger, &cfg, &out).assert().code(0);
     for bad in ["1.5", "-0.1", "NaN"] {
         let a = scan(&ledger, &cfg, &out)
@@ -372,15 +353,17 @@ fn the_problem_share_decides_the_gate() {
 
 #[test]
 fn the_gate_wins_over_referrals_and_errors_win_over_the_gate() {
-    let (d, _, cfg) = setup();
+    let (d, _, cfg) = dup_folder(5);
     let ledger = d.path().join("l.parquet");
     // the duplicate fixture (referrals) drowned in rows without a payee
     let mut rows = dup_rows();
     rows.extend(mixed(0, 30));
-    write_ledger(&ledger, &rows, 10);
+    Ledger::new(&rows).row_group_size(10).write(&ledger);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(3);
-    assert!(summary(&out)["referrals"].as_u64().is_some_and(|r| r > 0));
+    assert!(summary_json(&out)["referrals"]
+        .as_u64()
+        .is_some_and(|r| r > 0));
     scan(&ledger, &cfg, &out)
         .arg("--baseline")
         .arg(d.path().join("missing.csv"))
@@ -392,7 +375,7 @@ fn the_gate_wins_over_referrals_and_errors_win_over_the_gate() {
 
 #[test]
 fn threads_and_batch_sizes_out_of_range_are_refused() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     for (flag, value, message) in [
         (
@@ -526,7 +509,7 @@ fn a_period_of_the_wrong_type_names_every_accepted_form() {
 
 #[test]
 fn a_baseline_that_is_no_cases_file_is_refused() {
-    let (d, ledger, cfg) = setup();
+    let (d, ledger, cfg) = dup_folder(5);
     let out = d.path().join("out");
     scan(&ledger, &cfg, &out).assert().code(1);
     let a = scan(&ledger, &cfg, &d.path().join("out2"))
@@ -893,7 +876,7 @@ mod hostile {
 
     #[test]
     fn a_reference_table_with_absurd_metadata_is_refused() {
-        let (d, ledger, cfg) = setup();
+        let (d, ledger, cfg) = dup_folder(5);
         let deaths = d.path().join("deaths.parquet");
         let v = plain_ledger();
         let md = footer(&v);

@@ -4,14 +4,9 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{batch_with, row, write_batch, write_ledger, Row};
+use common::{bin, row, summary_json, Ledger, Row};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("subsidy-audit").expect("binary")
-}
 
 /// Runs the binary: (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -25,11 +20,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 fn p(x: &Path) -> &str {
     x.to_str().expect("utf-8 path")
-}
-
-fn summary(out: &Path) -> Value {
-    let text = std::fs::read_to_string(out.join("summary.json")).expect("summary");
-    serde_json::from_str(&text).expect("json")
 }
 
 fn findings(out: &Path) -> Vec<Value> {
@@ -82,8 +72,12 @@ fn placeholder_ledger(dir: &Path) -> PathBuf {
     a.extend_from_slice(&rows[150..170]);
     let mut b: Vec<Row> = rows[100..150].to_vec();
     b.extend_from_slice(&rows[170..]);
-    write_ledger(&ledger.join("a.parquet"), &a, 32);
-    write_ledger(&ledger.join("b.parquet"), &b, 32);
+    Ledger::new(&a)
+        .row_group_size(32)
+        .write(&ledger.join("a.parquet"));
+    Ledger::new(&b)
+        .row_group_size(32)
+        .write(&ledger.join("b.parquet"));
     ledger
 }
 
@@ -195,7 +189,7 @@ fn placeholder_id_profile_warns_and_a_filter_drops_it() {
         ),
         "{stdout}"
     );
-    let s = summary(&out2);
+    let s = summary_json(&out2);
     assert_eq!(s["findings"], 0);
     assert_eq!(
         (
@@ -294,7 +288,7 @@ fn filters_are_deterministic_whatever_the_thread_count() {
             "-q",
         ]);
         assert!(code <= 1, "{err}");
-        let mut s = summary(&out);
+        let mut s = summary_json(&out);
         s["timing"] = Value::Null;
         seen.push((s, std::fs::read(out.join("findings.jsonl")).expect("f")));
     }
@@ -339,7 +333,7 @@ fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
         ));
     }
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &rows, 3);
+    Ledger::new(&rows).row_group_size(3).write(&ledger);
     let out0 = d.path().join("out0");
     let (code, _, err) = run(&[
         "scan",
@@ -353,7 +347,7 @@ fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
     assert_eq!(code, 0, "{err}");
     // zero and negative rows are no payment for any rule (keys), but they are still scanned and counted
     assert!(findings(&out0).is_empty());
-    let s0 = summary(&out0);
+    let s0 = summary_json(&out0);
     assert_eq!(
         (&s0["rows_zero_amount"], &s0["rows_negative_amount"]),
         (&Value::from(3), &Value::from(1))
@@ -377,7 +371,7 @@ fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
         "-q",
     ]);
     assert_eq!(code, 0, "{err}");
-    let s = summary(&out);
+    let s = summary_json(&out);
     assert_eq!(s["findings"], 0);
     assert_eq!(s["rows_read"], 7);
     assert_eq!(s["rows_excluded"], 4);
@@ -399,7 +393,9 @@ fn zero_amounts_are_excluded_by_a_filter_and_unreadable_ones_stay_problems() {
 fn filter_config_errors_name_the_file_and_key() {
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &placeholder_rows(2, 2), 10);
+    Ledger::new(&placeholder_rows(2, 2))
+        .row_group_size(10)
+        .write(&ledger);
     for (text, want) in [
         (
             "[[exclude]]\ncolumn = \"payee\"\nvalue = \"x\"\n",
@@ -521,7 +517,7 @@ fn pounds_appear_everywhere_and_yuan_nowhere() {
     let d = tempfile::tempdir().expect("tmp");
     let rows = pounds_rows();
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &rows, 4);
+    Ledger::new(&rows).row_group_size(4).write(&ledger);
     let cfg = d.path().join("uk.toml");
     std::fs::write(&cfg, "[locale]\ncurrency = \"GBP\"\nid_scheme = \"none\"\n").expect("cfg");
     for format in ["table", "json", "csv"] {
@@ -570,7 +566,7 @@ fn pounds_appear_everywhere_and_yuan_nowhere() {
         assert_eq!(dup["amount"], "1177332.82");
         assert_eq!(dup["currency"], "GBP");
         assert!(dup.get("amount_yuan").is_none());
-        assert_eq!(summary(&out)["currency"], "GBP");
+        assert_eq!(summary_json(&out)["currency"], "GBP");
     }
 }
 
@@ -578,7 +574,7 @@ fn pounds_appear_everywhere_and_yuan_nowhere() {
 fn default_currency_keeps_yuan_outputs() {
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &pounds_rows(), 4);
+    Ledger::new(&pounds_rows()).row_group_size(4).write(&ledger);
     let out = d.path().join("out");
     let (code, stdout, _) = run(&["scan", p(&ledger), "--select", "DUP001", "--out", p(&out)]);
     assert_eq!(code, 1);
@@ -619,20 +615,24 @@ fn repeated_amount_rows(regions: &[&str]) -> Vec<Row> {
 fn region_codes_outside_the_hierarchy_are_never_cut_into_units() {
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &repeated_amount_rows(&["Direct Services"]), 64);
+    Ledger::new(&repeated_amount_rows(&["Direct Services"]))
+        .row_group_size(64)
+        .write(&ledger);
     let out = d.path().join("out");
     let (code, stdout, err) = run(&["scan", p(&ledger), "--select", "DIG002", "--out", p(&out)]);
     assert_eq!(code, 0, "{err}");
     let f = findings(&out);
     assert!(f.is_empty(), "no `Direct` or `Direct Se` unit: {f:?}");
-    assert_eq!(summary(&out)["region_codes_outside_hierarchy"], 150);
+    assert_eq!(summary_json(&out)["region_codes_outside_hierarchy"], 150);
     assert!(
         stdout.contains("150 rows have region codes outside the region hierarchy"),
         "{stdout}"
     );
     // 12-digit codes still make counties and townships
     let ledger12 = d.path().join("ledger12.parquet");
-    write_ledger(&ledger12, &repeated_amount_rows(&["110105001002"]), 64);
+    Ledger::new(&repeated_amount_rows(&["110105001002"]))
+        .row_group_size(64)
+        .write(&ledger12);
     let out12 = d.path().join("out12");
     run(&[
         "scan",
@@ -649,7 +649,7 @@ fn region_codes_outside_the_hierarchy_are_never_cut_into_units() {
         .collect();
     subjects.sort();
     assert_eq!(subjects, vec!["110105", "110105001"]);
-    assert_eq!(summary(&out12)["region_codes_outside_hierarchy"], 0);
+    assert_eq!(summary_json(&out12)["region_codes_outside_hierarchy"], 0);
 }
 
 #[test]
@@ -657,7 +657,9 @@ fn five_character_codes_with_prefix_levels_make_the_right_units() {
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
     // E0601 and E0602: county E0 (first 2 characters), township E060 (first 4) holds both
-    write_ledger(&ledger, &repeated_amount_rows(&["E0601", "E0602"]), 64);
+    Ledger::new(&repeated_amount_rows(&["E0601", "E0602"]))
+        .row_group_size(64)
+        .write(&ledger);
     let cfg = d.path().join("uk.toml");
     std::fs::write(&cfg, "[locale.region]\nlevels = [2, 4]\n").expect("cfg");
     let out = d.path().join("out");
@@ -691,7 +693,7 @@ fn five_character_codes_with_prefix_levels_make_the_right_units() {
             ("township E060".to_string(), "E060".to_string())
         ]
     );
-    assert_eq!(summary(&out)["region_codes_outside_hierarchy"], 0);
+    assert_eq!(summary_json(&out)["region_codes_outside_hierarchy"], 0);
     // region = "none": the county and township tests have no unit; DIG002 is skipped with the reason
     std::fs::write(&cfg, "[locale]\nregion = \"none\"\n").expect("cfg");
     let out2 = d.path().join("out2");
@@ -707,7 +709,7 @@ fn five_character_codes_with_prefix_levels_make_the_right_units() {
         "-q",
     ]);
     assert_eq!(code, 0, "{err}");
-    let s = summary(&out2);
+    let s = summary_json(&out2);
     assert_eq!(s["rules_skipped"][0]["code"], "DIG002");
     assert!(s["rules_skipped"][0]["reason"]
         .as_str()
@@ -718,7 +720,7 @@ fn five_character_codes_with_prefix_levels_make_the_right_units() {
 fn id_scheme_none_skips_gho001_with_its_reason() {
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &pounds_rows(), 4);
+    Ledger::new(&pounds_rows()).row_group_size(4).write(&ledger);
     // by default the UK ids are invalid resident ids
     let out0 = d.path().join("out0");
     run(&[
@@ -730,7 +732,7 @@ fn id_scheme_none_skips_gho001_with_its_reason() {
         p(&out0),
         "-q",
     ]);
-    assert_eq!(summary(&out0)["findings_per_rule"]["GHO001"], 5);
+    assert_eq!(summary_json(&out0)["findings_per_rule"]["GHO001"], 5);
     let cfg = d.path().join("uk.toml");
     std::fs::write(&cfg, "[locale]\nid_scheme = \"none\"\n").expect("cfg");
     let out = d.path().join("out");
@@ -745,7 +747,7 @@ fn id_scheme_none_skips_gho001_with_its_reason() {
         p(&out),
     ]);
     assert_eq!(code, 0, "{err}");
-    let s = summary(&out);
+    let s = summary_json(&out);
     let reason = "payee ids are not resident identity numbers ([locale] id_scheme = \"none\")";
     assert!(
         s["rules_skipped"]
@@ -791,11 +793,10 @@ fn id_scheme_none_takes_ages_from_the_birth_date_column() {
         "100.00",
     )];
     let ledger = d.path().join("ledger.parquet");
-    write_batch(
-        &ledger,
-        &batch_with(&rows, &[("birth_date", vec![Some("1930-01-01")])]),
-        4,
-    );
+    Ledger::new(&rows)
+        .text_column("birth_date", &[Some("1930-01-01")])
+        .row_group_size(4)
+        .write(&ledger);
     let cfg = d.path().join("c.toml");
     std::fs::write(&cfg, common::SCHEMES).expect("cfg");
     let out = d.path().join("out");
@@ -810,7 +811,7 @@ fn id_scheme_none_takes_ages_from_the_birth_date_column() {
         p(&out),
         "-q",
     ]);
-    assert_eq!(summary(&out)["findings"], 1);
+    assert_eq!(summary_json(&out)["findings"], 1);
     std::fs::write(
         &cfg,
         format!("{}\n[locale]\nid_scheme = \"none\"\n", common::SCHEMES),
@@ -828,7 +829,7 @@ fn id_scheme_none_takes_ages_from_the_birth_date_column() {
         p(&out2),
         "-q",
     ]);
-    assert_eq!(summary(&out2)["findings"], 0);
+    assert_eq!(summary_json(&out2)["findings"], 0);
 }
 
 #[test]
@@ -840,11 +841,11 @@ fn county_and_township_columns_make_the_units() {
     let ward: Vec<Option<&str>> = (0..rows.len())
         .map(|i| Some(if i < 120 { "Kent North" } else { "Kent South" }))
         .collect();
-    write_batch(
-        &ledger,
-        &batch_with(&rows, &[("district", district), ("ward", ward)]),
-        64,
-    );
+    Ledger::new(&rows)
+        .text_column("district", &district)
+        .text_column("ward", &ward)
+        .row_group_size(64)
+        .write(&ledger);
     let cfg = d.path().join("uk.toml");
     std::fs::write(
         &cfg,
@@ -871,7 +872,7 @@ fn county_and_township_columns_make_the_units() {
     subjects.sort();
     // the county and the ward Kent North hold all 30 repeats; Kent South has 30 amounts (< min_amounts 100)
     assert_eq!(subjects, vec!["Kent", "Kent North"]);
-    assert_eq!(summary(&out)["region_codes_outside_hierarchy"], 0);
+    assert_eq!(summary_json(&out)["region_codes_outside_hierarchy"], 0);
     // the column must exist
     std::fs::write(&cfg, "[locale.region]\ncounty_column = \"borough\"\n").expect("cfg");
     let (code, _, err) = run(&[
@@ -892,7 +893,9 @@ fn a_value_the_filters_drop_floods_nothing() {
     // 1,500 rows of the placeholder id and 500 real payees: the id floods payee_id, until the filter drops it
     let d = tempfile::tempdir().expect("tmp");
     let ledger = d.path().join("ledger.parquet");
-    write_ledger(&ledger, &placeholder_rows(1500, 500), 256);
+    Ledger::new(&placeholder_rows(1500, 500))
+        .row_group_size(256)
+        .write(&ledger);
     let out1 = d.path().join("out1");
     let (code, _, err) = run(&[
         "scan",
@@ -905,7 +908,7 @@ fn a_value_the_filters_drop_floods_nothing() {
         "--exit-zero",
     ]);
     assert_eq!(code, 0, "{err}");
-    let s1 = summary(&out1);
+    let s1 = summary_json(&out1);
     let floods = s1["floods"].as_array().expect("floods");
     let ids: Vec<&Value> = floods
         .iter()
@@ -936,7 +939,7 @@ fn a_value_the_filters_drop_floods_nothing() {
         "--exit-zero",
     ]);
     assert_eq!(code, 0, "{err}");
-    let s2 = summary(&out2);
+    let s2 = summary_json(&out2);
     assert_eq!(s2["rows_excluded"], 1500);
     assert!(
         s2["floods"]
