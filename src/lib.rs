@@ -84,10 +84,7 @@ impl SpillDir {
     fn new(parent: &Path) -> Self {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = parent.join(format!(
-            ".subsidy-audit-spill-{}-{n}",
-            std::process::id()
-        ));
+        let dir = parent.join(format!(".subsidy-audit-spill-{}-{n}", std::process::id()));
         report::register_temp(&dir);
         Self(dir)
     }
@@ -461,12 +458,7 @@ pub fn scan_with(
             .memory_limit
             .or(plan.config.memory_limit)
             .unwrap_or_else(engine::spill::default_limit);
-        let spill_dir = SpillDir::new(
-            &opts
-                .temp_dir
-                .clone()
-                .unwrap_or_else(std::env::temp_dir),
-        );
+        let spill_dir = SpillDir::new(&opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir));
         let sp = pipeline::ScanPlan {
             ledger: &plan.ledger,
             rules: &plan.rules,

@@ -15,6 +15,8 @@ use crate::ledger::column::{Col, ColSet};
 use crate::ledger::reader::{read_row_group, units};
 use crate::ledger::source::Ledger;
 use crate::period::Period;
+use crate::rules::keyed::Keyed;
+use crate::rules::shared::PeriodEntry;
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -134,73 +136,11 @@ pub fn finish(
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
     let mut state = state;
     let rows_scanned: u64 = state.files.iter().map(|d| d.rows_scanned).sum();
-    // states that spilled: finished one partition at a time (a few partitions in memory at once, one per
-    // thread), each partition's drafts in partition order, as a whole state's finish gives them
+    let ep = plan.engine();
     let n = plan.rules.len();
-    let mut split_rules: Vec<Vec<Draft>> = (0..n).map(|_| Vec::new()).collect();
-    let mut split_periods: Vec<Vec<Draft>> = (0..n).map(|_| Vec::new()).collect();
-    if !state.spills.is_empty() {
-        let t = Instant::now();
-        let ep = plan.engine();
-        let spills = std::mem::take(&mut state.spills);
-        let in_memory: Vec<engine::partial::Partition> = (0..crate::rules::keyed::PARTS)
-            .map(|p| state.take_partition(&ep, p))
-            .collect();
-        let readers: Vec<usize> = (0..n).filter(|&i| plan.rules[i].payee_periods()).collect();
-        type PartDrafts = (Vec<(usize, Vec<Draft>)>, Vec<(usize, Draft)>);
-        let parts: Vec<PartDrafts> = in_memory
-            .into_par_iter()
-            .enumerate()
-            .map(|(p, mut part)| {
-                part.load_spilled(&ep, &spills, p)?;
-                let rules: Vec<(usize, Vec<Draft>)> = part
-                    .rules
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(i, s)| s.map(|s| (i, plan.rules[i].finish(s))))
-                    .collect();
-                let periods: Vec<(usize, Draft)> = part
-                    .periods
-                    .map(|k| {
-                        k.finish(|run| {
-                            let v: Vec<(usize, Draft)> = readers
-                                .iter()
-                                .filter_map(|&i| plan.rules[i].period_run(run).map(|d| (i, d)))
-                                .collect();
-                            (!v.is_empty()).then_some(v)
-                        })
-                        .into_iter()
-                        .flatten()
-                        .collect()
-                    })
-                    .unwrap_or_default();
-                Ok((rules, periods))
-            })
-            .collect::<Result<_>>()?;
-        for (rules, periods) in parts {
-            for (i, mut d) in rules {
-                split_rules[i].append(&mut d);
-            }
-            for (i, d) in periods {
-                split_periods[i].push(d);
-            }
-        }
-        for f in &spills {
-            let _ = std::fs::remove_file(&f.path);
-        }
-        phases.add(
-            format!("finish spilled partitions ({} spill files)", spills.len()),
-            t,
-        );
-    }
-    // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
-    let t = Instant::now();
-    let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
-    if let Some(periods) = state.periods {
-        let readers: Vec<usize> = (0..plan.rules.len())
-            .filter(|&i| plan.rules[i].payee_periods())
-            .collect();
-        let found: Vec<(usize, Draft)> = periods
+    let readers: Vec<usize> = (0..n).filter(|&i| plan.rules[i].payee_periods()).collect();
+    let period_drafts = |periods: Keyed<PeriodEntry>| -> Vec<(usize, Draft)> {
+        periods
             .finish(|run| {
                 let v: Vec<(usize, Draft)> = readers
                     .iter()
@@ -210,7 +150,24 @@ pub fn finish(
             })
             .into_iter()
             .flatten()
-            .collect();
+            .collect()
+    };
+    // a partial that spilled: its split states are finished partition by partition, pulled as needed
+    let spilled = state.take_spilled(&ep);
+    // the shared payee-period grouping: sorted one partition at a time, every run handed to the rules that read it
+    let t = Instant::now();
+    let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
+    let found: Option<Vec<(usize, Draft)>> = match &spilled {
+        Some(sp) if state.periods.is_some() => {
+            let parts: Vec<Vec<(usize, Draft)>> = (0..crate::rules::keyed::PARTS)
+                .into_par_iter()
+                .map(|p| Ok(sp.pull_periods(p)?.map(&period_drafts).unwrap_or_default()))
+                .collect::<Result<_>>()?;
+            Some(parts.concat())
+        }
+        _ => state.periods.take().map(&period_drafts),
+    };
+    if let Some(found) = found {
         for (i, d) in found {
             from_periods[i].push(d);
         }
@@ -225,10 +182,21 @@ pub fn finish(
         .enumerate()
         .map(|(i, (r, s))| {
             let t = Instant::now();
-            let d = r.finish(s);
-            (i, d, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0)
+            let d = match &spilled {
+                Some(sp) if sp.has_rule(i) => r.finish_spilled(s, &|p| sp.pull_rule(&ep, i, p))?,
+                _ => r.finish(s),
+            };
+            Ok((i, d, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0))
         })
-        .collect();
+        .collect::<Result<_>>()?;
+    if let Some(sp) = &spilled {
+        for f in &sp.files {
+            let _ = std::fs::remove_file(&f.path);
+        }
+        phases
+            .0
+            .push((format!("spill files read back: {}", sp.files.len()), 0.0));
+    }
     phases.add("finish".into(), t);
     let mut drafts: Vec<(usize, Vec<Draft>)> = Vec::with_capacity(timed.len());
     for (i, mut d, secs) in timed {
@@ -236,9 +204,7 @@ pub fn finish(
             format!("finish {} (overlapping)", plan.rules[i].meta().code),
             secs,
         ));
-        d.append(&mut split_rules[i]);
         d.append(&mut from_periods[i]);
-        d.append(&mut split_periods[i]);
         drafts.push((i, d));
     }
     // what the rules found to be placeholders (their values read back with the evidence)

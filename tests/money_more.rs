@@ -68,12 +68,25 @@ fn run_rows(
     threads: usize,
     batch: usize,
 ) -> subsidy_audit::Outcome {
+    run_limited(rows, extra, select, threads, batch, None)
+}
+
+/// [`run_rows`] under a memory limit (`Some(1)`: every worker spills after every row group of 4 rows).
+fn run_limited(
+    rows: &[Row],
+    extra: &str,
+    select: &[&str],
+    threads: usize,
+    batch: usize,
+    memory_limit: Option<u64>,
+) -> subsidy_audit::Outcome {
     let (_dir, ledger, config) = scan_folder(&ledger(rows), &format!("{SCHEMES}\n{extra}"));
     let opts = ScanOptions {
         inputs: vec![ledger],
         config: Some(config),
         threads: Some(threads),
         batch_size: Some(batch),
+        memory_limit,
         select: select.iter().map(ToString::to_string).collect(),
         ..ScanOptions::default()
     };
@@ -171,8 +184,22 @@ fn officer_concentration_finds_the_officer_and_its_card() {
         v
     };
     assert_eq!(want_txns.len(), 36);
-    for (threads, batch) in [(1, 8192), (2, 7), (4, 50)] {
-        let o = run_rows(&rows, "", &["AMT004"], threads, batch);
+    // the last run spills its state to disk after every row group and finishes it partition by partition
+    for (threads, batch, limit) in [
+        (1, 8192, None),
+        (2, 7, None),
+        (4, 50, None),
+        (2, 7, Some(1)),
+    ] {
+        let o = run_limited(&rows, "", &["AMT004"], threads, batch, limit);
+        assert_eq!(
+            limit.is_some(),
+            o.summary
+                .timing
+                .phases
+                .iter()
+                .any(|p| p.0.starts_with("spill files read back")),
+        );
         assert_eq!(
             findings(&o),
             vec![("AMT004".into(), "OFX".into(), want_txns.clone(), 0)],
@@ -377,8 +404,16 @@ fn relative_size_factor_flags_the_outlier_payment() {
     // P5: factor 9.5 (below 10)
     add("G1", "P5", "OTHER", "2000.00", "", 1);
     add("G2", "P5", "OTHER", "19000.00", "", 2);
-    for (threads, batch) in [(1, 8192), (2, 2), (3, 1)] {
-        let o = run_rows(&rows, "", &["DIG003"], threads, batch);
+    for (threads, batch, limit) in [(1, 8192, None), (2, 2, None), (3, 1, None), (2, 2, Some(1))] {
+        let o = run_limited(&rows, "", &["DIG003"], threads, batch, limit);
+        assert_eq!(
+            limit.is_some(),
+            o.summary
+                .timing
+                .phases
+                .iter()
+                .any(|p| p.0.starts_with("spill files read back")),
+        );
         assert_eq!(
             findings(&o),
             vec![(

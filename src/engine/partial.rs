@@ -11,10 +11,12 @@ use crate::ledger::batch::{Batch, DqStats};
 use crate::ledger::column::Col;
 use crate::ledger::payees::PayeeIndex;
 use crate::rules::keyed::Keyed;
+use crate::rules::keyed::PARTS;
 use crate::rules::shared::{push_periods, PeriodEntry};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
+use std::sync::Mutex;
 
 /// The partial result of a scan over some rows: one state per rule (in the plan's order), data-quality counts
 /// per source, the shared payee-period grouping (when a rule reads it) and the flood sketch. Merging partials
@@ -30,13 +32,6 @@ pub struct Partial {
     /// The entries this partial (and those merged into it) wrote out under the memory limit.
     pub spills: Vec<SpillFile>,
     scratch: Scratch,
-}
-
-/// One partition of the splitting states, gathered from memory and every spill file: per rule of the plan
-/// the state of that partition (`None` for a rule whose state does not split), and the shared grouping's.
-pub struct Partition {
-    pub rules: Vec<Option<Box<dyn Any + Send>>>,
-    pub periods: Option<Keyed<PeriodEntry>>,
 }
 
 /// A worker's caches: never merged, never serialized (a deserialized or merged partial starts a fresh one).
@@ -159,68 +154,117 @@ impl Partial {
             + self.periods.as_ref().map_or(0, Parts::part_bytes)
     }
 
-    /// Writes every splitting state's entries to a spill file at `path`, one section per partition, and
-    /// empties them. A failure to write (a full disk) is an error naming the path.
+    /// The splitting states, in the order of their slots in a spill file (the shared grouping comes last).
+    fn slots(plan: &Plan<'_>) -> Vec<usize> {
+        (0..plan.rules.len())
+            .filter(|&i| plan.rules[i].splits())
+            .collect()
+    }
+
+    /// Writes every splitting state's entries to a spill file at `path` (one block per state and partition)
+    /// and empties them. A failure to write (a full disk) is an error naming the path.
     pub fn spill(&mut self, plan: &Plan<'_>, path: &std::path::Path) -> Result<()> {
+        let slots = Self::slots(plan);
         let rules = &mut self.rules;
         let periods = &mut self.periods;
-        let file = super::spill::write_spill(path, |p| {
-            let mut states: Vec<Vec<u8>> = Vec::new();
-            for (r, s) in plan.rules.iter().zip(rules.iter_mut()) {
-                if r.splits() {
-                    let part = r.take_part(s.as_mut(), p);
-                    states.push(r.encode_state(part.as_ref())?);
-                }
+        let n_slots = slots.len() + usize::from(periods.is_some());
+        let file = super::spill::write_spill(path, n_slots, |slot, p| match slots.get(slot) {
+            Some(&i) => {
+                let part = plan.rules[i].take_part(rules[i].as_mut(), p);
+                plan.rules[i].encode_state(part.as_ref())
             }
-            let grouping = periods.as_mut().map(|k| k.take_part(p));
-            codec::to_vec(&(states, grouping))
+            None => codec::to_vec(&periods.as_mut().map(|k| k.take_part(p))),
         })?;
         self.spills.push(file);
         Ok(())
     }
 
-    /// Partition `p` of every splitting state in memory (taken out of this partial); see
-    /// [`Partition::load_spilled`] for its entries on disk.
-    pub fn take_partition(&mut self, plan: &Plan<'_>, p: usize) -> Partition {
-        Partition {
-            rules: plan
-                .rules
-                .iter()
-                .zip(self.rules.iter_mut())
-                .map(|(r, s)| r.splits().then(|| r.take_part(s.as_mut(), p)))
-                .collect(),
-            periods: self.periods.as_mut().map(|k| k.take_part(p)),
+    /// When this partial spilled: its splitting states' partitions, taken out of it (what stays in
+    /// [`Partial::rules`] is what does not split, handed to [`crate::rules::DynRule::finish_spilled`]).
+    pub fn take_spilled(&mut self, plan: &Plan<'_>) -> Option<Spilled> {
+        if self.spills.is_empty() {
+            return None;
         }
+        let slots = Self::slots(plan);
+        let mem = slots
+            .iter()
+            .map(|&i| {
+                (0..PARTS)
+                    .map(|p| Mutex::new(Some(plan.rules[i].take_part(self.rules[i].as_mut(), p))))
+                    .collect()
+            })
+            .collect();
+        let periods = self.periods.as_mut().map(|k| {
+            (0..PARTS)
+                .map(|p| Mutex::new(Some(k.take_part(p))))
+                .collect()
+        });
+        Some(Spilled {
+            slots,
+            mem,
+            periods,
+            files: std::mem::take(&mut self.spills),
+        })
     }
 }
 
-impl Partition {
-    /// Merges partition `p`'s sections of the spill files into this partition.
-    pub fn load_spilled(&mut self, plan: &Plan<'_>, spills: &[SpillFile], p: usize) -> Result<()> {
-        let part = self;
-        for f in spills {
-            let bytes = f.read(p)?;
-            let (states, grouping): (Vec<Vec<u8>>, Option<Keyed<PeriodEntry>>) =
-                codec::from_slice(&bytes, "a spilled partition")?;
-            let mut states = states.into_iter();
-            for (r, slot) in plan.rules.iter().zip(part.rules.iter_mut()) {
-                if let Some(mine) = slot {
-                    let Some(bytes) = states.next() else {
-                        return Err(crate::error::Error::Partial {
-                            source_name: Some(f.path.display().to_string()),
-                            message: "a spilled partition lacks a rule's state".into(),
-                        });
-                    };
-                    r.merge(mine.as_mut(), r.decode_state(&bytes)?);
-                }
-            }
-            match (&mut part.periods, grouping) {
-                (Some(a), Some(b)) => a.append(b),
-                (a @ None, b) => *a = b,
-                _ => {}
+/// The partitions of a spilled partial's splitting states: in memory and in the spill files. Each partition
+/// is pulled once, when its finish comes, so only the partitions being finished are in memory.
+pub struct Spilled {
+    slots: Vec<usize>,
+    mem: Vec<Vec<Mutex<Option<Box<dyn Any + Send>>>>>,
+    periods: Option<Vec<Mutex<Option<Keyed<PeriodEntry>>>>>,
+    pub files: Vec<SpillFile>,
+}
+
+impl Spilled {
+    /// Whether rule `i` (of the plan) spilled.
+    pub fn has_rule(&self, i: usize) -> bool {
+        self.slots.contains(&i)
+    }
+
+    /// Partition `p` of rule `i`'s state: its entries in memory and in every spill file, merged.
+    pub fn pull_rule(&self, plan: &Plan<'_>, i: usize, p: usize) -> Result<Box<dyn Any + Send>> {
+        let r = &plan.rules[i];
+        let slot = self.slots.iter().position(|&s| s == i);
+        let taken = slot
+            .and_then(|s| self.mem.get(s))
+            .and_then(|v| v.get(p))
+            .and_then(|m| {
+                m.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            });
+        let mut state = taken.unwrap_or_else(|| r.new_state());
+        if let Some(slot) = slot {
+            for f in &self.files {
+                r.merge(state.as_mut(), r.decode_state(&f.read(slot, p)?)?);
             }
         }
-        Ok(())
+        Ok(state)
+    }
+
+    /// Partition `p` of the shared payee-period grouping.
+    pub fn pull_periods(&self, p: usize) -> Result<Option<Keyed<PeriodEntry>>> {
+        let Some(mem) = &self.periods else {
+            return Ok(None);
+        };
+        let mut k = mem
+            .get(p)
+            .and_then(|m| {
+                m.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            })
+            .unwrap_or_default();
+        for f in &self.files {
+            let part: Option<Keyed<PeriodEntry>> =
+                codec::from_slice(&f.read(self.slots.len(), p)?, "a spilled grouping")?;
+            if let Some(part) = part {
+                k.append(part);
+            }
+        }
+        Ok(Some(k))
     }
 }
 

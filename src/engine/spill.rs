@@ -54,10 +54,14 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         "mb" => 1e6,
         "gb" => 1e9,
         "tb" => 1e12,
-        u => return Err(format!("`{text}`: unknown unit `{u}` (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)")),
+        u => {
+            return Err(format!(
+                "`{text}`: unknown unit `{u}` (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)"
+            ))
+        }
     };
     let bytes = n * mult;
-    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 1e18) {
+    if !(1.0..1e18).contains(&bytes) {
         return Err(format!("`{text}` is out of range"));
     }
     Ok(bytes as u64)
@@ -88,43 +92,54 @@ pub fn fmt_size(bytes: u64) -> String {
     }
 }
 
-/// One spill file: where each partition's section lies.
+/// One spill file: where each block lies.
 #[derive(Debug, Clone)]
 pub struct SpillFile {
     pub path: PathBuf,
-    /// (offset, stored length) per partition.
-    sections: Vec<(u64, u64)>,
+    /// (offset, stored length) per (slot, partition), slot-major.
+    blocks: Vec<(u64, u64)>,
 }
 
-/// Writes one spill file of `PARTS` sections; `section(p)` gives partition p's bytes.
+/// Writes one spill file of `slots` x [`PARTS`] blocks; `block(slot, p)` gives the bytes of one state's
+/// partition.
 pub fn write_spill(
     path: &Path,
-    mut section: impl FnMut(usize) -> Result<Vec<u8>>,
+    slots: usize,
+    mut block: impl FnMut(usize, usize) -> Result<Vec<u8>>,
 ) -> Result<SpillFile> {
     let out_err = |e: std::io::Error| Error::output(path, e);
     let file = std::fs::File::create(path).map_err(out_err)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut sections = Vec::with_capacity(PARTS);
+    let mut blocks = Vec::with_capacity(slots * PARTS);
     let mut at = 0u64;
-    for p in 0..PARTS {
-        let raw = section(p)?;
-        let packed = lz4_flex::block::compress_prepend_size(&raw);
-        w.write_all(&packed).map_err(out_err)?;
-        sections.push((at, packed.len() as u64));
-        at += packed.len() as u64;
+    for slot in 0..slots {
+        for p in 0..PARTS {
+            let raw = block(slot, p)?;
+            let packed = lz4_flex::block::compress_prepend_size(&raw);
+            w.write_all(&packed).map_err(out_err)?;
+            blocks.push((at, packed.len() as u64));
+            at += packed.len() as u64;
+        }
     }
     let file = w.into_inner().map_err(|e| out_err(e.into_error()))?;
     file.sync_data().map_err(out_err)?;
     Ok(SpillFile {
         path: path.to_path_buf(),
-        sections,
+        blocks,
     })
 }
 
 impl SpillFile {
-    /// Partition `p`'s section.
-    pub fn read(&self, p: usize) -> Result<Vec<u8>> {
-        let (at, len) = self.sections.get(p).copied().unwrap_or((0, 0));
+    /// The block of `slot` and partition `p`.
+    pub fn read(&self, slot: usize, p: usize) -> Result<Vec<u8>> {
+        let (at, len) =
+            self.blocks
+                .get(slot * PARTS + p)
+                .copied()
+                .ok_or_else(|| Error::Partial {
+                    source_name: Some(self.path.display().to_string()),
+                    message: format!("no block for state {slot}, partition {p}"),
+                })?;
         let in_err = |e: std::io::Error| Error::io(&self.path, e);
         let mut f = std::fs::File::open(&self.path).map_err(in_err)?;
         f.seek(SeekFrom::Start(at)).map_err(in_err)?;
@@ -132,7 +147,7 @@ impl SpillFile {
         f.read_exact(&mut packed).map_err(in_err)?;
         lz4_flex::block::decompress_size_prepended(&packed).map_err(|e| Error::Partial {
             source_name: Some(self.path.display().to_string()),
-            message: format!("spilled partition {p} is damaged: {e}"),
+            message: format!("spilled block {slot}/{p} is damaged: {e}"),
         })
     }
 }
@@ -158,9 +173,18 @@ mod tests {
     #[test]
     fn a_spill_file_gives_back_each_section() {
         let d = tempfile::tempdir().expect("tmp");
-        let f = write_spill(&d.path().join("s"), |p| Ok(vec![p as u8; p * 100])).expect("write");
-        for p in [0, 1, 17, PARTS - 1] {
-            assert_eq!(f.read(p).expect("read"), vec![p as u8; p * 100]);
+        let f = write_spill(&d.path().join("s"), 3, |slot, p| {
+            Ok(vec![(slot * 100 + p) as u8; p * 10 + slot])
+        })
+        .expect("write");
+        for slot in 0..3 {
+            for p in [0, 1, 17, PARTS - 1] {
+                assert_eq!(
+                    f.read(slot, p).expect("read"),
+                    vec![(slot * 100 + p) as u8; p * 10 + slot]
+                );
+            }
         }
+        assert!(f.read(3, 0).is_err());
     }
 }

@@ -219,6 +219,24 @@ pub trait Rule: Send + Sync + 'static {
         None
     }
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
+    /// The finish of a state that spilled: `rest` is what stayed in memory whole (what does not split, such
+    /// as per-officer maps), `pull(p)` gives partition `p` of the split entries (each partition once; pull
+    /// them one at a time or a few in parallel, never all at once). Must give [`Rule::finish`]'s drafts over
+    /// the whole state. By default, each partition's [`Rule::finish`] in partition order, the partitions in
+    /// parallel (right for a state whose finish looks at each key's run alone).
+    fn finish_spilled(
+        &self,
+        rest: Self::State,
+        pull: &(dyn Fn(usize) -> Result<Self::State> + Sync),
+    ) -> Result<Vec<Draft>> {
+        use rayon::prelude::*;
+        drop(rest);
+        let parts: Vec<Vec<Draft>> = (0..keyed::PARTS)
+            .into_par_iter()
+            .map(|p| pull(p).map(|s| self.finish(s)))
+            .collect::<Result<_>>()?;
+        Ok(parts.concat())
+    }
     /// Values the rule found to be placeholders in its finish (treated as unknown), for `summary.json`'s
     /// `floods`; a value left `None` is read back from the flood's `row`.
     fn floods(&self) -> Vec<crate::flood::Flood> {
@@ -242,6 +260,12 @@ pub trait DynRule: Send + Sync {
     fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>>;
     /// Whether the state splits by key partition ([`crate::engine::spill::Parts::SPLITS`]).
     fn splits(&self) -> bool;
+    /// [`Rule::finish_spilled`].
+    fn finish_spilled(
+        &self,
+        rest: Box<dyn Any + Send>,
+        pull: &(dyn Fn(usize) -> Result<Box<dyn Any + Send>> + Sync),
+    ) -> Result<Vec<Draft>>;
     /// Bytes of the entries the state can spill.
     fn part_bytes(&self, state: &(dyn Any + Send)) -> usize;
     /// Takes partition `p`'s entries out of the state, as a state of their own.
@@ -304,6 +328,23 @@ impl<R: Rule> DynRule for Erased<R> {
     }
     fn splits(&self) -> bool {
         <R::State as crate::engine::spill::Parts>::SPLITS
+    }
+    fn finish_spilled(
+        &self,
+        rest: Box<dyn Any + Send>,
+        pull: &(dyn Fn(usize) -> Result<Box<dyn Any + Send>> + Sync),
+    ) -> Result<Vec<Draft>> {
+        let rest = rest.downcast::<R::State>().map(|b| *b).unwrap_or_default();
+        let typed = |p: usize| -> Result<R::State> {
+            pull(p)?
+                .downcast::<R::State>()
+                .map(|b| *b)
+                .map_err(|_| Error::Partial {
+                    source_name: None,
+                    message: format!("{}: a spilled state of another rule", self.meta.code),
+                })
+        };
+        self.rule.finish_spilled(rest, &typed)
     }
     fn part_bytes(&self, state: &(dyn Any + Send)) -> usize {
         state

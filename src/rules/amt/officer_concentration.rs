@@ -109,11 +109,117 @@ pub struct State {
     county: HashMap<u64, (RowRef, u64)>,
 }
 
-/// Not split by partition: its finish needs the whole state (held in memory).
-impl crate::engine::spill::Parts for State {}
+/// The entries split by officer partition; the officers' counties (one entry an officer) stay in memory.
+impl crate::engine::spill::Parts for State {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.entries.part_bytes()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            entries: self.entries.take_part(p),
+            county: HashMap::new(),
+        }
+    }
+}
 
 /// One officer after grouping: (officer, P, sum w^2, rows into the cited accounts).
 type Officer = (u64, u64, u64, Vec<RowRef>);
+
+impl OfficerConcentration {
+    /// The officers of a state's entries (a whole state's, or one partition's: an officer's entries all fall
+    /// in one partition): (officer, payees P, sum of w^2, rows into the cited accounts).
+    fn officers(&self, entries: Keyed<(u64, u64, (u64, RowRef))>) -> Vec<Officer> {
+        let min_w = self.account_payees;
+        entries.finish_grouped(|run| {
+            // one officer's payments, in no order: sort (account, payee) pairs (16 bytes each, not the whole
+            // entries) to count each account's distinct payees
+            let mut pairs: Vec<(u64, u64)> = run.iter().map(|e| (e.1, e.2 .0)).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let (mut p, mut sq) = (0u64, 0u64);
+            let mut cited: Vec<u64> = Vec::new();
+            for acc in pairs.chunk_by(|x, y| x.0 == y.0) {
+                let w = acc.len() as u64;
+                p += w;
+                sq += w * w;
+                if w >= min_w {
+                    cited.push(acc[0].0);
+                }
+            }
+            // rows into the cited accounts (few: `cited` is sorted, a binary search each)
+            let mut rows: Vec<RowRef> = if cited.is_empty() {
+                Vec::new()
+            } else {
+                run.iter()
+                    .filter(|e| cited.binary_search(&e.1).is_ok())
+                    .map(|e| e.2 .1)
+                    .collect()
+            };
+            rows.sort_unstable();
+            rows.truncate(MAX_EVIDENCE);
+            Some((run[0].0, p, sq, rows))
+        })
+    }
+
+    /// The drafts of the officers whose concentration stands out from their county's peers.
+    fn conclude(
+        &self,
+        mut officers: Vec<Officer>,
+        county: &HashMap<u64, (RowRef, u64)>,
+    ) -> Vec<Draft> {
+        officers.sort_unstable_by_key(|o| o.0);
+        let conc = |o: &Officer| o.2 as f64 / o.1.max(1) as f64 - 1.0;
+        let mut by_county: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+        for o in &officers {
+            let c = county.get(&o.0).map_or(NO_HASH, |x| x.1);
+            by_county.entry(c).or_default().push(conc(o));
+        }
+        let mut all: Vec<f64> = officers.iter().map(conc).collect();
+        let everyone = robust(&mut all);
+        let peers: BTreeMap<u64, (f64, f64, usize)> = by_county
+            .into_iter()
+            .map(|(c, mut v)| {
+                // officers whose region fits no county are compared with the whole ledger
+                let n = if c == NO_HASH { 0 } else { v.len() };
+                let (m, s) = if n >= self.peers {
+                    robust(&mut v)
+                } else {
+                    everyone
+                };
+                (c, (m, s, n))
+            })
+            .collect();
+        let mut drafts = Vec::new();
+        for o in officers {
+            let c = conc(&o);
+            if o.3.is_empty() || c < self.concentration {
+                continue;
+            }
+            let county = county.get(&o.0).map_or(NO_HASH, |x| x.1);
+            let (median, scale, n) = peers
+                .get(&county)
+                .copied()
+                .unwrap_or((everyone.0, everyone.1, 0));
+            let z = (c - median) / scale.max(self.scale);
+            if z < self.z {
+                continue;
+            }
+            let own_county = n >= self.peers;
+            drafts.push(Draft {
+                evidence: o.3,
+                facts: vec![
+                    o.1 as i64,
+                    c.to_bits() as i64,
+                    median.to_bits() as i64,
+                    z.to_bits() as i64,
+                    i64::from(own_county),
+                ],
+            });
+        }
+        drafts
+    }
+}
 
 impl Rule for OfficerConcentration {
     type State = State;
@@ -157,88 +263,23 @@ impl Rule for OfficerConcentration {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let min_w = self.account_payees;
-        let mut officers: Vec<Officer> = st.entries.finish_grouped(|run| {
-            // one officer's payments, in no order: sort (account, payee) pairs (16 bytes each, not the whole
-            // entries) to count each account's distinct payees
-            let mut pairs: Vec<(u64, u64)> = run.iter().map(|e| (e.1, e.2 .0)).collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            let (mut p, mut sq) = (0u64, 0u64);
-            let mut cited: Vec<u64> = Vec::new();
-            for acc in pairs.chunk_by(|x, y| x.0 == y.0) {
-                let w = acc.len() as u64;
-                p += w;
-                sq += w * w;
-                if w >= min_w {
-                    cited.push(acc[0].0);
-                }
-            }
-            // rows into the cited accounts (few: `cited` is sorted, a binary search each)
-            let mut rows: Vec<RowRef> = if cited.is_empty() {
-                Vec::new()
-            } else {
-                run.iter()
-                    .filter(|e| cited.binary_search(&e.1).is_ok())
-                    .map(|e| e.2 .1)
-                    .collect()
-            };
-            rows.sort_unstable();
-            rows.truncate(MAX_EVIDENCE);
-            Some((run[0].0, p, sq, rows))
-        });
-        officers.sort_unstable_by_key(|o| o.0);
-        let conc = |o: &Officer| o.2 as f64 / o.1.max(1) as f64 - 1.0;
-        let mut by_county: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-        for o in &officers {
-            let c = st.county.get(&o.0).map_or(NO_HASH, |x| x.1);
-            by_county.entry(c).or_default().push(conc(o));
-        }
-        let mut all: Vec<f64> = officers.iter().map(conc).collect();
-        let everyone = robust(&mut all);
-        let peers: BTreeMap<u64, (f64, f64, usize)> = by_county
-            .into_iter()
-            .map(|(c, mut v)| {
-                // officers whose region fits no county are compared with the whole ledger
-                let n = if c == NO_HASH { 0 } else { v.len() };
-                let (m, s) = if n >= self.peers {
-                    robust(&mut v)
-                } else {
-                    everyone
-                };
-                (c, (m, s, n))
-            })
-            .collect();
-        let mut drafts = Vec::new();
-        for o in officers {
-            let c = conc(&o);
-            if o.3.is_empty() || c < self.concentration {
-                continue;
-            }
-            let county = st.county.get(&o.0).map_or(NO_HASH, |x| x.1);
-            let (median, scale, n) = peers
-                .get(&county)
-                .copied()
-                .unwrap_or((everyone.0, everyone.1, 0));
-            let z = (c - median) / scale.max(self.scale);
-            if z < self.z {
-                continue;
-            }
-            let own_county = n >= self.peers;
-            drafts.push(Draft {
-                evidence: o.3,
-                facts: vec![
-                    o.1 as i64,
-                    c.to_bits() as i64,
-                    median.to_bits() as i64,
-                    z.to_bits() as i64,
-                    i64::from(own_county),
-                ],
-            });
-        }
-        drafts
+        let officers = self.officers(st.entries);
+        self.conclude(officers, &st.county)
     }
 
+    /// Each partition's officers, then the peers over all of them.
+    fn finish_spilled(
+        &self,
+        rest: State,
+        pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        use rayon::prelude::*;
+        let parts: Vec<Vec<Officer>> = (0..crate::rules::keyed::PARTS)
+            .into_par_iter()
+            .map(|p| pull(p).map(|s| self.officers(s.entries)))
+            .collect::<crate::error::Result<_>>()?;
+        Ok(self.conclude(parts.concat(), &rest.county))
+    }
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
         let f = |x: i64| f64::from_bits(x as u64);
         let [payees, c, median, z, own] = d.facts.get(..5)?.try_into().ok()?;
