@@ -455,6 +455,25 @@ fn same_findings_whatever_the_threads_and_batches() {
             base
         );
     }
+    // and with a 1-byte memory limit: every row group spilled, finished partition by partition
+    let opts = ScanOptions {
+        inputs: vec![d.path().join("ledger.parquet")],
+        config: Some(d.path().join("schemes.toml")),
+        threads: Some(2),
+        batch_size: Some(5),
+        select: vec!["AMT".into(), "DIG".into()],
+        memory_limit: Some(1),
+        ..ScanOptions::default()
+    };
+    let o = scan(&opts, &|_, _| {}).expect("scan");
+    assert!(o
+        .summary
+        .timing
+        .phases
+        .iter()
+        .any(|p| p.0.starts_with("spill files read back")));
+    assert!(base.iter().any(|f| f.0 == "AMT003"), "{base:?}");
+    assert_eq!(findings(&o), base);
 }
 
 fn generated(rate: f64) -> (tempfile::TempDir, subsidy_audit::Outcome) {

@@ -109,8 +109,129 @@ pub struct State {
     round: Vec<(u64, u64, RowRef, i64)>,
 }
 
-/// Not split by partition: its finish needs the whole state (held in memory).
-impl crate::engine::spill::Parts for State {}
+/// The payee entries split by payee partition; the round payments (the evidence) stay in memory.
+impl crate::engine::spill::Parts for State {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.payees.part_bytes()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            payees: self.payees.take_part(p),
+            round: Vec::new(),
+        }
+    }
+}
+
+/// (kind, unit, scheme) -> (payees, round payees).
+type UnitCounts = BTreeMap<(i64, u64, u16), (u64, u64)>;
+
+impl RoundSum {
+    /// The payee counts of every unit over the payee entries (a whole state's, or one partition's: a payee
+    /// and scheme falls in one partition, so counts of partitions add up).
+    fn unit_counts(&self, payees: Keyed<(u64, u64, u64)>) -> UnitCounts {
+        // per payee and scheme: the units it was paid by, and whether any of their payments was round
+        let mut units: Vec<(i64, u64, u16, bool)> = payees.finish_grouped(|run| {
+            let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
+            let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
+            for e in run {
+                let round = e.2 & 1 == 1;
+                if e.1 != NO_HASH {
+                    out.push((OFFICER, e.1, scheme, round));
+                }
+                out.push((REGION, region_key(e.2), scheme, round));
+            }
+            // one entry per unit: round when any of the payee's payments by that unit was
+            out.sort_unstable_by(|a, b| (a.0, a.1, b.3).cmp(&(b.0, b.1, a.3)));
+            out.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+            out
+        });
+        units.par_sort_unstable();
+        let mut counts = UnitCounts::new();
+        for run in units.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
+            let (kind, unit, scheme, _) = run[0];
+            let n = run.len() as u64;
+            let k = run.iter().filter(|x| x.3).count() as u64;
+            counts.insert((kind, unit, scheme), (n, k));
+        }
+        counts
+    }
+
+    /// The tests of every unit against its peers, over the unit counts, and the drafts of the flagged ones
+    /// citing their round payments.
+    fn conclude(&self, counts: UnitCounts, round: &[(u64, u64, RowRef, i64)]) -> Vec<Draft> {
+        // (kind, unit) -> scheme -> (payees, round payees); kind -> scheme -> totals
+        let mut per_unit: BTreeMap<(i64, u64), BTreeMap<u16, (u64, u64)>> = BTreeMap::new();
+        let mut totals: BTreeMap<(i64, u16), (u64, u64)> = BTreeMap::new();
+        for (&(kind, unit, scheme), &(n, k)) in &counts {
+            per_unit
+                .entry((kind, unit))
+                .or_default()
+                .insert(scheme, (n, k));
+            let t = totals.entry((kind, scheme)).or_default();
+            t.0 += n;
+            t.1 += k;
+        }
+        let mut tested: Vec<((i64, u64), u64, u64, f64, f64)> = Vec::new();
+        for (unit, schemes) in &per_unit {
+            let (mut n, mut k, mut expected) = (0u64, 0u64, 0.0f64);
+            for (scheme, (sn, sk)) in schemes {
+                let (tn, tk) = totals.get(&(unit.0, *scheme)).copied().unwrap_or((0, 0));
+                let (en, ek) = (tn - sn, tk - sk);
+                let rate = ((ek as f64 + 0.5) / (en as f64 + 1.0)).max(self.min_base);
+                n += sn;
+                k += sk;
+                expected += *sn as f64 * rate;
+            }
+            if n == 0 {
+                continue;
+            }
+            let p = expected / n as f64;
+            tested.push((*unit, n, k, p, upper_tail(k, n, p)));
+        }
+        let q = benjamini_hochberg(&tested.iter().map(|t| t.4).collect::<Vec<_>>());
+        let flagged: Vec<usize> = (0..tested.len())
+            .filter(|&i| q[i] < self.max_q && tested[i].2 >= self.min_round)
+            .collect();
+        let officers: BTreeSet<u64> = flagged
+            .iter()
+            .filter(|&&i| tested[i].0 .0 == OFFICER)
+            .map(|&i| tested[i].0 .1)
+            .collect();
+        // the round rows by officer and by region, so each flagged unit finds its rows by binary search
+        let mut by_officer: Vec<&(u64, u64, RowRef, i64)> = round.iter().collect();
+        by_officer.sort_unstable_by_key(|r| r.0);
+        let mut by_region: Vec<&(u64, u64, RowRef, i64)> = round.iter().collect();
+        by_region.sort_unstable_by_key(|r| r.1);
+        let mut drafts = Vec::new();
+        for i in flagged {
+            let ((kind, unit), n, k, p, pv) = tested[i];
+            let rows: &[&(u64, u64, RowRef, i64)] = if kind == OFFICER {
+                let lo = by_officer.partition_point(|r| r.0 < unit);
+                let hi = by_officer.partition_point(|r| r.0 <= unit);
+                &by_officer[lo..hi]
+            } else {
+                let lo = by_region.partition_point(|r| r.1 < unit);
+                let hi = by_region.partition_point(|r| r.1 <= unit);
+                &by_region[lo..hi]
+            };
+            if kind == REGION && rows.iter().all(|r| officers.contains(&r.0)) {
+                continue;
+            }
+            let mut ev: Vec<(RowRef, i64)> = rows.iter().map(|r| (r.2, r.3)).collect();
+            ev.sort_unstable();
+            drafts.push(Draft {
+                evidence: ev.iter().map(|e| e.0).collect(),
+                facts: [kind, n as i64, k as i64]
+                    .into_iter()
+                    .chain([p, pv, q[i]].map(|x| x.to_bits() as i64))
+                    .chain(ev.iter().map(|e| e.1))
+                    .collect(),
+            });
+        }
+        drafts
+    }
+}
 
 fn region_key(h: u64) -> u64 {
     h & !((1 << SCHEME_BITS) - 1)
@@ -158,96 +279,29 @@ impl Rule for RoundSum {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        // per payee and scheme: the units it was paid by, and whether any of their payments was round
-        let mut units: Vec<(i64, u64, u16, bool)> = st.payees.finish_grouped(|run| {
-            let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
-            let mut out: Vec<(i64, u64, u16, bool)> = Vec::with_capacity(2 * run.len());
-            for e in run {
-                let round = e.2 & 1 == 1;
-                if e.1 != NO_HASH {
-                    out.push((OFFICER, e.1, scheme, round));
-                }
-                out.push((REGION, region_key(e.2), scheme, round));
+        let counts = self.unit_counts(st.payees);
+        self.conclude(counts, &st.round)
+    }
+
+    /// Each partition's unit counts, added up, then the tests over every unit.
+    fn finish_spilled(
+        &self,
+        rest: State,
+        pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        let parts: Vec<UnitCounts> = (0..crate::rules::keyed::PARTS)
+            .into_par_iter()
+            .map(|p| pull(p).map(|s| self.unit_counts(s.payees)))
+            .collect::<crate::error::Result<_>>()?;
+        let mut counts = UnitCounts::new();
+        for part in parts {
+            for (k, (n, r)) in part {
+                let e = counts.entry(k).or_default();
+                e.0 += n;
+                e.1 += r;
             }
-            // one entry per unit: round when any of the payee's payments by that unit was
-            out.sort_unstable_by(|a, b| (a.0, a.1, b.3).cmp(&(b.0, b.1, a.3)));
-            out.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
-            out
-        });
-        units.par_sort_unstable();
-        // (kind, unit) -> scheme -> (payees, round payees); kind -> scheme -> totals
-        let mut per_unit: BTreeMap<(i64, u64), BTreeMap<u16, (u64, u64)>> = BTreeMap::new();
-        let mut totals: BTreeMap<(i64, u16), (u64, u64)> = BTreeMap::new();
-        for run in units.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-            let (kind, unit, scheme, _) = run[0];
-            let n = run.len() as u64;
-            let k = run.iter().filter(|x| x.3).count() as u64;
-            per_unit
-                .entry((kind, unit))
-                .or_default()
-                .insert(scheme, (n, k));
-            let t = totals.entry((kind, scheme)).or_default();
-            t.0 += n;
-            t.1 += k;
         }
-        let mut tested: Vec<((i64, u64), u64, u64, f64, f64)> = Vec::new();
-        for (unit, schemes) in &per_unit {
-            let (mut n, mut k, mut expected) = (0u64, 0u64, 0.0f64);
-            for (scheme, (sn, sk)) in schemes {
-                let (tn, tk) = totals.get(&(unit.0, *scheme)).copied().unwrap_or((0, 0));
-                let (en, ek) = (tn - sn, tk - sk);
-                let rate = ((ek as f64 + 0.5) / (en as f64 + 1.0)).max(self.min_base);
-                n += sn;
-                k += sk;
-                expected += *sn as f64 * rate;
-            }
-            if n == 0 {
-                continue;
-            }
-            let p = expected / n as f64;
-            tested.push((*unit, n, k, p, upper_tail(k, n, p)));
-        }
-        let q = benjamini_hochberg(&tested.iter().map(|t| t.4).collect::<Vec<_>>());
-        let flagged: Vec<usize> = (0..tested.len())
-            .filter(|&i| q[i] < self.max_q && tested[i].2 >= self.min_round)
-            .collect();
-        let officers: BTreeSet<u64> = flagged
-            .iter()
-            .filter(|&&i| tested[i].0 .0 == OFFICER)
-            .map(|&i| tested[i].0 .1)
-            .collect();
-        // the round rows by officer and by region, so each flagged unit finds its rows by binary search
-        let mut by_officer: Vec<&(u64, u64, RowRef, i64)> = st.round.iter().collect();
-        by_officer.sort_unstable_by_key(|r| r.0);
-        let mut by_region: Vec<&(u64, u64, RowRef, i64)> = st.round.iter().collect();
-        by_region.sort_unstable_by_key(|r| r.1);
-        let mut drafts = Vec::new();
-        for i in flagged {
-            let ((kind, unit), n, k, p, pv) = tested[i];
-            let rows: &[&(u64, u64, RowRef, i64)] = if kind == OFFICER {
-                let lo = by_officer.partition_point(|r| r.0 < unit);
-                let hi = by_officer.partition_point(|r| r.0 <= unit);
-                &by_officer[lo..hi]
-            } else {
-                let lo = by_region.partition_point(|r| r.1 < unit);
-                let hi = by_region.partition_point(|r| r.1 <= unit);
-                &by_region[lo..hi]
-            };
-            if kind == REGION && rows.iter().all(|r| officers.contains(&r.0)) {
-                continue;
-            }
-            let mut ev: Vec<(RowRef, i64)> = rows.iter().map(|r| (r.2, r.3)).collect();
-            ev.sort_unstable();
-            drafts.push(Draft {
-                evidence: ev.iter().map(|e| e.0).collect(),
-                facts: [kind, n as i64, k as i64]
-                    .into_iter()
-                    .chain([p, pv, q[i]].map(|x| x.to_bits() as i64))
-                    .chain(ev.iter().map(|e| e.1))
-                    .collect(),
-            });
-        }
-        drafts
+        Ok(self.conclude(counts, &rest.round))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
