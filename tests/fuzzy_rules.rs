@@ -13,7 +13,19 @@ use subsidy_audit::generate::{generate, GenerateOptions};
 use subsidy_audit::{scan, ScanOptions};
 
 fn run(input: &Path, config: Option<&Path>, threads: usize, bs: usize) -> subsidy_audit::Outcome {
+    run_limited(input, config, threads, bs, None)
+}
+
+/// [`run`] under a memory limit (`Some(1)`: every row group's rows spilled to disk).
+fn run_limited(
+    input: &Path,
+    config: Option<&Path>,
+    threads: usize,
+    bs: usize,
+    memory_limit: Option<u64>,
+) -> subsidy_audit::Outcome {
     let opts = ScanOptions {
+        memory_limit,
         inputs: vec![input.to_path_buf()],
         config: config.map(Path::to_path_buf),
         threads: Some(threads),
@@ -100,9 +112,21 @@ fn chinese_variants_are_found_exactly() {
             20_000,
         ),
     ];
-    for (threads, bs) in [(1, 8192), (4, 7), (2, 8192)] {
-        let o = run(&ledger, Some(&cfg), threads, bs);
+    for (threads, bs, limit) in [
+        (1, 8192, None),
+        (4, 7, None),
+        (2, 8192, None),
+        (2, 7, Some(1)),
+    ] {
+        let o = run_limited(&ledger, Some(&cfg), threads, bs, limit);
         assert_eq!(findings(&o), want, "threads {threads}, batch {bs}");
+        let spilled = o
+            .summary
+            .timing
+            .phases
+            .iter()
+            .any(|p| p.0.starts_with("spill files read back"));
+        assert_eq!(spilled, limit.is_some());
     }
     let o = run(&ledger, Some(&cfg), 2, 8192);
     let e = &o.findings[1].explanation;

@@ -129,6 +129,11 @@ impl<T: Keyed64> Keyed<T> {
         }
     }
 
+    /// Every chunk of entries, in no particular order, for a parallel pass that needs no grouping.
+    pub fn par_chunks(&self) -> impl ParallelIterator<Item = &Vec<T>> {
+        self.parts.par_iter().flat_map_iter(|p| p.iter())
+    }
+
     pub fn len(&self) -> usize {
         self.parts.iter().flatten().map(Vec::len).sum()
     }

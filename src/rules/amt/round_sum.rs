@@ -129,7 +129,7 @@ type UnitCounts = BTreeMap<(i64, u64, u16), (u64, u64)>;
 impl RoundSum {
     /// The payee counts of every unit over the payee entries (a whole state's, or one partition's: a payee
     /// and scheme falls in one partition, so counts of partitions add up).
-    fn unit_counts(&self, payees: Keyed<(u64, u64, u64)>) -> UnitCounts {
+    fn unit_counts(payees: Keyed<(u64, u64, u64)>) -> UnitCounts {
         // per payee and scheme: the units it was paid by, and whether any of their payments was round
         let mut units: Vec<(i64, u64, u16, bool)> = payees.finish_grouped(|run| {
             let scheme = ((run[0].2 >> 1) & 0xFFFF) as u16;
@@ -279,7 +279,7 @@ impl Rule for RoundSum {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let counts = self.unit_counts(st.payees);
+        let counts = Self::unit_counts(st.payees);
         self.conclude(counts, &st.round)
     }
 
@@ -291,7 +291,7 @@ impl Rule for RoundSum {
     ) -> crate::error::Result<Vec<Draft>> {
         let parts: Vec<UnitCounts> = (0..crate::rules::keyed::PARTS)
             .into_par_iter()
-            .map(|p| pull(p).map(|s| self.unit_counts(s.payees)))
+            .map(|p| pull(p).map(|s| Self::unit_counts(s.payees)))
             .collect::<crate::error::Result<_>>()?;
         let mut counts = UnitCounts::new();
         for part in parts {

@@ -14,6 +14,7 @@ use crate::matching::compare::describe;
 use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
 use crate::matching::{cluster, find_matches_with_placeholders, MatchConfig, Person};
 use crate::money::fmt_yuan;
+use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -145,8 +146,6 @@ struct Rec {
     is_han: bool,
 }
 
-const ROW_CHUNK: usize = 1 << 16;
-
 /// The rule's state.
 #[derive(Default)]
 pub struct State {
@@ -154,11 +153,23 @@ pub struct State {
     recs: Vec<Rec>,
     arena: String,
     /// (payee hash, row) of every paid row, in chunks (merging moves chunks).
-    rows: Vec<Vec<(u64, RowRef)>>,
+    rows: Keyed<(u64, RowRef)>,
 }
 
-/// Not split by partition: matching compares every payee with every other of its blocks.
-impl crate::engine::spill::Parts for State {}
+/// The rows (one entry a paid row) split by payee partition; the records (one a payee), which matching
+/// compares across blocks, stay in memory.
+impl crate::engine::spill::Parts for State {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.rows.part_bytes()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            rows: self.rows.take_part(p),
+            ..Self::default()
+        }
+    }
+}
 
 /// The byte form: the records, their texts and the rows; the index is rebuilt when decoding.
 impl serde::Serialize for State {
@@ -169,7 +180,7 @@ impl serde::Serialize for State {
 
 impl<'de> serde::Deserialize<'de> for State {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (recs, arena, rows): (Vec<Rec>, String, Vec<Vec<(u64, RowRef)>>) =
+        let (recs, arena, rows): (Vec<Rec>, String, Keyed<(u64, RowRef)>) =
             serde::Deserialize::deserialize(d)?;
         let mut index = IdMap::default();
         for (i, r) in recs.iter().enumerate() {
@@ -230,14 +241,7 @@ impl State {
     }
 
     fn push_row(&mut self, e: (u64, RowRef)) {
-        match self.rows.last_mut() {
-            Some(c) if c.len() < c.capacity() => c.push(e),
-            _ => {
-                let mut c = Vec::with_capacity(ROW_CHUNK);
-                c.push(e);
-                self.rows.push(c);
-            }
-        }
+        self.rows.push(e);
     }
 
     /// A record for batch row `i`, its texts appended to the arena.
@@ -281,6 +285,114 @@ impl State {
             is_han: name.is_han,
         }
     }
+}
+
+impl SamePersonManyIdentities {
+    /// The matches and clusters over the records of `st`, with the rows of each cluster's payees from
+    /// `rows` (given the payee -> cluster map).
+    #[allow(clippy::type_complexity)]
+    fn finish_with(
+        &self,
+        mut st: State,
+        rows: &dyn Fn(&IdMap<u32>) -> crate::error::Result<Vec<(u32, RowRef)>>,
+    ) -> crate::error::Result<Vec<Draft>> {
+        st.recs.sort_unstable_by_key(|r| r.first);
+        st.index = IdMap::default();
+        let st = st;
+        let (matches, placeholders) = find_matches_with_placeholders(
+            st.recs.len(),
+            |i| st.person(&st.recs[i as usize]),
+            &self.cfg,
+        );
+        let floods: Vec<crate::flood::Flood> = placeholders
+            .iter()
+            .map(|ph| {
+                let rec = &st.recs[ph.record as usize];
+                let value = (ph.field == "birth_date")
+                    .then(|| crate::ledger::decode::date_from_days(rec.birth))
+                    .flatten()
+                    .map(|d| d.format("%Y-%m-%d").to_string());
+                let of = st.recs.len() as u64;
+                let share = (ph.records as f64 / of.max(1) as f64 * 10_000.0).round() / 10_000.0;
+                crate::flood::Flood {
+                    kind: "placeholder",
+                    column: Some(ph.field.to_string()),
+                    value,
+                    rule: Some(META.code.to_string()),
+                    count: ph.records as u64,
+                    of,
+                    share,
+                    message: format!(
+                        "DUP005 treated {} {{value}} as unknown: {} of {of} payees ({:.1}%) hold it, so it is a placeholder and no evidence that two ids are one person",
+                        ph.field,
+                        ph.records,
+                        share * 100.0
+                    ),
+                    exclude: None,
+                    row: Some(rec.first),
+                }
+            })
+            .collect();
+        if let Ok(mut p) = self.placeholders.lock() {
+            *p = floods;
+        }
+        let pairs: Vec<(u32, u32)> = matches.iter().map(|m| (m.a, m.b)).collect();
+        let groups = cluster::clusters(st.recs.len(), &pairs);
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        // payee hash -> cluster
+        let mut member: IdMap<u32> = IdMap::default();
+        for (c, g) in groups.iter().enumerate() {
+            for &i in g {
+                member.insert(st.recs[i as usize].payee, c as u32);
+            }
+        }
+        let mut evidence: Vec<(u32, RowRef)> = rows(&member)?;
+        evidence.sort_unstable();
+        let mut by_cluster: Vec<Vec<RowRef>> = vec![Vec::new(); groups.len()];
+        for (c, r) in evidence {
+            by_cluster[c as usize].push(r);
+        }
+        let mut edges: Vec<Vec<i64>> = vec![Vec::new(); groups.len()];
+        for m in &matches {
+            let c = member[&st.recs[m.a as usize].payee] as usize;
+            if edges[c].len() < 4 * 20 {
+                edges[c].extend([
+                    st.recs[m.a as usize].payee as i64,
+                    st.recs[m.b as usize].payee as i64,
+                    (m.cmp.score * 10.0).round() as i64,
+                    i64::from(m.cmp.agree),
+                ]);
+            }
+        }
+        Ok(groups
+            .iter()
+            .zip(by_cluster)
+            .zip(edges)
+            .map(|((g, rows), e)| {
+                let mut facts = vec![g.len() as i64];
+                facts.extend(g.iter().map(|&i| st.recs[i as usize].payee as i64));
+                facts.extend(e);
+                Draft {
+                    evidence: rows,
+                    facts,
+                }
+            })
+            .collect())
+    }
+}
+
+/// The (cluster, row) of every row whose payee is a member of a cluster.
+fn rows_of_members(rows: &Keyed<(u64, RowRef)>, member: &IdMap<u32>) -> Vec<(u32, RowRef)> {
+    rows.par_chunks()
+        .flat_map_iter(|chunk| {
+            chunk
+                .iter()
+                .filter_map(|(h, r)| member.get(h).map(|c| (*c, *r)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 impl Rule for SamePersonManyIdentities {
@@ -328,106 +440,30 @@ impl Rule for SamePersonManyIdentities {
                 }
             }
         }
-        into.rows.extend(from.rows);
+        into.rows.append(from.rows);
     }
 
     fn finish(&self, mut st: State) -> Vec<Draft> {
-        // record order independent of the merge order: by first paid row
-        st.recs.sort_unstable_by_key(|r| r.first);
-        st.index = IdMap::default();
-        let st = st;
-        let (matches, placeholders) = find_matches_with_placeholders(
-            st.recs.len(),
-            |i| st.person(&st.recs[i as usize]),
-            &self.cfg,
-        );
-        let floods: Vec<crate::flood::Flood> = placeholders
-            .iter()
-            .map(|ph| {
-                let rec = &st.recs[ph.record as usize];
-                let value = (ph.field == "birth_date")
-                    .then(|| crate::ledger::decode::date_from_days(rec.birth))
-                    .flatten()
-                    .map(|d| d.format("%Y-%m-%d").to_string());
-                let of = st.recs.len() as u64;
-                let share = (ph.records as f64 / of.max(1) as f64 * 10_000.0).round() / 10_000.0;
-                crate::flood::Flood {
-                    kind: "placeholder",
-                    column: Some(ph.field.to_string()),
-                    value,
-                    rule: Some(META.code.to_string()),
-                    count: ph.records as u64,
-                    of,
-                    share,
-                    message: format!(
-                        "DUP005 treated {} {{value}} as unknown: {} of {of} payees ({:.1}%) hold it, so it is a placeholder and no evidence that two ids are one person",
-                        ph.field,
-                        ph.records,
-                        share * 100.0
-                    ),
-                    exclude: None,
-                    row: Some(rec.first),
-                }
-            })
-            .collect();
-        if let Ok(mut p) = self.placeholders.lock() {
-            *p = floods;
-        }
-        let pairs: Vec<(u32, u32)> = matches.iter().map(|m| (m.a, m.b)).collect();
-        let groups = cluster::clusters(st.recs.len(), &pairs);
-        if groups.is_empty() {
-            return Vec::new();
-        }
-        // payee hash -> cluster
-        let mut member: IdMap<u32> = IdMap::default();
-        for (c, g) in groups.iter().enumerate() {
-            for &i in g {
-                member.insert(st.recs[i as usize].payee, c as u32);
-            }
-        }
-        let mut evidence: Vec<(u32, RowRef)> = st
-            .rows
-            .par_iter()
-            .flat_map_iter(|chunk| {
-                chunk
-                    .iter()
-                    .filter_map(|(h, r)| member.get(h).map(|c| (*c, *r)))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        evidence.sort_unstable();
-        let mut by_cluster: Vec<Vec<RowRef>> = vec![Vec::new(); groups.len()];
-        for (c, r) in evidence {
-            by_cluster[c as usize].push(r);
-        }
-        let mut edges: Vec<Vec<i64>> = vec![Vec::new(); groups.len()];
-        for m in &matches {
-            let c = member[&st.recs[m.a as usize].payee] as usize;
-            if edges[c].len() < 4 * 20 {
-                edges[c].extend([
-                    st.recs[m.a as usize].payee as i64,
-                    st.recs[m.b as usize].payee as i64,
-                    (m.cmp.score * 10.0).round() as i64,
-                    i64::from(m.cmp.agree),
-                ]);
-            }
-        }
-        groups
-            .iter()
-            .zip(by_cluster)
-            .zip(edges)
-            .map(|((g, rows), e)| {
-                let mut facts = vec![g.len() as i64];
-                facts.extend(g.iter().map(|&i| st.recs[i as usize].payee as i64));
-                facts.extend(e);
-                Draft {
-                    evidence: rows,
-                    facts,
-                }
-            })
-            .collect()
+        let rows = std::mem::take(&mut st.rows);
+        let evidence = |member: &IdMap<u32>| Ok(rows_of_members(&rows, member));
+        self.finish_with(st, &evidence).unwrap_or_default()
     }
 
+    /// The matches over the records in memory, then each partition's rows of the matched payees.
+    fn finish_spilled(
+        &self,
+        rest: State,
+        pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        let evidence = |member: &IdMap<u32>| {
+            let parts: Vec<Vec<(u32, RowRef)>> = (0..crate::rules::keyed::PARTS)
+                .into_par_iter()
+                .map(|p| pull(p).map(|s| rows_of_members(&s.rows, member)))
+                .collect::<crate::error::Result<_>>()?;
+            Ok(parts.concat())
+        };
+        self.finish_with(rest, &evidence)
+    }
     fn floods(&self) -> Vec<crate::flood::Flood> {
         self.placeholders
             .lock()
