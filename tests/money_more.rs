@@ -322,8 +322,8 @@ fn repeated_amount_flags_the_typed_amount_not_the_rule_amounts() {
         .iter()
         .map(|s| ("DIG002".to_string(), s.to_string(), txns.clone(), 0))
         .collect();
-    for (threads, batch) in [(1, 8192), (2, 9)] {
-        let o = run_rows(&rows, "", &["DIG002"], threads, batch);
+    for (threads, batch, limit) in [(1, 8192, None), (2, 9, None), (2, 9, Some(1))] {
+        let o = run_limited(&rows, "", &["DIG002"], threads, batch, limit);
         assert_eq!(findings(&o), want, "{:#?}", o.findings);
         let town = o
             .findings

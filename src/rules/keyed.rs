@@ -26,6 +26,16 @@ impl<T: Ord + Copy + Send + Sync> Keyed64 for (u64, T) {
     }
 }
 
+impl<A, B, C, D, E, F> Keyed64 for (u64, A, B, C, D, E, F)
+where
+    (u64, A, B, C, D, E, F): Ord + Copy + Send + Sync,
+{
+    #[inline]
+    fn key(&self) -> u64 {
+        self.0
+    }
+}
+
 impl<A: Ord + Copy + Send + Sync, B: Ord + Copy + Send + Sync> Keyed64 for (u64, A, B) {
     #[inline]
     fn key(&self) -> u64 {

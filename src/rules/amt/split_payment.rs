@@ -10,6 +10,7 @@ use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::dup::{all_same, list, total};
+use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -77,8 +78,46 @@ pub struct SplitPayment {
 /// (account hash, scheme index, pay date, row, payee hash, whether the amount is the payee's due, amount)
 type Entry = (u64, u16, i32, RowRef, u64, bool, i64);
 
+impl SplitPayment {
+    /// The drafts of one account's entries (sorted): per scheme, the clusters of payments within the window.
+    fn drafts_of_account(&self, run: &[Entry]) -> Vec<Draft> {
+        let mut drafts = Vec::new();
+        for g in run.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let Some(th) = self
+                .ctx
+                .scheme(g[0].1)
+                .and_then(|s| s.approval_threshold_fen)
+            else {
+                continue;
+            };
+            for cluster in g.chunk_by(|a, b| b.2 - a.2 <= self.window) {
+                if cluster.len() < 2 || cluster.iter().map(|e| e.6).sum::<i64>() < th {
+                    continue;
+                }
+                // household members each paid their own due once are not a split
+                let mut per_payee: BTreeMap<u64, usize> = BTreeMap::new();
+                for e in cluster {
+                    *per_payee.entry(e.4).or_default() += 1;
+                }
+                let repeated = per_payee.values().any(|n| *n > 1);
+                if !repeated && cluster.iter().all(|e| e.5) {
+                    continue;
+                }
+                let mut rows: Vec<RowRef> = cluster.iter().map(|e| e.3).collect();
+                rows.sort_unstable();
+                drafts.push(Draft {
+                    evidence: rows,
+                    facts: vec![th],
+                });
+            }
+        }
+        drafts
+    }
+}
+
 impl Rule for SplitPayment {
-    type State = Vec<Entry>;
+    /// Grouped by account (split by its partition when spilled).
+    type State = Keyed<Entry>;
 
     fn update(&self, st: &mut Self::State, b: &Batch) {
         let acct = b.hashes(Col::Account);
@@ -110,42 +149,12 @@ impl Rule for SplitPayment {
     }
 
     fn merge(&self, into: &mut Self::State, from: Self::State) {
-        into.extend(from);
+        into.append(from);
     }
 
-    fn finish(&self, mut st: Self::State) -> Vec<Draft> {
-        st.sort_unstable();
-        let mut drafts = Vec::new();
-        for g in st.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            let Some(th) = self
-                .ctx
-                .scheme(g[0].1)
-                .and_then(|s| s.approval_threshold_fen)
-            else {
-                continue;
-            };
-            for cluster in g.chunk_by(|a, b| b.2 - a.2 <= self.window) {
-                if cluster.len() < 2 || cluster.iter().map(|e| e.6).sum::<i64>() < th {
-                    continue;
-                }
-                // household members each paid their own due once are not a split
-                let mut per_payee: BTreeMap<u64, usize> = BTreeMap::new();
-                for e in cluster {
-                    *per_payee.entry(e.4).or_default() += 1;
-                }
-                let repeated = per_payee.values().any(|n| *n > 1);
-                if !repeated && cluster.iter().all(|e| e.5) {
-                    continue;
-                }
-                let mut rows: Vec<RowRef> = cluster.iter().map(|e| e.3).collect();
-                rows.sort_unstable();
-                drafts.push(Draft {
-                    evidence: rows,
-                    facts: vec![th],
-                });
-            }
-        }
-        drafts
+    fn finish(&self, st: Self::State) -> Vec<Draft> {
+        // one account's entries in their total order: by scheme, then pay date
+        st.finish(|run| self.drafts_of_account(run))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -104,12 +104,99 @@ pub struct State {
     entries: Keyed<(u64, u64, (u64, RowRef))>,
 }
 
-/// Not split by partition: its finish needs the whole state (held in memory).
-impl crate::engine::spill::Parts for State {}
+/// The entries split by (unit, amount) partition; the per-unit totals add up over partitions.
+impl crate::engine::spill::Parts for State {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.entries.part_bytes()
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        Self {
+            entries: self.entries.take_part(p),
+        }
+    }
+}
+
+/// What the (unit, amount) groups of some entries give: the groups with enough payees to be flagged (with
+/// their rows), and per unit (payee-amount pairs, distinct amounts).
+type Tally = (Vec<Group>, BTreeMap<u64, (u64, u64)>);
 
 /// One (unit, amount) after grouping: unit key, distinct payees, payments, the rows (only kept when the
 /// amount has enough payees to be flagged).
 type Group = (u64, u64, u64, Vec<RowRef>);
+
+impl RepeatedAmount {
+    /// The (unit, amount) groups of some entries (a whole state's, or one partition's: a (unit, amount) falls
+    /// in one partition): the candidates and the per-unit totals.
+    fn tally(&self, entries: Keyed<(u64, u64, (u64, RowRef))>) -> Tally {
+        let min_payees = self.min_payees;
+        let cap = self.max_evidence;
+        let all: Vec<Group> = entries.finish(|run| {
+            // a mixed key shared by two units would merge them: split the run by unit
+            let mut out = Vec::new();
+            for part in run.chunk_by(|x, y| x.1 == y.1) {
+                let payees = 1 + part.windows(2).filter(|w| w[0].2 .0 != w[1].2 .0).count() as u64;
+                let rows = if payees >= min_payees {
+                    let mut r: Vec<RowRef> = part.iter().map(|e| e.2 .1).collect();
+                    r.sort_unstable();
+                    r.truncate(cap);
+                    r
+                } else {
+                    Vec::new()
+                };
+                out.push((part[0].1, payees, part.len() as u64, rows));
+            }
+            out
+        });
+        // per unit: payee-amount pairs and distinct amounts
+        let mut totals: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+        for g in &all {
+            let t = totals.entry(g.0).or_default();
+            t.0 += g.1;
+            t.1 += 1;
+        }
+        let groups = all
+            .into_iter()
+            .filter(|g| g.1 >= min_payees && !g.3.is_empty())
+            .collect();
+        (groups, totals)
+    }
+
+    /// The drafts of the candidate groups that stand out in their unit.
+    fn conclude(&self, mut groups: Vec<Group>, totals: &BTreeMap<u64, (u64, u64)>) -> Vec<Draft> {
+        groups.sort_unstable_by(|a, b| (a.0, a.3.first()).cmp(&(b.0, b.3.first())));
+        let mut drafts = Vec::new();
+        for (unit, c, payments, rows) in groups {
+            if c < self.min_payees || rows.is_empty() {
+                continue;
+            }
+            let (n, k) = totals.get(&unit).copied().unwrap_or((0, 0));
+            if n < self.min_amounts {
+                continue;
+            }
+            let expected = if k > 1 {
+                ((n - c) as f64 / (k - 1) as f64).max(1.0)
+            } else {
+                1.0
+            };
+            if (c as f64) < self.min_ratio * expected {
+                continue;
+            }
+            drafts.push(Draft {
+                evidence: rows,
+                facts: vec![
+                    UnitKeys::level_of(unit).code(),
+                    c as i64,
+                    payments as i64,
+                    n as i64,
+                    k as i64 - 1,
+                    expected.to_bits() as i64,
+                ],
+            });
+        }
+        drafts
+    }
+}
 
 impl Rule for RepeatedAmount {
     type State = State;
@@ -141,63 +228,33 @@ impl Rule for RepeatedAmount {
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {
-        let min_payees = self.min_payees;
-        let cap = self.max_evidence;
-        let mut groups: Vec<Group> = st.entries.finish(|run| {
-            // a mixed key shared by two units would merge them: split the run by unit
-            let mut out = Vec::new();
-            for part in run.chunk_by(|x, y| x.1 == y.1) {
-                let payees = 1 + part.windows(2).filter(|w| w[0].2 .0 != w[1].2 .0).count() as u64;
-                let rows = if payees >= min_payees {
-                    let mut r: Vec<RowRef> = part.iter().map(|e| e.2 .1).collect();
-                    r.sort_unstable();
-                    r.truncate(cap);
-                    r
-                } else {
-                    Vec::new()
-                };
-                out.push((part[0].1, payees, part.len() as u64, rows));
-            }
-            out
-        });
-        groups.sort_unstable_by(|a, b| (a.0, a.3.first()).cmp(&(b.0, b.3.first())));
-        // per unit: payee-amount pairs and distinct amounts
+        let (groups, totals) = self.tally(st.entries);
+        self.conclude(groups, &totals)
+    }
+
+    /// Each partition's tally, the totals added up, then the tests over every unit.
+    fn finish_spilled(
+        &self,
+        rest: State,
+        pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        use rayon::prelude::*;
+        drop(rest);
+        let parts: Vec<Tally> = (0..crate::rules::keyed::PARTS)
+            .into_par_iter()
+            .map(|p| pull(p).map(|s| self.tally(s.entries)))
+            .collect::<crate::error::Result<_>>()?;
+        let mut groups = Vec::new();
         let mut totals: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-        for g in &groups {
-            let t = totals.entry(g.0).or_default();
-            t.0 += g.1;
-            t.1 += 1;
+        for (g, t) in parts {
+            groups.extend(g);
+            for (unit, (n, k)) in t {
+                let e = totals.entry(unit).or_default();
+                e.0 += n;
+                e.1 += k;
+            }
         }
-        let mut drafts = Vec::new();
-        for (unit, c, payments, rows) in groups {
-            if c < self.min_payees || rows.is_empty() {
-                continue;
-            }
-            let (n, k) = totals.get(&unit).copied().unwrap_or((0, 0));
-            if n < self.min_amounts {
-                continue;
-            }
-            let expected = if k > 1 {
-                ((n - c) as f64 / (k - 1) as f64).max(1.0)
-            } else {
-                1.0
-            };
-            if (c as f64) < self.min_ratio * expected {
-                continue;
-            }
-            drafts.push(Draft {
-                evidence: rows,
-                facts: vec![
-                    UnitKeys::level_of(unit).code(),
-                    c as i64,
-                    payments as i64,
-                    n as i64,
-                    k as i64 - 1,
-                    expected.to_bits() as i64,
-                ],
-            });
-        }
-        drafts
+        Ok(self.conclude(groups, &totals))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {
