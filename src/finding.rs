@@ -4,41 +4,13 @@
 use crate::ledger::batch::RowRef;
 use crate::ledger::decode::date_from_days;
 use crate::money::fmt_yuan;
-use crate::rules::RuleMeta;
+use crate::rule_meta::RuleMeta;
+pub use crate::rule_meta::Severity;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The longest explanation a finding gives (bytes; a longer one is cut at a character boundary).
 pub const MAX_EXPLANATION_CHARS: usize = 4000;
-
-/// How serious a finding is. Scores use [`Severity::points`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-    /// Points a case earns for a rule that fired at this severity.
-    pub fn points(self) -> f64 {
-        match self {
-            Self::Low => 1.0,
-            Self::Medium => 3.0,
-            Self::High => 6.0,
-            Self::Critical => 10.0,
-        }
-    }
-}
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -128,6 +100,9 @@ impl EvidenceRow {
     }
 }
 
+/// The evidence rows read back after the scan.
+pub type Evidence = HashMap<RowRef, EvidenceRow>;
+
 /// `; ids as written: 110101196205035536 as 110101620503553`, for the payee ids of `rows` written in another
 /// form than their key (empty when every id is written as its key).
 fn written_as(rows: &[&EvidenceRow]) -> String {
@@ -142,7 +117,7 @@ fn written_as(rows: &[&EvidenceRow]) -> String {
     forms.sort_unstable();
     forms.dedup();
     let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} as {w}")).collect();
-    format!("; ids as written: {}", crate::rules::dup::list(&items, 6))
+    format!("; ids as written: {}", crate::text::list(&items, 6))
 }
 
 /// One red flag.
@@ -230,7 +205,7 @@ impl Finding {
     /// the first, the first of each payee (up to half), then the largest amounts, all in their shown order;
     /// the explanation then says how many were left out and their money. The money at risk, the rows a case
     /// counts and the links stay those of every row. Nothing changes on a finding within both bounds.
-    pub fn bound(&mut self, max_rows: usize, ev: &crate::rules::Evidence) {
+    pub fn bound(&mut self, max_rows: usize, ev: &Evidence) {
         if self.explanation.len() > MAX_EXPLANATION_CHARS {
             let mut at = MAX_EXPLANATION_CHARS;
             while !self.explanation.is_char_boundary(at) {
@@ -300,8 +275,19 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::dup::shared_account::META;
-    use crate::rules::Evidence;
+
+    /// A rule's metadata (a finding takes only its code and name): DUP003's.
+    static META: RuleMeta = RuleMeta {
+        code: "DUP003",
+        name: "shared-account",
+        summary: "",
+        doc: "",
+        severity: Severity::High,
+        columns: &[],
+        optional_columns: &[],
+        references: &[],
+        params: &[],
+    };
 
     fn row(i: u64, payee: &str, fen: i64) -> EvidenceRow {
         EvidenceRow {

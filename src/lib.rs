@@ -33,9 +33,11 @@ pub mod pipeline;
 pub mod profile;
 pub mod reference;
 pub mod report;
+pub mod rule_meta;
 pub mod rules;
 pub mod scheme;
 pub mod stats;
+pub mod text;
 
 use crate::case::Case;
 use crate::config::Config;
@@ -168,12 +170,12 @@ pub struct Layout {
 
 impl Layout {
     /// The reference tables this run has.
-    pub fn references(&self) -> Vec<rules::Reference> {
+    pub fn references(&self) -> Vec<reference::Reference> {
         let mut r = Vec::new();
         for (p, k) in [
-            (&self.registry, rules::Reference::Registry),
-            (&self.deaths, rules::Reference::Deaths),
-            (&self.officials, rules::Reference::Officials),
+            (&self.registry, reference::Reference::Registry),
+            (&self.deaths, reference::Reference::Deaths),
+            (&self.officials, reference::Reference::Officials),
         ] {
             if p.is_some() {
                 r.push(k);
@@ -334,7 +336,7 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
             runnable.push(e);
         }
     }
-    let mut needed: Vec<rules::Reference> = runnable
+    let mut needed: Vec<reference::Reference> = runnable
         .iter()
         .flat_map(|e| e.meta.references.iter().copied())
         .collect();

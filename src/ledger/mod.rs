@@ -5,6 +5,7 @@ pub mod batch;
 pub mod column;
 pub mod decode;
 pub mod guard;
+pub mod hash;
 pub mod payees;
 pub mod reader;
 pub mod source;

@@ -11,7 +11,7 @@
 //! them key their merged state by the payee hash ([`PayeeIndex::hash_of`] is not needed for that: the batch
 //! has the hash of every row).
 
-use super::batch::NO_HASH;
+use super::hash::NO_HASH;
 
 /// The number of a row whose payee id is null.
 pub const NO_PAYEE: u32 = u32::MAX;
@@ -213,7 +213,7 @@ impl<V: Copy> Facts<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::batch::hash_text;
+    use crate::ledger::hash::hash_text;
 
     #[test]
     fn numbers_are_dense_stable_and_survive_growth() {

@@ -13,6 +13,7 @@ pub mod officials;
 pub mod registry;
 pub mod source;
 
+pub use crate::rule_meta::Reference;
 pub use deaths::Deaths;
 pub use officials::Officials;
 pub use registry::Registry;
@@ -20,8 +21,7 @@ pub use registry::Registry;
 use crate::config::Config;
 use crate::error::Result;
 use crate::ident::{is_plain_id18, IdScheme};
-use crate::ledger::batch::{hash_id, hash_text};
-use crate::rules::Reference;
+use crate::ledger::hash::{hash_id, hash_text};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -31,7 +31,7 @@ use std::time::Instant;
 
 /// The key of an identity number: the hash of its canonical form ([`crate::ident::canonical_id`]: a valid id's
 /// 18-character form, so `x`/`X`, full-width digits and the 15-digit legacy form all meet), else of the trimmed
-/// text. The same hash as the ledger's payee-id hashes ([`crate::ledger::batch::hash_id`]).
+/// text. The same hash as the ledger's payee-id hashes ([`crate::ledger::hash::hash_id`]).
 pub fn id_key(raw: &str) -> u64 {
     id_key_in(raw, IdScheme::Gb11643)
 }

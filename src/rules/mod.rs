@@ -12,95 +12,24 @@ pub mod amt;
 pub mod dig;
 pub mod dup;
 pub mod gho;
+pub mod group;
 pub mod ins;
 pub mod keyed;
+pub mod render;
 pub mod shared;
 
 use crate::error::{Error, Result};
-use crate::finding::{EvidenceRow, Finding, Severity};
+pub use crate::finding::Evidence;
+use crate::finding::{EvidenceRow, Finding};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
-use crate::ledger::column::{Col, ColSet};
+use crate::ledger::column::ColSet;
 use crate::reference::{Deaths, Officials, Registry};
-use serde::Serialize;
+pub use crate::rule_meta::{ParamSpec, ParamValue, Reference, RuleMeta};
 use shared::PeriodEntry;
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-
-/// A reference table a rule may need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Reference {
-    Registry,
-    Deaths,
-    Officials,
-}
-
-impl Reference {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Registry => "registry",
-            Self::Deaths => "deaths",
-            Self::Officials => "officials",
-        }
-    }
-}
-
-/// A threshold's value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-impl ParamValue {
-    fn from_toml(v: &toml::Value, like: ParamValue) -> Option<Self> {
-        match like {
-            Self::Int(_) => v.as_integer().map(Self::Int),
-            Self::Float(_) => v
-                .as_float()
-                .or_else(|| v.as_integer().map(|i| i as f64))
-                .map(Self::Float),
-            Self::Bool(_) => v.as_bool().map(Self::Bool),
-        }
-    }
-    fn type_name(self) -> &'static str {
-        match self {
-            Self::Int(_) => "an integer",
-            Self::Float(_) => "a number",
-            Self::Bool(_) => "true or false",
-        }
-    }
-}
-
-/// A threshold a rule declares, with its default.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ParamSpec {
-    pub name: &'static str,
-    pub default: ParamValue,
-    pub doc: &'static str,
-}
-
-/// What a rule is: everything `subsidy-audit rules` and `explain` print.
-#[derive(Debug, Serialize)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    /// The full text: what it flags, why it signals interception, an example, false positives.
-    pub doc: &'static str,
-    pub severity: Severity,
-    /// Columns the rule cannot run without.
-    pub columns: &'static [Col],
-    /// Columns it uses when present.
-    pub optional_columns: &'static [Col],
-    /// Reference tables it cannot run without.
-    pub references: &'static [Reference],
-    pub params: &'static [ParamSpec],
-}
 
 /// A rule's thresholds after the config's `[rules.CODE]` overrides.
 #[derive(Debug, Clone, Default)]
@@ -171,9 +100,6 @@ pub struct Draft {
     pub evidence: Vec<RowRef>,
     pub facts: Vec<i64>,
 }
-
-/// The evidence rows read back after the scan.
-pub type Evidence = HashMap<RowRef, EvidenceRow>;
 
 /// The rows of a draft that were read back, in row order.
 pub fn rows_of<'a>(draft: &Draft, ev: &'a Evidence) -> Vec<&'a EvidenceRow> {

@@ -97,9 +97,9 @@ pub fn draft_if_distinct_by(
             .filter(|e| value(e) != NO_HASH)
             .copied()
             .collect();
-        return crate::rules::dup::draft_if_distinct_in(&known, min, value, |e| e.2 .1);
+        return crate::rules::group::draft_if_distinct_in(&known, min, value, |e| e.2 .1);
     }
-    crate::rules::dup::draft_if_distinct_in(run, min, value, |e| e.2 .1)
+    crate::rules::group::draft_if_distinct_in(run, min, value, |e| e.2 .1)
 }
 
 /// The rows of a run, ascending.

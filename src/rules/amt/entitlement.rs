@@ -10,9 +10,10 @@ use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::dup::{all_same, list_of};
+use crate::rules::render::all_same;
 use crate::rules::shared::{amount_of, rows_in_order, scheme_of, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+use crate::text::list_of;
 
 pub static META: RuleMeta = RuleMeta {
     code: "AMT001",
@@ -226,7 +227,7 @@ impl Entitlement {
             periods.join(", "),
             fmt_yuan(max),
             fmt_yuan(total - max),
-            crate::rules::dup::briefs(&rows, 6)
+            crate::rules::render::briefs(&rows, 6)
         );
         Some(Finding::new(
             &META,

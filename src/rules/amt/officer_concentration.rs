@@ -4,12 +4,12 @@
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
-use crate::rules::dup::list;
 use crate::rules::keyed::Keyed;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list;
 use std::collections::{BTreeMap, HashMap};
 
 pub static META: RuleMeta = RuleMeta {

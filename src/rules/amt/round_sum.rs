@@ -11,8 +11,8 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{mix, Batch, BatchContext, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::dup::all_same;
 use crate::rules::keyed::Keyed;
+use crate::rules::render::all_same;
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -347,7 +347,7 @@ impl Rule for RoundSum {
             f(q),
             self.max_q,
             rows.len(),
-            crate::rules::dup::briefs(&rows, 6),
+            crate::rules::render::briefs(&rows, 6),
         );
         let _ = fmt_yuan;
         Some(Finding::new(

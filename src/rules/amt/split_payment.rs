@@ -9,12 +9,13 @@ use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, BatchContext, RowRef};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::dup::{all_same, list, total};
 use crate::rules::keyed::Keyed;
+use crate::rules::render::{all_same, total};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list;
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -191,7 +192,7 @@ impl Rule for SplitPayment {
             rows[0].scheme,
             self.window,
             if self.window == 1 { "" } else { "s" },
-            crate::rules::dup::briefs(&rows, 6),
+            crate::rules::render::briefs(&rows, 6),
             fmt_yuan(th),
             total(&rows),
             list(&payees, 4),

@@ -1,11 +1,10 @@
 //! DUP004 cross-region-payment: one payee paid by two or more regions for one scheme and period.
 
-use super::{
-    all_same, at_risk_unless_like_first, briefs, by_pay_date, groups_in_order, who, LISTED,
-};
+use super::{at_risk_unless_like_first, groups_in_order, LISTED};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
+use crate::rules::render::{all_same, briefs, by_pay_date, who};
 use crate::rules::shared::{
     draft_if_distinct_by, finishes_from_payee_periods, region_of, PeriodEntry,
 };

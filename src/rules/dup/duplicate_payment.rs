@@ -1,13 +1,14 @@
 //! DUP001 duplicate-payment: one payee paid more often for one scheme and period than the scheme allows.
 
-use super::{all_same, by_pay_date, list_of, total, who};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::BatchContext;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::period::Period;
+use crate::rules::render::{all_same, by_pay_date, total, who};
 use crate::rules::shared::{allowed_of, finishes_from_payee_periods, rows_in_order, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
+use crate::text::list_of;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP001",

@@ -1,16 +1,16 @@
 //! DUP002 one-payee-many-accounts (一人多卡): one payee paid into several accounts for one scheme and period.
 
-use super::{
-    all_same, at_risk_unless_like_first, by_pay_date, groups_in_order, list_of, who, LISTED,
-};
+use super::{at_risk_unless_like_first, groups_in_order, LISTED};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
+use crate::rules::render::{all_same, by_pay_date, who};
 use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, PeriodEntry};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list_of;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP002",

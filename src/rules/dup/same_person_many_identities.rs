@@ -6,7 +6,7 @@
 //! ([`crate::matching`]), clusters them into persons, and only then picks the rows of the clustered payees
 //! out of the pairs as evidence.
 
-use super::{by_pay_date, list_of, who, LISTED};
+use super::LISTED;
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
@@ -15,10 +15,12 @@ use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
 use crate::matching::{cluster, find_matches_with_placeholders, MatchConfig, Person};
 use crate::money::fmt_yuan;
 use crate::rules::keyed::Keyed;
+use crate::rules::render::{by_pay_date, who};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list_of;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};

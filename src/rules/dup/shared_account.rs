@@ -1,15 +1,17 @@
 //! DUP003 shared-account (多人一卡): one account receiving the payments of several people.
 
-use super::{all_same, draft_if_distinct, list_of, total};
+use super::draft_if_distinct;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
 use crate::rules::keyed::Keyed;
+use crate::rules::render::{all_same, total};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list_of;
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {

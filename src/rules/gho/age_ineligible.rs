@@ -1,6 +1,5 @@
 //! GHO004 age-ineligible: payments for a scheme with an age limit to a payee outside it on the payment date.
 
-use super::payments;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::{age_on, validate_id};
 use crate::ledger::batch::{Batch, RowRef, NO_DATE};
@@ -8,8 +7,9 @@ use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
 use crate::ledger::payees::Facts;
-use crate::rules::dup::{all_same, by_pay_date, who};
 use crate::rules::keyed::Flagged;
+use crate::rules::render::payments;
+use crate::rules::render::{all_same, by_pay_date, who};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 use chrono::NaiveDate;
 
@@ -139,7 +139,7 @@ impl Rule for AgeIneligible {
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         // one draft per payee and scheme, with the scheme's age limits
         st.found.finish(|run| {
-            super::drafts_by(
+            crate::rules::group::drafts_by(
                 run,
                 |a, b| a.1 >> 16 == b.1 >> 16,
                 |g| {

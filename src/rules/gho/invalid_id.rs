@@ -1,18 +1,19 @@
 //! GHO001 invalid-identity-number: payments to a payee_id that is not a valid resident id (GB 11643-1999).
 
-use super::payments;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::{id_check_char, validate_id, IdProblem, MAX_PLAUSIBLE_AGE};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
 use crate::ledger::payees::Facts;
-use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Flagged;
+use crate::rules::render::payments;
+use crate::rules::render::{all_same, by_pay_date};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list;
 
 pub static META: RuleMeta = RuleMeta {
     code: "GHO001",

@@ -1,17 +1,18 @@
 //! GHO005 malformed-account: payments into an account number that cannot be a real card or account.
 
-use super::payments;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ident::is_luhn_valid;
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::payees::Memo;
-use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Flagged;
+use crate::rules::render::payments;
+use crate::rules::render::{all_same, by_pay_date};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
+use crate::text::list;
 
 pub static META: RuleMeta = RuleMeta {
     code: "GHO005",

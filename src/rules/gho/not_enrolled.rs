@@ -1,18 +1,20 @@
 //! GHO002 not-enrolled: payees absent from the registry, paid by a region that does not enrol them, or
 //! under another name than the registry's.
 
-use super::{drafts_by_sub, payments};
+use super::drafts_by_sub;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::payees::PerPayee;
 use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
 use crate::reference::{name_key, Registry};
-use crate::rules::dup::{all_same, by_pay_date, list};
 use crate::rules::keyed::Keyed;
+use crate::rules::render::payments;
+use crate::rules::render::{all_same, by_pay_date};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, Params, Reference, Rule, RuleEnv, RuleMeta,
 };
+use crate::text::list;
 use std::sync::Arc;
 
 pub static META: RuleMeta = RuleMeta {

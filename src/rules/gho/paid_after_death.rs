@@ -1,18 +1,20 @@
 //! GHO003 paid-after-death: payments made more than a grace period after the payee's registered death.
 
-use super::{payments, periods};
+use super::periods;
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::decode::fmt_date;
 use crate::ledger::payees::Facts;
 use crate::reference::Deaths;
-use crate::rules::dup::{all_same, by_pay_date, list, who};
 use crate::rules::keyed::Flagged;
+use crate::rules::render::payments;
+use crate::rules::render::{all_same, by_pay_date, who};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Reference, Rule,
     RuleEnv, RuleMeta,
 };
+use crate::text::list;
 use std::sync::Arc;
 
 pub static META: RuleMeta = RuleMeta {

@@ -14,8 +14,8 @@ use crate::ledger::batch::{Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
 use crate::ledger::payees::Memo;
 use crate::reference::{id_key_fast, Officials};
-use crate::rules::dup::{all_same, by_pay_date};
 use crate::rules::keyed::Flagged;
+use crate::rules::render::{all_same, by_pay_date};
 use crate::rules::{rows_of, Draft, Evidence, Rule, RuleMeta};
 use std::sync::Arc;
 
@@ -104,7 +104,7 @@ impl<M: Match> Rule for Insider<M> {
     fn finish(&self, st: Self::State) -> Vec<Draft> {
         // one draft per payee and matched person: the person, then the self-dealing rows
         st.found.finish(|run| {
-            crate::rules::gho::drafts_by(
+            crate::rules::group::drafts_by(
                 run,
                 |a, b| a.1 >> 1 == b.1 >> 1,
                 |g| {
@@ -134,7 +134,7 @@ impl<M: Match> Rule for Insider<M> {
         let mut explanation = format!(
             "{}; paid {}",
             self.m.explain(o, idx, &rows),
-            crate::rules::gho::payments(&rows, &self.cur)
+            crate::rules::render::payments(&rows, &self.cur)
         );
         let severity = if selfdeal.is_empty() {
             self.meta.severity

@@ -4,7 +4,7 @@ use super::{Insider, Match, RowKeys};
 use crate::finding::{EvidenceRow, Severity};
 use crate::ledger::column::Col;
 use crate::reference::Officials;
-use crate::rules::dup::who;
+use crate::rules::render::who;
 use crate::rules::{erase, DynRule, Params, Reference, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
