@@ -220,6 +220,32 @@ pub struct Plan {
     pub references: reference::References,
 }
 
+impl Plan {
+    /// The batch context of the plan's config (schemes, locale, filters).
+    pub fn batch_context(&self) -> BatchContext {
+        batch_context(&self.config)
+    }
+
+    /// What the pipeline and the engine take from the plan; `ctx` from [`Plan::batch_context`].
+    pub fn scan_plan<'a>(
+        &'a self,
+        ctx: &'a BatchContext,
+        spill: Option<pipeline::SpillPlan>,
+    ) -> pipeline::ScanPlan<'a> {
+        pipeline::ScanPlan {
+            ledger: &self.ledger,
+            rules: &self.rules,
+            columns: self.columns,
+            ctx,
+            batch_size: self.config.batch_size,
+            max_evidence_rows: self.config.max_evidence_rows,
+            rule_flood: self.config.rule_flood,
+            fingerprint: engine::fingerprint(&self.rules, self.columns, &self.config.hash),
+            spill,
+        }
+    }
+}
+
 /// The batch context of a run: the scheme rules, and how payee ids are keyed (GB 11643 canonical ids by
 /// default, `[locale] id_scheme = "none"`: as written), the locale and the `[[exclude]]` filters.
 fn batch_context(config: &Config) -> BatchContext {
@@ -461,20 +487,13 @@ pub fn scan_with(
             .or(plan.config.memory_limit)
             .unwrap_or_else(engine::spill::default_limit);
         let spill_dir = SpillDir::new(&opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir));
-        let sp = pipeline::ScanPlan {
-            ledger: &plan.ledger,
-            rules: &plan.rules,
-            columns: plan.columns,
-            ctx: &ctx,
-            batch_size: plan.config.batch_size,
-            max_evidence_rows: plan.config.max_evidence_rows,
-            rule_flood: plan.config.rule_flood,
-            fingerprint: engine::fingerprint(&plan.rules, plan.columns, &plan.config.hash),
-            spill: Some(pipeline::SpillPlan {
+        let sp = plan.scan_plan(
+            &ctx,
+            Some(pipeline::SpillPlan {
                 limit: memory_limit,
                 dir: spill_dir.0.clone(),
             }),
-        };
+        );
         let t = Instant::now();
         let (state, hashes) = rayon::join(|| drive(&sp), || file_hashes(&plan.ledger.files));
         let mut state = state?;
