@@ -128,10 +128,35 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
         .unwrap_or_else(|| Partial::new(&ep, n_files, rows)))
 }
 
+/// Where the evidence rows of the drafts come from: the local scan reads them back from its Parquet files by
+/// row selection ([`ScanPlan`] is one); another driver may join them from its own copy of the ledger (a Spark
+/// job: on (source, row)) and decode them with [`evidence_rows_of`].
+pub trait EvidenceSource: Sync {
+    /// The evidence rows of `rows` (sorted, distinct). A row the source cannot give is left out (its draft
+    /// then renders without it, or not at all).
+    fn evidence(&self, rows: &[RowRef]) -> Result<Evidence>;
+}
+
+impl EvidenceSource for ScanPlan<'_> {
+    fn evidence(&self, rows: &[RowRef]) -> Result<Evidence> {
+        read_evidence(self, rows)
+    }
+}
+
 /// Finishes every rule, reads the evidence back and renders the findings, sorted by their total order.
 pub fn finish(
     plan: &ScanPlan<'_>,
     state: Partial,
+    phases: &mut Phases,
+) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
+    finish_with(plan, state, plan, phases)
+}
+
+/// [`finish`] with the evidence rows from `source`.
+pub fn finish_with(
+    plan: &ScanPlan<'_>,
+    state: Partial,
+    source: &dyn EvidenceSource,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
     let mut state = state;
@@ -228,7 +253,7 @@ pub fn finish(
         .collect();
     wanted.par_sort_unstable();
     wanted.dedup();
-    let evidence = read_evidence(plan, &wanted)?;
+    let evidence = source.evidence(&wanted)?;
     phases.add("read evidence".into(), t);
     let t = Instant::now();
     let mut dropped = 0;
@@ -400,6 +425,25 @@ pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
         .flatten()
         .filter_map(|e| e.row.map(|r| (r, e)))
         .collect())
+}
+
+/// The evidence rows of an Arrow batch whose columns carry the canonical names, its rows numbered from
+/// `origin` (for an [`EvidenceSource`] of another driver); `source_name` stands in for a missing txn id
+/// (`name:row`), as the file name does in the local scan.
+pub fn evidence_rows_of(
+    plan: &ScanPlan<'_>,
+    rb: &arrow::record_batch::RecordBatch,
+    origin: engine::Origin,
+    source_name: &str,
+) -> Vec<EvidenceRow> {
+    let cols = EVIDENCE_COLUMNS
+        .iter()
+        .copied()
+        .fold(ColSet::default(), ColSet::with);
+    let b = Batch::from_record_batch(rb, origin, cols, plan.ctx);
+    (0..b.len())
+        .map(|i| evidence_row(&b, i, source_name, plan.ctx))
+        .collect()
 }
 
 fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> EvidenceRow {

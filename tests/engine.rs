@@ -295,3 +295,85 @@ fn a_spill_folder_that_cannot_be_written_is_an_error_naming_it() {
     assert!(matches!(err, Error::Output { .. }), "{err:?}");
     assert!(err.to_string().contains("not-a-folder"), "{err}");
 }
+
+/// Evidence from the driver's own copy of the ledger (as a Spark job joins it), not from the local files.
+struct InMemoryEvidence(
+    std::collections::HashMap<
+        subsidy_audit::ledger::batch::RowRef,
+        subsidy_audit::finding::EvidenceRow,
+    >,
+);
+
+impl subsidy_audit::pipeline::EvidenceSource for InMemoryEvidence {
+    fn evidence(
+        &self,
+        rows: &[subsidy_audit::ledger::batch::RowRef],
+    ) -> Result<subsidy_audit::finding::Evidence> {
+        Ok(rows
+            .iter()
+            .filter_map(|r| self.0.get(r).map(|e| (*r, e.clone())))
+            .collect())
+    }
+}
+
+#[test]
+fn evidence_from_another_source_renders_the_same_findings() {
+    use subsidy_audit::pipeline::{evidence_rows_of, finish, finish_with, Phases};
+    let o = opts(Path::new("fixtures/demo"));
+    let plan = subsidy_audit::plan(&o).expect("plan");
+    let ctx = plan.batch_context();
+    let sp = plan.scan_plan(&ctx, None);
+    let ep = sp.engine();
+    let bytes = drive(
+        &sp,
+        Drive {
+            rows: 500,
+            bytes: false,
+            seed: 4,
+            tree: false,
+        },
+    )
+    .and_then(|p| p.to_bytes(&ep))
+    .expect("partial");
+    // every row of the ledger, decoded by the engine's evidence decoder
+    let mut rows = std::collections::HashMap::new();
+    for (i, f) in sp.ledger.files.iter().enumerate() {
+        let file = std::fs::File::open(&f.path).expect("open");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(parquet::arrow::arrow_reader::ArrowReaderBuilder::build)
+            .expect("reader");
+        let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let mut first = 0u64;
+        for rb in reader {
+            let rb = rb.expect("batch");
+            for e in evidence_rows_of(&sp, &rb, Origin::new(i as u32, first), name) {
+                rows.insert(e.row.expect("row"), e);
+            }
+            first += rb.num_rows() as u64;
+        }
+    }
+    let local = finish(
+        &sp,
+        Partial::from_bytes(&ep, &bytes).expect("p"),
+        &mut Phases::default(),
+    )
+    .expect("local");
+    let other = finish_with(
+        &sp,
+        Partial::from_bytes(&ep, &bytes).expect("p"),
+        &InMemoryEvidence(rows),
+        &mut Phases::default(),
+    )
+    .expect("other");
+    assert!(!local.0.is_empty());
+    assert_eq!(local.0, other.0);
+    // a source that has no row renders no finding
+    let none = finish_with(
+        &sp,
+        Partial::from_bytes(&ep, &bytes).expect("p"),
+        &InMemoryEvidence(std::collections::HashMap::new()),
+        &mut Phases::default(),
+    )
+    .expect("none");
+    assert!(none.0.is_empty());
+}
