@@ -340,7 +340,7 @@ fn evidence_from_another_source_renders_the_same_findings() {
     for (i, f) in sp.ledger.files.iter().enumerate() {
         let file = std::fs::File::open(&f.path).expect("open");
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(parquet::arrow::arrow_reader::ArrowReaderBuilder::build)
+            .and_then(|b| b.with_batch_size(1000).build())
             .expect("reader");
         let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let mut first = 0u64;
