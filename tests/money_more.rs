@@ -493,6 +493,15 @@ fn last_two_rows() -> Vec<Row> {
 fn last_two_digits_flags_the_rounding_unit_only() {
     let rows = last_two_rows();
     let o = run_rows(&rows, "", &["DIG004"], 2, 8192);
+    // the same findings when every row group's units are spilled and finished partition by partition
+    let spilled = run_limited(&rows, "", &["DIG004"], 2, 8192, Some(1));
+    assert!(spilled
+        .summary
+        .timing
+        .phases
+        .iter()
+        .any(|p| p.0.starts_with("spill files read back")));
+    assert_eq!(findings(&spilled), findings(&o));
     let subjects: Vec<(String, String)> = findings(&o).into_iter().map(|f| (f.0, f.1)).collect();
     assert_eq!(
         subjects,

@@ -571,6 +571,26 @@ fn digit_rows() -> Vec<(String, R)> {
 fn digit_nonconformity_flags_the_made_up_unit_only() {
     let (d, ..) = scan_folder(&ledger(&digit_rows()), SCHEMES);
     let o = run(d.path(), &["DIG001"], 2, 8192);
+    // the same findings when every row group's units are spilled and finished partition by partition
+    let spilled = scan(
+        &ScanOptions {
+            inputs: vec![d.path().join("ledger.parquet")],
+            config: Some(d.path().join("schemes.toml")),
+            threads: Some(2),
+            select: vec!["DIG001".into()],
+            memory_limit: Some(1),
+            ..ScanOptions::default()
+        },
+        &|_, _| {},
+    )
+    .expect("scan");
+    assert!(spilled
+        .summary
+        .timing
+        .phases
+        .iter()
+        .any(|p| p.0.starts_with("spill files read back")));
+    assert_eq!(findings(&spilled), findings(&o));
     let subjects: Vec<(&str, &str)> = o
         .findings
         .iter()

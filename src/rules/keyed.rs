@@ -14,6 +14,12 @@ const SHIFT: u32 = 64 - PARTS.trailing_zeros();
 /// Entries per chunk once a partition has grown (the first chunks are smaller, so sparse states stay small).
 const CHUNK: usize = 4096;
 
+/// The partition of a key.
+#[inline]
+pub fn part_of(key: u64) -> usize {
+    (key >> SHIFT) as usize
+}
+
 /// An entry with a 64-bit grouping key.
 pub trait Keyed64: Ord + Copy + Send + Sync {
     fn key(&self) -> u64;

@@ -98,6 +98,26 @@ pub struct FirstTwoDigits {
 
 /// Nigrini's nonconformity bound of the first-two-digits MAD.
 const NONCONFORMITY: f64 = 0.0022;
+impl FirstTwoDigits {
+    /// The draft of a unit whose first-two-digit curve does not conform (the unit's name is not kept in the
+    /// draft: it is read back from the evidence rows).
+    fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
+        if u.counts.not_testable(&self.gate).is_some() {
+            return None;
+        }
+        let r = u.counts.test(DigitTest::FirstTwo);
+        if r.excess_mad <= NONCONFORMITY || r.p_value >= self.max_p {
+            return None;
+        }
+        Some(unit_draft(
+            u,
+            &r,
+            |d| u.sample[d as usize - 10],
+            &[r.mad, r.expected_mad, r.chi2, r.p_value],
+        ))
+    }
+}
+
 impl Rule for FirstTwoDigits {
     type State = Units;
 
@@ -110,24 +130,19 @@ impl Rule for FirstTwoDigits {
     }
 
     fn finish(&self, st: Units) -> Vec<Draft> {
-        let mut drafts = Vec::new();
-        for u in st.into_sorted() {
-            if u.counts.not_testable(&self.gate).is_some() {
-                continue;
-            }
-            let r = u.counts.test(DigitTest::FirstTwo);
-            if r.excess_mad <= NONCONFORMITY || r.p_value >= self.max_p {
-                continue;
-            }
-            drafts.push(unit_draft(
-                &u,
-                &r,
-                |d| u.sample[d as usize - 10],
-                &[r.mad, r.expected_mad, r.chi2, r.p_value],
-            ));
-            // the unit's name is not kept in the draft: it is read back from the evidence rows
-        }
-        drafts
+        st.into_sorted()
+            .iter()
+            .filter_map(|u| self.unit_draft(u))
+            .collect()
+    }
+
+    fn finish_spilled(
+        &self,
+        rest: Units,
+        pull: &(dyn Fn(usize) -> crate::error::Result<Units> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        drop(rest);
+        super::finish_units_spilled(pull, |u| self.unit_draft(u))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

@@ -104,6 +104,25 @@ pub struct LastTwoDigits {
     min_mad: f64,
 }
 
+impl LastTwoDigits {
+    /// The draft of a unit whose last two digits pile up on some values.
+    fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
+        if u.counts.not_testable(&self.gate).is_some() {
+            return None;
+        }
+        let r = u.counts.test(DigitTest::LastTwo);
+        if r.p_value >= self.max_p || r.excess_mad <= self.min_mad {
+            return None;
+        }
+        Some(unit_draft(
+            u,
+            &r,
+            |d| u.sample_last[d as usize],
+            &[r.excess_mad, r.chi2, r.p_value],
+        ))
+    }
+}
+
 impl Rule for LastTwoDigits {
     type State = Units;
 
@@ -116,23 +135,19 @@ impl Rule for LastTwoDigits {
     }
 
     fn finish(&self, st: Units) -> Vec<Draft> {
-        let mut drafts = Vec::new();
-        for u in st.into_sorted() {
-            if u.counts.not_testable(&self.gate).is_some() {
-                continue;
-            }
-            let r = u.counts.test(DigitTest::LastTwo);
-            if r.p_value >= self.max_p || r.excess_mad <= self.min_mad {
-                continue;
-            }
-            drafts.push(unit_draft(
-                &u,
-                &r,
-                |d| u.sample_last[d as usize],
-                &[r.excess_mad, r.chi2, r.p_value],
-            ));
-        }
-        drafts
+        st.into_sorted()
+            .iter()
+            .filter_map(|u| self.unit_draft(u))
+            .collect()
+    }
+
+    fn finish_spilled(
+        &self,
+        rest: Units,
+        pull: &(dyn Fn(usize) -> crate::error::Result<Units> + Sync),
+    ) -> crate::error::Result<Vec<Draft>> {
+        drop(rest);
+        super::finish_units_spilled(pull, |u| self.unit_draft(u))
     }
 
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

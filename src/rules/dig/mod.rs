@@ -243,8 +243,59 @@ pub struct Units {
     pub units: Vec<Unit>,
 }
 
-/// Not split: a few counts per unit.
-impl crate::engine::spill::Parts for Units {}
+/// The units split by the partition of their key: units grow with the officers and townships (a few
+/// kilobytes each), and every worker holds every unit it met.
+impl crate::engine::spill::Parts for Units {
+    const SPLITS: bool = true;
+    fn part_bytes(&self) -> usize {
+        self.units.len()
+            * (std::mem::size_of::<Unit>()
+                + std::mem::size_of::<DigitCounts>()
+                + 190 * std::mem::size_of::<u64>()
+                + 48)
+    }
+    fn take_part(&mut self, p: usize) -> Self {
+        let mut keys: Vec<(usize, u64)> = self.index.iter().map(|(k, v)| (*v, *k)).collect();
+        keys.sort_unstable();
+        let units = std::mem::take(&mut self.units);
+        let (mut out, mut keep) = (Units::default(), Units::default());
+        for ((_, key), unit) in keys.into_iter().zip(units) {
+            let to = if crate::rules::keyed::part_of(key) == p {
+                &mut out
+            } else {
+                &mut keep
+            };
+            to.index.insert(key, to.units.len());
+            to.units.push(unit);
+        }
+        *self = keep;
+        out
+    }
+}
+
+/// The finish of units that spilled: each partition's units tested by `draft`, the drafts in the order of
+/// [`Units::into_sorted`] over all of them (level, then name), as a whole state's finish gives them.
+pub(crate) fn finish_units_spilled(
+    pull: &(dyn Fn(usize) -> crate::error::Result<Units> + Sync),
+    draft: impl Fn(&Unit) -> Option<crate::rules::Draft> + Sync,
+) -> crate::error::Result<Vec<crate::rules::Draft>> {
+    use rayon::prelude::*;
+    let parts: Vec<Vec<((Level, String), crate::rules::Draft)>> = (0..crate::rules::keyed::PARTS)
+        .into_par_iter()
+        .map(|p| {
+            pull(p).map(|units| {
+                units
+                    .into_sorted()
+                    .into_iter()
+                    .filter_map(|u| draft(&u).map(|d| ((u.level, u.name), d)))
+                    .collect()
+            })
+        })
+        .collect::<crate::error::Result<_>>()?;
+    let mut all: Vec<((Level, String), crate::rules::Draft)> = parts.concat();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all.into_iter().map(|(_, d)| d).collect())
+}
 
 /// The byte form: (key, unit) pairs in unit order; the index is rebuilt when decoding.
 impl serde::Serialize for Units {
