@@ -81,10 +81,25 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
         .map(|w| {
             let mut st = Partial::new(&ep, n_files, rows);
             let mut spilled = 0usize;
+            // over its share of the memory limit (checked after every batch: a row group may be large), the
+            // worker writes its partitioned entries out
+            let mut spill = |st: &mut Partial| -> Result<()> {
+                match (budget, &plan.spill) {
+                    (Some(b), Some(s)) if st.part_bytes(&ep) > b => {
+                        let path = s.dir.join(format!("spill-{w}-{spilled}.lz4"));
+                        spilled += 1;
+                        std::fs::create_dir_all(&s.dir)
+                            .map_err(|e| crate::error::Error::output(&s.dir, e))
+                            .and_then(|()| st.spill(&ep, &path))
+                    }
+                    _ => Ok(()),
+                }
+            };
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(u) = units.get(i) else { break };
                 let file = &plan.ledger.files[u.file as usize];
+                let mut failed: Option<crate::error::Error> = None;
                 let read = read_row_group(
                     file,
                     u.file,
@@ -94,29 +109,18 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
                     plan.batch_size,
                     None,
                     |mut b| {
-                        st.update(&ep, &mut b);
+                        if failed.is_none() {
+                            st.update(&ep, &mut b);
+                            failed = spill(&mut st).err();
+                        }
                     },
                 );
-                if let Err(e) = read {
+                if let Some(e) = read.err().or(failed) {
                     // stop the other workers early
                     next.store(units.len(), Ordering::Relaxed);
                     return Err(e);
                 }
                 st.floods.end_unit(i);
-                // over its share of the memory limit, the worker writes its partitioned entries out
-                if let (Some(b), Some(s)) = (budget, &plan.spill) {
-                    if st.part_bytes(&ep) > b {
-                        let path = s.dir.join(format!("spill-{w}-{spilled}.lz4"));
-                        spilled += 1;
-                        let written = std::fs::create_dir_all(&s.dir)
-                            .map_err(|e| crate::error::Error::output(&s.dir, e))
-                            .and_then(|()| st.spill(&ep, &path));
-                        if let Err(e) = written {
-                            next.store(units.len(), Ordering::Relaxed);
-                            return Err(e);
-                        }
-                    }
-                }
                 progress(done.fetch_add(u.rows, Ordering::Relaxed) + u.rows);
             }
             Ok(st)
