@@ -79,16 +79,45 @@ pub struct ScanOptions {
     pub temp_dir: Option<PathBuf>,
 }
 
-/// The private spill folder of one scan, removed when dropped (and on a signal).
+/// The private spill folder of one scan, made when the scan starts (so a bad `--temp-dir` fails at once),
+/// owner-only, under a random name that no other run can hold (a folder of that name is never adopted), and
+/// removed when dropped and on a signal.
 struct SpillDir(PathBuf);
 
 impl SpillDir {
-    fn new(parent: &Path) -> Self {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = parent.join(format!(".subsidy-audit-spill-{}-{n}", std::process::id()));
-        report::register_temp(&dir);
-        Self(dir)
+    fn new(parent: &Path) -> Result<Self> {
+        if !parent.is_dir() {
+            return Err(Error::Output {
+                path: parent.to_path_buf(),
+                detail: "the temporary folder (--temp-dir) is not an existing folder".into(),
+            });
+        }
+        let mut last = None;
+        for _ in 0..16 {
+            let dir = parent.join(format!(
+                ".subsidy-audit-spill-{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ));
+            let mut b = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            match b.create(&dir) {
+                Ok(()) => {
+                    report::register_temp(&dir);
+                    return Ok(Self(dir));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(Error::output(&dir, e)),
+            }
+        }
+        Err(Error::Output {
+            path: parent.to_path_buf(),
+            detail: format!(
+                "no free name for a spill folder: {}",
+                last.map_or_else(String::new, |e| e.to_string())
+            ),
+        })
     }
 }
 
@@ -486,7 +515,7 @@ pub fn scan_with(
             .memory_limit
             .or(plan.config.memory_limit)
             .unwrap_or_else(engine::spill::default_limit);
-        let spill_dir = SpillDir::new(&opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir));
+        let spill_dir = SpillDir::new(&opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir))?;
         let sp = plan.scan_plan(
             &ctx,
             Some(pipeline::SpillPlan {
@@ -641,6 +670,8 @@ pub fn scan_with(
                     0.0
                 },
                 phases: phases.0,
+                memory_limit_bytes: memory_limit,
+                spill_files: phases.1,
             },
         };
         Ok(Outcome {

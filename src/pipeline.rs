@@ -86,11 +86,11 @@ pub fn scan(plan: &ScanPlan<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Part
             let mut spill = |st: &mut Partial| -> Result<()> {
                 match (budget, &plan.spill) {
                     (Some(b), Some(s)) if st.part_bytes(&ep) > b => {
+                        // the folder exists (made when the scan started): never made again here, so a
+                        // signal that removed it leaves nothing behind
                         let path = s.dir.join(format!("spill-{w}-{spilled}.lz4"));
                         spilled += 1;
-                        std::fs::create_dir_all(&s.dir)
-                            .map_err(|e| crate::error::Error::output(&s.dir, e))
-                            .and_then(|()| st.spill(&ep, &path))
+                        st.spill(&ep, &path)
                     }
                     _ => Ok(()),
                 }
@@ -225,6 +225,7 @@ pub fn finish_with(
         phases
             .0
             .push((format!("spill files read back: {}", sp.files.len()), 0.0));
+        phases.1 = sp.files.len();
     }
     phases.add("finish".into(), t);
     let mut drafts: Vec<(usize, Vec<Draft>)> = Vec::with_capacity(timed.len());
@@ -343,7 +344,7 @@ fn withhold_flood(
 
 /// Seconds spent per phase of a run, for `summary.json`'s `timing` (never part of the deterministic output).
 #[derive(Debug, Clone, Default)]
-pub struct Phases(pub Vec<(String, f64)>);
+pub struct Phases(pub Vec<(String, f64)>, pub usize);
 
 impl Phases {
     pub fn add(&mut self, name: String, since: Instant) {

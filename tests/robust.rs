@@ -57,6 +57,51 @@ fn tmp_folders(out: &Path) -> Vec<String> {
     v
 }
 
+#[test]
+fn a_temp_dir_that_is_no_folder_is_refused_before_the_scan() {
+    let (d, ledger, cfg) = dup_folder(5);
+    let out = d.path().join("out");
+    scan(&ledger, &cfg, &out).assert().code(1);
+    let before = snapshot(&out);
+    for bad in [d.path().join("a-file"), d.path().join("no/such/folder")] {
+        std::fs::write(d.path().join("a-file"), "x").expect("write");
+        // no spill would happen (a generous limit): the folder is still checked first
+        let a = scan(&ledger, &cfg, &out)
+            .arg("--temp-dir")
+            .arg(&bad)
+            .arg("--memory-limit")
+            .arg("1GiB")
+            .assert()
+            .code(2);
+        let err = stderr_of(&a);
+        assert!(
+            err.contains(&bad.display().to_string()) && err.contains("--temp-dir"),
+            "{err}"
+        );
+        assert_eq!(snapshot(&out), before);
+        assert!(!d.path().join("no").exists(), "nothing is made");
+    }
+    // a size out of range names the flag and the range
+    let a = scan(&ledger, &cfg, &out)
+        .args(["--memory-limit", "1.5"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&a).contains("--memory-limit"),
+        "{}",
+        stderr_of(&a)
+    );
+    let a = scan(&ledger, &cfg, &out)
+        .args(["--memory-limit", "512"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&a).contains("between 1KiB and 1EiB"),
+        "{}",
+        stderr_of(&a)
+    );
+}
+
 fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).to_string()
 }
@@ -136,6 +181,74 @@ mod signals {
         stopped_by(&mut child, "-TERM", 143);
         assert_eq!(tmp_folders(&out), Vec::<String>::new());
         assert_eq!(snapshot(&out), before);
+    }
+
+    /// The spill folders in `dir`.
+    fn spill_folders(dir: &Path) -> Vec<std::fs::DirEntry> {
+        std::fs::read_dir(dir)
+            .expect("dir")
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".subsidy-audit-spill-")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_signal_during_a_spilling_scan_leaves_no_spill_file_behind() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().expect("tmp");
+        let data = d.path().join("g");
+        subsidy_audit::generate::generate(&subsidy_audit::generate::GenerateOptions {
+            rows: 20_000,
+            out: data.clone(),
+            seed: 3,
+            row_group_rows: 2000,
+            ..subsidy_audit::generate::GenerateOptions::default()
+        })
+        .expect("generate");
+        for (sig, code) in [("-TERM", 143), ("-INT", 130)] {
+            // spill files in an explicit folder, and in the default one (the run's folder in --out)
+            for explicit in [true, false] {
+                let out = d.path().join(format!("out{sig}{explicit}"));
+                let temp = d.path().join(format!("temp{sig}{explicit}"));
+                std::fs::create_dir_all(&temp).expect("temp");
+                let mut args: Vec<std::ffi::OsString> = vec![
+                    "scan".into(),
+                    data.clone().into(),
+                    "--out".into(),
+                    out.clone().into(),
+                    "--threads".into(),
+                    "2".into(),
+                    "--memory-limit".into(),
+                    "1KiB".into(),
+                    "-q".into(),
+                ];
+                if explicit {
+                    args.extend(["--temp-dir".into(), temp.clone().into()]);
+                }
+                let ready = d.path().join(format!("ready{sig}{explicit}"));
+                let mut child = paused_run(&args, "scan", &ready);
+                let spill_in = if explicit {
+                    temp.clone()
+                } else {
+                    out.join(&tmp_folders(&out)[0])
+                };
+                let folders = spill_folders(&spill_in);
+                assert_eq!(folders.len(), 1, "the spill folder is made at the start");
+                let meta = folders[0].metadata().expect("meta");
+                assert_eq!(meta.permissions().mode() & 0o777, 0o700, "owner-only");
+                assert!(
+                    std::fs::read_dir(folders[0].path()).expect("spill").count() > 0,
+                    "it spilled before the pause"
+                );
+                stopped_by(&mut child, sig, code);
+                assert!(spill_folders(&temp).is_empty(), "{sig} {explicit}");
+                assert_eq!(tmp_folders(&out), Vec::<String>::new(), "{sig} {explicit}");
+            }
+        }
     }
 
     #[test]

@@ -33,8 +33,14 @@ pub trait Parts: Default {
 impl Parts for () {}
 impl<T> Parts for Vec<T> {}
 
-/// `1.5GiB`, `512MiB`, `800MB`, `2G`, `65536` (bytes): binary units for KiB/MiB/GiB/TiB and K/M/G/T,
-/// decimal for KB/MB/GB/TB.
+/// The smallest and largest sizes [`parse_size`] takes.
+pub const SIZE_RANGE: (u64, u64) = (1 << 10, 1 << 60);
+
+const UNITS: &str =
+    "B; K or KiB, M or MiB, G or GiB, T or TiB (powers of 1024); KB, MB, GB, TB (powers of 1000)";
+
+/// `1.5GiB`, `512MiB`, `800MB`, `2G`, `65536` (bytes): K/M/G/T and KiB/MiB/GiB/TiB are powers of 1024,
+/// KB/MB/GB/TB powers of 1000; between 1 KiB and 1 EiB.
 pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let t = text.trim();
     let split = t
@@ -43,8 +49,12 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("`{text}` is no size (e.g. 1.5GiB, 512MiB, 800MB)"))?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        .map_err(|_| format!("`{text}` is no size (e.g. 1.5GiB, 512MiB, 800MB; units: {UNITS})"))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    if num.contains('.') && matches!(unit.as_str(), "" | "b") {
+        return Err(format!("`{text}`: a number of bytes is whole"));
+    }
+    let mult: f64 = match unit.as_str() {
         "" | "b" => 1.0,
         "k" | "kib" => 1024.0,
         "m" | "mib" => 1024.0 * 1024.0,
@@ -54,15 +64,14 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         "mb" => 1e6,
         "gb" => 1e9,
         "tb" => 1e12,
-        u => {
-            return Err(format!(
-                "`{text}`: unknown unit `{u}` (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)"
-            ))
-        }
+        u => return Err(format!("`{text}`: unknown unit `{u}` (units: {UNITS})")),
     };
     let bytes = n * mult;
-    if !(1.0..1e18).contains(&bytes) {
-        return Err(format!("`{text}` is out of range"));
+    let (lo, hi) = SIZE_RANGE;
+    if !(lo as f64..=hi as f64).contains(&bytes) {
+        return Err(format!(
+            "`{text}` is out of range: a size between 1KiB and 1EiB ({lo} to {hi} bytes)"
+        ));
     }
     Ok(bytes as u64)
 }
@@ -164,9 +173,29 @@ mod tests {
         assert_eq!(parse_size("800MB"), Ok(800_000_000));
         assert_eq!(parse_size("2G"), Ok(2 << 30));
         assert_eq!(parse_size("65536"), Ok(65536));
-        for bad in ["", "GiB", "1.5 parsecs", "-1GiB", "0", "1e30"] {
+        assert_eq!(parse_size("1KiB"), Ok(1024));
+        assert_eq!(parse_size("1048576TiB").ok(), Some(1 << 60));
+        for bad in [
+            "",
+            "GiB",
+            "1.5 parsecs",
+            "-1GiB",
+            "0",
+            "1e30",
+            "1.5",
+            "1.5B",
+            "1023",
+            "2EiB",
+            "NaN",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
+        assert!(parse_size("1048577TiB")
+            .err()
+            .is_some_and(|e| e.contains("between 1KiB and 1EiB")));
+        assert!(parse_size("3 parsecs")
+            .err()
+            .is_some_and(|e| e.contains("powers of 1024")));
         assert!(default_limit() >= 1 << 20);
     }
 

@@ -141,6 +141,10 @@ pub struct Timing {
     /// Seconds per phase, in order: plan (footers, config, reference tables), scan, each rule's finish, read
     /// evidence, render, cases.
     pub phases: Vec<(String, f64)>,
+    /// `--memory-limit` (or its default) in bytes, and the spill files the rule states were written to under
+    /// it (0: everything stayed in memory). Like the rest of `timing`, they depend on the threads and limit.
+    pub memory_limit_bytes: u64,
+    pub spill_files: usize,
 }
 
 pub fn write(path: &Path, s: &Summary) -> Result<()> {

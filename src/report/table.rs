@@ -30,6 +30,14 @@ pub fn render(o: &Outcome) -> String {
         s.timing.rows_per_second,
         s.timing.threads
     );
+    if s.timing.spill_files > 0 {
+        let _ = writeln!(
+            out,
+            "the rule states passed the memory limit ({}): {} spill files written to disk and read back",
+            crate::engine::spill::fmt_size(s.timing.memory_limit_bytes),
+            s.timing.spill_files
+        );
+    }
     if s.rows_excluded > 0 {
         let _ = writeln!(
             out,
