@@ -81,8 +81,34 @@ pub struct ScanOptions {
 
 /// The private spill folder of one scan, made when the scan starts (so a bad `--temp-dir` fails at once),
 /// owner-only, under a random name that no other run can hold (a folder of that name is never adopted), and
-/// removed when dropped and on a signal.
-struct SpillDir(PathBuf);
+/// removed when dropped and on a signal. It holds a `.lock` locked for as long as the run lives, so a later
+/// run removes the folders of runs killed without a chance to clean up (`kill -9`), never a live run's.
+struct SpillDir(PathBuf, Option<std::fs::File>);
+
+const SPILL_PREFIX: &str = ".subsidy-audit-spill-";
+
+/// Removes the spill folders in `parent` whose lock nobody holds (best effort).
+fn remove_stale_spills(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let is_spill = e.file_name().to_string_lossy().starts_with(SPILL_PREFIX);
+        if !is_spill || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        // a folder without a lock file is being made (or not ours): left alone
+        if let Ok(f) = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open(e.path().join(".lock"))
+        {
+            if f.try_lock().is_ok() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
 
 impl SpillDir {
     fn new(parent: &Path) -> Result<Self> {
@@ -92,10 +118,11 @@ impl SpillDir {
                 detail: "the temporary folder (--temp-dir) is not an existing folder".into(),
             });
         }
+        remove_stale_spills(parent);
         let mut last = None;
         for _ in 0..16 {
             let dir = parent.join(format!(
-                ".subsidy-audit-spill-{}-{:016x}",
+                "{SPILL_PREFIX}{}-{:016x}",
                 std::process::id(),
                 rand::random::<u64>()
             ));
@@ -105,7 +132,16 @@ impl SpillDir {
             match b.create(&dir) {
                 Ok(()) => {
                     report::register_temp(&dir);
-                    return Ok(Self(dir));
+                    let lock = std::fs::File::create(dir.join(".lock"))
+                        .and_then(|f| f.lock().map(|()| f))
+                        .map_err(|e| Error::output(&dir, e));
+                    return match lock {
+                        Ok(f) => Ok(Self(dir, Some(f))),
+                        Err(e) => {
+                            report::release_temp(&dir);
+                            Err(e)
+                        }
+                    };
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => return Err(Error::output(&dir, e)),
@@ -124,6 +160,7 @@ impl SpillDir {
 impl Drop for SpillDir {
     fn drop(&mut self) {
         report::release_temp(&self.0);
+        drop(self.1.take());
     }
 }
 

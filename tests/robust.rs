@@ -102,6 +102,55 @@ fn a_temp_dir_that_is_no_folder_is_refused_before_the_scan() {
     );
 }
 
+#[test]
+fn a_run_removes_spill_folders_of_killed_runs_and_never_a_live_ones() {
+    let (d, ledger, cfg) = dup_folder(5);
+    let temp = d.path().join("temp");
+    let folder = |name: &str, lock: bool| {
+        let f = temp.join(format!(".subsidy-audit-spill-{name}"));
+        std::fs::create_dir_all(&f).expect("folder");
+        std::fs::write(f.join("spill-0-0.lz4"), b"junk").expect("junk");
+        if lock {
+            std::fs::write(f.join(".lock"), b"").expect("lock");
+        }
+        f
+    };
+    // killed with -9: its lock file is held by nobody
+    let dead = folder("4000000001-0123456789abcdef", true);
+    // a live run's: its lock is held (here by this test)
+    let live = folder("4000000002-0123456789abcdef", true);
+    let held = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(live.join(".lock"))
+        .expect("open");
+    held.lock().expect("lock");
+    // one without a lock file (being made, or not ours)
+    let other = folder("4000000003-0123456789abcdef", false);
+    scan(&ledger, &cfg, &d.path().join("out"))
+        .arg("--temp-dir")
+        .arg(&temp)
+        .assert()
+        .code(1);
+    assert!(!dead.exists(), "the killed run's folder is removed");
+    assert!(
+        live.join("spill-0-0.lz4").is_file(),
+        "a live run's folder stays"
+    );
+    assert!(
+        other.join("spill-0-0.lz4").is_file(),
+        "an unlocked folder stays"
+    );
+    // and this run's own folder is gone
+    let left: Vec<String> = std::fs::read_dir(&temp)
+        .expect("temp")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    drop(held);
+}
+
 fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).to_string()
 }
@@ -240,10 +289,12 @@ mod signals {
                 assert_eq!(folders.len(), 1, "the spill folder is made at the start");
                 let meta = folders[0].metadata().expect("meta");
                 assert_eq!(meta.permissions().mode() & 0o777, 0o700, "owner-only");
-                assert!(
-                    std::fs::read_dir(folders[0].path()).expect("spill").count() > 0,
-                    "it spilled before the pause"
-                );
+                let spilled = std::fs::read_dir(folders[0].path())
+                    .expect("spill")
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".lz4"))
+                    .count();
+                assert!(spilled > 0, "it spilled before the pause");
                 stopped_by(&mut child, sig, code);
                 assert!(spill_folders(&temp).is_empty(), "{sig} {explicit}");
                 assert_eq!(tmp_folders(&out), Vec::<String>::new(), "{sig} {explicit}");
