@@ -188,10 +188,9 @@ pub fn finish_with(
     let mut from_periods: Vec<Vec<Draft>> = plan.rules.iter().map(|_| Vec::new()).collect();
     let found: Option<Vec<(usize, Draft)>> = match &spilled {
         Some(sp) if state.periods.is_some() => {
-            let parts: Vec<Vec<(usize, Draft)>> = (0..crate::rules::keyed::PARTS)
-                .into_par_iter()
-                .map(|p| Ok(sp.pull_periods(p)?.map(&period_drafts).unwrap_or_default()))
-                .collect::<Result<_>>()?;
+            let parts = engine::spill::each_part(&|p| sp.pull_periods(p), |k| {
+                k.map(&period_drafts).unwrap_or_default()
+            })?;
             Some(parts.concat())
         }
         _ => state.periods.take().map(&period_drafts),

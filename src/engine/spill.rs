@@ -30,6 +30,20 @@ pub trait Parts: Default {
     }
 }
 
+/// `f` over every partition that `pull` gives, results in partition order: the partitions are pulled and
+/// finished in parallel, so about one partition per thread is in memory at a time. The one loop every
+/// [`crate::rules::Rule::finish_spilled`] runs.
+pub fn each_part<S, R: Send>(
+    pull: &(dyn Fn(usize) -> Result<S> + Sync),
+    f: impl Fn(S) -> R + Sync,
+) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    (0..PARTS)
+        .into_par_iter()
+        .map(|p| pull(p).map(&f))
+        .collect()
+}
+
 impl Parts for () {}
 impl<T> Parts for Vec<T> {}
 

@@ -155,13 +155,8 @@ pub trait Rule: Send + Sync + 'static {
         rest: Self::State,
         pull: &(dyn Fn(usize) -> Result<Self::State> + Sync),
     ) -> Result<Vec<Draft>> {
-        use rayon::prelude::*;
         drop(rest);
-        let parts: Vec<Vec<Draft>> = (0..keyed::PARTS)
-            .into_par_iter()
-            .map(|p| pull(p).map(|s| self.finish(s)))
-            .collect::<Result<_>>()?;
-        Ok(parts.concat())
+        Ok(crate::engine::spill::each_part(pull, |s| self.finish(s))?.concat())
     }
     /// Values the rule found to be placeholders in its finish (treated as unknown), for `summary.json`'s
     /// `floods`; a value left `None` is read back from the flood's `row`.

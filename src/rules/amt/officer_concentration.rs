@@ -273,11 +273,7 @@ impl Rule for OfficerConcentration {
         rest: State,
         pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
     ) -> crate::error::Result<Vec<Draft>> {
-        use rayon::prelude::*;
-        let parts: Vec<Vec<Officer>> = (0..crate::rules::keyed::PARTS)
-            .into_par_iter()
-            .map(|p| pull(p).map(|s| self.officers(s.entries)))
-            .collect::<crate::error::Result<_>>()?;
+        let parts = crate::engine::spill::each_part(pull, |s| self.officers(s.entries))?;
         Ok(self.conclude(parts.concat(), &rest.county))
     }
     fn render(&self, d: &Draft, ev: &Evidence) -> Option<Finding> {

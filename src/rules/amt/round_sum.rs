@@ -289,10 +289,7 @@ impl Rule for RoundSum {
         rest: State,
         pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
     ) -> crate::error::Result<Vec<Draft>> {
-        let parts: Vec<UnitCounts> = (0..crate::rules::keyed::PARTS)
-            .into_par_iter()
-            .map(|p| pull(p).map(|s| Self::unit_counts(s.payees)))
-            .collect::<crate::error::Result<_>>()?;
+        let parts = crate::engine::spill::each_part(pull, |s| Self::unit_counts(s.payees))?;
         let mut counts = UnitCounts::new();
         for part in parts {
             for (k, (n, r)) in part {

@@ -279,19 +279,13 @@ pub(crate) fn finish_units_spilled(
     pull: &(dyn Fn(usize) -> crate::error::Result<Units> + Sync),
     draft: impl Fn(&Unit) -> Option<crate::rules::Draft> + Sync,
 ) -> crate::error::Result<Vec<crate::rules::Draft>> {
-    use rayon::prelude::*;
-    let parts: Vec<Vec<((Level, String), crate::rules::Draft)>> = (0..crate::rules::keyed::PARTS)
-        .into_par_iter()
-        .map(|p| {
-            pull(p).map(|units| {
-                units
-                    .into_sorted()
-                    .into_iter()
-                    .filter_map(|u| draft(&u).map(|d| ((u.level, u.name), d)))
-                    .collect()
-            })
-        })
-        .collect::<crate::error::Result<_>>()?;
+    let parts = crate::engine::spill::each_part(pull, |units: Units| -> Vec<_> {
+        units
+            .into_sorted()
+            .into_iter()
+            .filter_map(|u| draft(&u).map(|d| ((u.level, u.name), d)))
+            .collect()
+    })?;
     let mut all: Vec<((Level, String), crate::rules::Draft)> = parts.concat();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(all.into_iter().map(|(_, d)| d).collect())

@@ -238,12 +238,8 @@ impl Rule for RepeatedAmount {
         rest: State,
         pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
     ) -> crate::error::Result<Vec<Draft>> {
-        use rayon::prelude::*;
         drop(rest);
-        let parts: Vec<Tally> = (0..crate::rules::keyed::PARTS)
-            .into_par_iter()
-            .map(|p| pull(p).map(|s| self.tally(s.entries)))
-            .collect::<crate::error::Result<_>>()?;
+        let parts = crate::engine::spill::each_part(pull, |s| self.tally(s.entries))?;
         let mut groups = Vec::new();
         let mut totals: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
         for (g, t) in parts {

@@ -458,11 +458,10 @@ impl Rule for SamePersonManyIdentities {
         pull: &(dyn Fn(usize) -> crate::error::Result<State> + Sync),
     ) -> crate::error::Result<Vec<Draft>> {
         let evidence = |member: &IdMap<u32>| {
-            let parts: Vec<Vec<(u32, RowRef)>> = (0..crate::rules::keyed::PARTS)
-                .into_par_iter()
-                .map(|p| pull(p).map(|s| rows_of_members(&s.rows, member)))
-                .collect::<crate::error::Result<_>>()?;
-            Ok(parts.concat())
+            Ok(
+                crate::engine::spill::each_part(pull, |s| rows_of_members(&s.rows, member))?
+                    .concat(),
+            )
         };
         self.finish_with(rest, &evidence)
     }
