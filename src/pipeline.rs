@@ -221,9 +221,6 @@ pub fn finish_with(
         for f in &sp.files {
             let _ = std::fs::remove_file(&f.path);
         }
-        phases
-            .0
-            .push((format!("spill files read back: {}", sp.files.len()), 0.0));
         phases.1 = sp.files.len();
     }
     phases.add("finish".into(), t);
@@ -343,6 +340,7 @@ fn withhold_flood(
 
 /// Seconds spent per phase of a run, for `summary.json`'s `timing` (never part of the deterministic output).
 #[derive(Debug, Clone, Default)]
+/// (the phases in order, the spill files read back: `timing.spill_files`)
 pub struct Phases(pub Vec<(String, f64)>, pub usize);
 
 impl Phases {
