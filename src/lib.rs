@@ -87,29 +87,6 @@ struct SpillDir(PathBuf, Option<std::fs::File>);
 
 const SPILL_PREFIX: &str = ".subsidy-audit-spill-";
 
-/// Removes the spill folders in `parent` whose lock nobody holds (best effort).
-fn remove_stale_spills(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let is_spill = e.file_name().to_string_lossy().starts_with(SPILL_PREFIX);
-        if !is_spill || !e.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        // a folder without a lock file is being made (or not ours): left alone
-        if let Ok(f) = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .open(e.path().join(".lock"))
-        {
-            if f.try_lock().is_ok() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-}
-
 impl SpillDir {
     fn new(parent: &Path) -> Result<Self> {
         if !parent.is_dir() {
@@ -118,7 +95,7 @@ impl SpillDir {
                 detail: "the temporary folder (--temp-dir) is not an existing folder".into(),
             });
         }
-        remove_stale_spills(parent);
+        report::remove_stale(parent, SPILL_PREFIX);
         let mut last = None;
         for _ in 0..16 {
             let dir = parent.join(format!(
@@ -132,9 +109,7 @@ impl SpillDir {
             match b.create(&dir) {
                 Ok(()) => {
                     report::register_temp(&dir);
-                    let lock = std::fs::File::create(dir.join(".lock"))
-                        .and_then(|f| f.lock().map(|()| f))
-                        .map_err(|e| Error::output(&dir, e));
+                    let lock = report::lock_folder(&dir).map_err(|e| Error::output(&dir, e));
                     return match lock {
                         Ok(f) => Ok(Self(dir, Some(f))),
                         Err(e) => {

@@ -125,8 +125,10 @@ fn a_run_removes_spill_folders_of_killed_runs_and_never_a_live_ones() {
         .open(live.join(".lock"))
         .expect("open");
     held.lock().expect("lock");
-    // one without a lock file (being made, or not ours)
-    let other = folder("4000000003-0123456789abcdef", false);
+    // one without a lock file whose process lives (a run between making its folder and locking it)
+    let other = folder(&format!("{}-0123456789abcdef", std::process::id()), false);
+    // one without a lock file whose process is gone (left by a crash before the lock was taken)
+    let crashed = folder("4000000003-0123456789abcdef", false);
     scan(&ledger, &cfg, &d.path().join("out"))
         .arg("--temp-dir")
         .arg(&temp)
@@ -139,7 +141,11 @@ fn a_run_removes_spill_folders_of_killed_runs_and_never_a_live_ones() {
     );
     assert!(
         other.join("spill-0-0.lz4").is_file(),
-        "an unlocked folder stays"
+        "a live process's folder without a lock stays"
+    );
+    assert!(
+        !crashed.exists(),
+        "a dead process's folder without a lock is removed"
     );
     // and this run's own folder is gone
     let left: Vec<String> = std::fs::read_dir(&temp)

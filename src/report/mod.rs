@@ -84,7 +84,7 @@ impl Staging {
     pub fn begin(out: &Path) -> Result<Self> {
         let created_out = !out.exists();
         std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
-        remove_stale(out);
+        remove_stale(out, TMP_PREFIX);
         let n = RUNS.fetch_add(1, Ordering::Relaxed);
         let pid = std::process::id();
         let name = if n == 0 {
@@ -112,10 +112,7 @@ impl Staging {
         a.push(tmp.clone());
         drop(a);
         // lock under another name, then rename: a `.lock` that exists is always held while the run lives
-        let init = tmp.join(".lock.init");
-        let lock = File::create(&init)
-            .and_then(|f| f.lock().map(|()| f))
-            .and_then(|f| std::fs::rename(&init, tmp.join(LOCK)).map(|()| f));
+        let lock = lock_folder(&tmp);
         let staging = |lock| Self {
             out: out.to_path_buf(),
             tmp: tmp.clone(),
@@ -170,14 +167,24 @@ impl Drop for Staging {
     }
 }
 
-/// Removes the temporary folders of dead runs in `out` (best effort: what cannot be removed is left).
-fn remove_stale(out: &Path) {
+/// Locks `dir` for as long as the returned file lives: the lock is taken under another name, then renamed, so
+/// a `.lock` that exists is always held while its run lives (a sweep never sees a live run's lock free).
+pub(crate) fn lock_folder(dir: &Path) -> std::io::Result<File> {
+    let init = dir.join(".lock.init");
+    File::create(&init)
+        .and_then(|f| f.lock().map(|()| f))
+        .and_then(|f| std::fs::rename(&init, dir.join(LOCK)).map(|()| f))
+}
+
+/// Removes the folders named `prefix<pid>…` in `out` that dead runs left (best effort: what cannot be removed
+/// is left): the run folders in `--out`, the spill folders in `--temp-dir`.
+pub(crate) fn remove_stale(out: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(out) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TMP_PREFIX)) else {
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
             continue;
         };
         let path = e.path();
