@@ -139,7 +139,7 @@ impl Rule for Entitlement {
         if rows.is_empty() {
             return None;
         }
-        rows.sort_by_key(|(r, _)| r.date_order());
+        crate::rules::render::sort_by_key_once(&mut rows, |(r, _)| r.date_order());
         let only: Vec<&EvidenceRow> = rows.iter().map(|(r, _)| *r).collect();
         if !all_same(&only, |r| &r.payee_id) {
             return None;
@@ -196,7 +196,7 @@ impl Entitlement {
         if rows.is_empty() || !all_same(&rows, |r| &r.payee_id) || !all_same(&rows, |r| &r.scheme) {
             return None;
         }
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let max = self.ctx.scheme_by_code(&rows[0].scheme)?.max_amount_fen?;
         let total: i64 = rows.iter().map(|r| r.amount_fen).sum();
         if total <= max {

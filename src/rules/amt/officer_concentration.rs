@@ -287,7 +287,7 @@ impl Rule for OfficerConcentration {
         {
             return None;
         }
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         // the cited accounts with their distinct payees
         let mut accounts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for r in &rows {

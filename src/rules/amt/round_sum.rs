@@ -315,7 +315,7 @@ impl Rule for RoundSum {
         if rows.is_empty() {
             return None;
         }
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let (subject_kind, subject, what) = if kind == OFFICER {
             if !rows.iter().all(|r| r.officer_id == rows[0].officer_id) {
                 return None;

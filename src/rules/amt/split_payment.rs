@@ -169,7 +169,7 @@ impl Rule for SplitPayment {
         if sum < th {
             return None;
         }
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let largest = rows
             .iter()
             .enumerate()

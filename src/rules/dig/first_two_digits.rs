@@ -150,7 +150,7 @@ impl Rule for FirstTwoDigits {
         let [level, n, mad, emad, chi2, p] = d.facts.get(..6)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
         let (kind, subject, what) = unit_subject(level, rows.first()?, &self.ctx.locale.region)?;
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let spikes = unit_spikes(&d.facts[6..], |dg| dg.to_string());
         let explanation = format!(
             "{what} {subject}: first two digits of {n} amounts depart from Benford's law: MAD {:.4} (expected {:.4} at this size, excess {:.4} above the nonconformity bound {NONCONFORMITY}), chi-square {:.1} on 89 df (p {:.1e}); digit pairs in excess: {}",

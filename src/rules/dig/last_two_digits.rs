@@ -156,7 +156,7 @@ impl Rule for LastTwoDigits {
         let [level, n, mad, chi2, p] = d.facts.get(..5)?.try_into().ok()?;
         let mut rows = rows_of(d, ev);
         let (kind, subject, what) = unit_subject(level, rows.first()?, &self.ctx.locale.region)?;
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let spikes = unit_spikes(&d.facts[5..], |dg| format!("{dg:02}"));
         let explanation = format!(
             "{what} {subject}: last two {cur} digits of {n} amounts not explained by the scheme rules are far from uniform: excess MAD {:.4} (threshold {}), chi-square {:.1} on 99 df (p {:.1e}, threshold {:.0e}); endings in excess: {}",

@@ -262,7 +262,7 @@ impl Rule for RepeatedAmount {
         if rows.iter().any(|r| r.amount_fen != amount) {
             return None;
         }
-        rows.sort_by_key(|r| r.date_order());
+        crate::rules::render::by_pay_date(&mut rows);
         let shown = if rows.len() < usize::try_from(payments).unwrap_or(0) {
             format!(" (the first {} cited)", rows.len())
         } else {

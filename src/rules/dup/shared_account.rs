@@ -109,15 +109,23 @@ impl Rule for SharedAccount {
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
         }
-        rows.sort_by(|a, b| (&a.payee_id, a.date_order()).cmp(&(&b.payee_id, b.date_order())));
-        // person -> (payments, lowest payee id); a household is one person
+        crate::rules::render::sort_by_key_once(&mut rows, |r| (r.payee_id.as_str(), r.date_order()));
+        // person -> (payments, lowest payee id); a household is one person. Rows are in payee order, so a run
+        // of rows of one person is counted before the map is touched (one map entry per run, not per row).
         let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
-        for r in &rows {
-            let e = persons.entry(person(r)).or_insert((0, &r.payee_id));
-            e.0 += 1;
-            if r.payee_id.as_str() < e.1 {
-                e.1 = &r.payee_id;
+        let mut i = 0;
+        while i < rows.len() {
+            let (p, id) = (person(rows[i]), rows[i].payee_id.as_str());
+            let run = rows[i..]
+                .iter()
+                .take_while(|r| person(r) == p && r.payee_id == id)
+                .count();
+            let e = persons.entry(p).or_insert((0, id));
+            e.0 += run;
+            if id < e.1 {
+                e.1 = id;
             }
+            i += run;
         }
         if persons.len() < self.min_payees {
             return None;
@@ -131,20 +139,26 @@ impl Rule for SharedAccount {
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
             .collect();
         // the distinct payees (name and id), in row order: the first few are named, all are counted
-        let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+        let mut seen: std::collections::HashSet<(&str, &str), xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+            std::collections::HashSet::default();
         let mut payees: Vec<String> = Vec::new();
         let mut n_payees = 0usize;
+        let mut last: Option<(&str, &str)> = None;
         for r in &rows {
-            if seen.insert((r.payee_name.as_str(), r.payee_id.as_str())) {
+            let k = (r.payee_name.as_str(), r.payee_id.as_str());
+            // rows of one payee come together: a repeat of the last one skips the set
+            if last == Some(k) {
+                continue;
+            }
+            last = Some(k);
+            if seen.insert(k) {
                 n_payees += 1;
                 if payees.len() < 6 {
                     payees.push(format!("{} ({})", r.payee_name, r.payee_id));
                 }
             }
         }
-        let mut regions: Vec<&str> = rows.iter().map(|r| r.region.as_str()).collect();
-        regions.sort_unstable();
-        regions.dedup();
+        let regions = crate::text::distinct_sorted(rows.iter().map(|r| r.region.as_str()));
         let account = rows[0].account.clone();
         let explanation = format!(
             "account {account} received {} payments ({} {cur}) for {} distinct payees of {} persons or households (threshold {}) in region{} {}: {}; {} {cur} paid for people other than the account's apparent owner",
@@ -154,7 +168,7 @@ impl Rule for SharedAccount {
             persons.len(),
             self.min_payees,
             if regions.len() == 1 { "" } else { "s" },
-            list_of(&regions.iter().take(4).map(ToString::to_string).collect::<Vec<_>>(), 4, regions.len()),
+            list_of(&regions[..regions.len().min(4)], 4, regions.len()),
             list_of(&payees, 6, n_payees),
             fmt_yuan(risk.iter().sum())
         );

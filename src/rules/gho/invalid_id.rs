@@ -187,12 +187,7 @@ impl Rule for InvalidId {
             })
             .collect();
         why.dedup();
-        let names: Vec<String> = {
-            let mut n: Vec<String> = rows.iter().map(|r| r.payee_name.clone()).collect();
-            n.sort();
-            n.dedup();
-            n
-        };
+        let names = crate::text::distinct_sorted(rows.iter().map(|r| r.payee_name.as_str()));
         let explanation = format!(
             "payee_id {} ({}) is not a valid resident id: {}; paid {}",
             first.payee_id,

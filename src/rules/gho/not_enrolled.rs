@@ -160,12 +160,8 @@ impl Rule for NotEnrolled {
         }
         by_pay_date(&mut rows);
         let first = rows[0];
-        let mut regions: Vec<String> = rows.iter().map(|r| r.region.clone()).collect();
-        regions.sort();
-        regions.dedup();
-        let mut names: Vec<String> = rows.iter().map(|r| r.payee_name.clone()).collect();
-        names.sort();
-        names.dedup();
+        let regions = crate::text::distinct_sorted(rows.iter().map(|r| r.region.as_str()));
+        let names = crate::text::distinct_sorted(rows.iter().map(|r| r.payee_name.as_str()));
         let by = format!(
             "region{} {}",
             if regions.len() == 1 { "" } else { "s" },
