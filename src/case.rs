@@ -15,6 +15,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::ledger::batch::RowRef;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use xxhash_rust::xxh3::xxh3_64;
@@ -85,7 +86,7 @@ pub fn build_cases(
     baseline: &BTreeSet<String>,
 ) -> Vec<Case> {
     let mut uf = UnionFind((0..findings.len()).collect());
-    let mut owner: HashMap<&str, usize> = HashMap::new();
+    let mut owner: HashMap<&str, usize, xxhash_rust::xxh3::Xxh3DefaultBuilder> = HashMap::default();
     for (i, f) in findings.iter().enumerate() {
         for l in &f.links {
             match owner.get(l.as_str()) {
@@ -101,9 +102,13 @@ pub fn build_cases(
         let root = uf.find(i);
         groups.entry(root).or_default().push(i);
     }
+    // cases are made in parallel (a giant one, of a placeholder key, sorts millions of rows)
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let shared: &[Finding] = findings;
     let mut cases: Vec<Case> = groups
-        .into_values()
-        .map(|idx| make_case(findings, idx, referral_threshold, baseline))
+        .into_par_iter()
+        .with_max_len(64)
+        .map(|idx| make_case(shared, idx, referral_threshold, baseline))
         .collect();
     cases.sort_by(|a, b| {
         b.score
@@ -147,10 +152,10 @@ fn make_case(
         rows.extend(f.evidence.iter().copied());
         risk.extend(f.risk.iter().copied());
     }
-    rows.sort_unstable();
+    rows.par_sort_unstable();
     rows.dedup();
     // each payment once, at the largest amount any finding puts at risk on it
-    risk.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    risk.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     risk.dedup_by_key(|e| e.0);
     let amount: i64 = risk.iter().map(|e| e.1).sum();
     let score = score(rules.values().copied(), amount);
@@ -240,7 +245,7 @@ mod tests {
             .map(|i| {
                 let r = EvidenceRow {
                     row: Some(RowRef::new(0, i)),
-                    payee_id: format!("P{i:03}"),
+                    payee_id: format!("P{i:03}").into(),
                     account: "A".into(),
                     amount_fen: 100,
                     ..EvidenceRow::default()

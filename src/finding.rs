@@ -42,31 +42,35 @@ impl SubjectKind {
     }
 }
 
+/// A text of an evidence row: inline up to 24 bytes (ids, accounts, names, codes: nearly every value), so a row
+/// is one block of memory and millions of them cost no allocation each.
+pub type Str = compact_str::CompactString;
+
 /// One evidence row, read back from the ledger after the scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvidenceRow {
     pub row: Option<RowRef>,
     /// The txn id, or `file:row` when the ledger has no `txn_id`.
-    pub txn_id: String,
-    pub scheme: String,
-    pub period: String,
+    pub txn_id: Str,
+    pub scheme: Str,
+    pub period: Str,
     /// Days since the epoch; `None` when the ledger gives no date (shown as `unknown`).
     pub pay_date: Option<i32>,
-    pub region: String,
+    pub region: Str,
     /// The payee's key: the canonical form of the id ([`crate::ident::canonical_id`]), one for every form of
     /// one person's id; the trimmed text for ids that are no valid resident id.
-    pub payee_id: String,
+    pub payee_id: Str,
     /// The payee id as the ledger wrote it (trimmed).
-    pub payee_raw: String,
-    pub payee_name: String,
-    pub account: String,
+    pub payee_raw: Str,
+    pub payee_name: Str,
+    pub account: Str,
     pub amount_fen: i64,
-    pub status: String,
-    pub officer_id: Option<String>,
-    pub household_id: Option<String>,
+    pub status: Str,
+    pub officer_id: Option<Str>,
+    pub household_id: Option<Str>,
     /// The county and township columns, when `[locale] region` names them.
-    pub county: Option<String>,
-    pub township: Option<String>,
+    pub county: Option<Str>,
+    pub township: Option<Str>,
 }
 
 impl EvidenceRow {
@@ -164,7 +168,14 @@ pub struct Finding {
     /// Keys that join findings into cases (`payee:…`, `account:…`, `officer:…`).
     #[serde(skip)]
     pub links: Vec<String>,
+    /// `txn_ids` is left for [`Finding::bound`] to fill from the evidence, with only the rows it cites (a finding
+    /// of more than [`CITE_LATER`] rows: copying millions of ids to keep a thousand cost more than the render).
+    #[serde(skip)]
+    pub uncited: bool,
 }
+
+/// Findings of more rows than this get their `txn_ids` from [`Finding::bound`].
+pub const CITE_LATER: usize = 4096;
 
 impl Finding {
     /// Builds a finding over `rows` (already in the order to show), with `risk[i]` fen at risk on `rows[i]`.
@@ -172,11 +183,12 @@ impl Finding {
         meta: &'static RuleMeta,
         severity: Severity,
         subject_kind: SubjectKind,
-        subject: String,
+        subject: impl Into<String>,
         rows: &[&EvidenceRow],
         risk: &[i64],
         explanation: String,
     ) -> Self {
+        let subject: String = subject.into();
         // an empty key (no account column, a null or blank value) links nothing
         let mut links = Vec::new();
         if !subject.trim().is_empty() {
@@ -200,6 +212,8 @@ impl Finding {
         }
         links.sort();
         links.dedup();
+        // every row has its place (rows read back do): the ids can be looked up again from the evidence
+        let uncited = rows.len() > CITE_LATER && rows.iter().all(|r| r.row.is_some());
         let risk: Vec<(RowRef, i64)> = rows
             .iter()
             .zip(risk.iter().chain(std::iter::repeat(&0)))
@@ -213,12 +227,17 @@ impl Finding {
             subject_kind,
             subject,
             amount_fen: risk.iter().map(|(_, f)| f).sum(),
-            txn_ids: rows.iter().map(|r| r.txn_id.clone()).collect(),
+            txn_ids: if uncited {
+                Vec::new()
+            } else {
+                rows.iter().map(|r| r.txn_id.as_str().to_owned()).collect()
+            },
             explanation,
             case_id: String::new(),
             evidence: rows.iter().filter_map(|r| r.row).collect(),
             risk,
             links,
+            uncited,
         }
     }
 
@@ -238,7 +257,12 @@ impl Finding {
         }
         let n = self.evidence.len();
         let max = max_rows.max(1);
-        if n <= max || self.txn_ids.len() != n {
+        let txn = |r: &RowRef| ev.get(r).map_or_else(String::new, |e| e.txn_id.as_str().to_owned());
+        if n <= max && self.uncited {
+            self.txn_ids = self.evidence.iter().map(txn).collect();
+            self.uncited = false;
+        }
+        if n <= max || (!self.uncited && self.txn_ids.len() != n) {
             return;
         }
         // one lookup per row: (amount, payee), looked up again by every comparison this was 10x slower
@@ -247,12 +271,19 @@ impl Finding {
         let mut keep = vec![false; n];
         keep[0] = true;
         let mut kept = 1;
-        let mut payees: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut payees: std::collections::HashSet<&str, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+            std::collections::HashSet::default();
+        let mut last: Option<&str> = None;
         for (k, r) in keep.iter_mut().zip(&rows) {
             if kept >= max.div_ceil(2) {
                 break;
             }
             if let Some(r) = r {
+                // a run of one payee's rows skips the set
+                if last == Some(r.payee_id.as_str()) {
+                    continue;
+                }
+                last = Some(r.payee_id.as_str());
                 if payees.insert(r.payee_id.as_str()) && !*k {
                     *k = true;
                     kept += 1;
@@ -270,11 +301,16 @@ impl Finding {
         }
         let total: i64 = amounts.iter().sum();
         let left: i64 = (0..n).filter(|&i| !keep[i]).map(|i| amounts[i]).sum();
-        let mut i = 0;
-        self.txn_ids.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
+        if self.uncited {
+            self.txn_ids = (0..n).filter(|&i| keep[i]).map(|i| txn(&self.evidence[i])).collect();
+            self.uncited = false;
+        } else {
+            let mut i = 0;
+            self.txn_ids.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
         self.explanation.push_str(&format!(
             "; evidence: {} of the {n} payments cited (the first, the first of each payee, the largest), and {} more payments ({} yuan) not cited, {} yuan in all",
             self.txn_ids.len(),
@@ -315,7 +351,7 @@ mod tests {
     fn row(i: u64, payee: &str, fen: i64) -> EvidenceRow {
         EvidenceRow {
             row: Some(RowRef::new(0, i)),
-            txn_id: format!("T{i}"),
+            txn_id: format!("T{i}").into(),
             payee_id: payee.into(),
             account: "A".into(),
             amount_fen: fen,
@@ -330,7 +366,7 @@ mod tests {
             &META,
             Severity::High,
             SubjectKind::Account,
-            "A".into(),
+            "A",
             &refs,
             &risk,
             "account A".into(),

@@ -20,6 +20,7 @@ use crate::rules::shared::PeriodEntry;
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -301,9 +302,9 @@ pub fn finish_with(
         if f.value.is_none() {
             let r = f.row.and_then(|r| evidence.get(&r));
             f.value = r.and_then(|r| match f.column.as_deref() {
-                Some("account") => Some(r.account.clone()),
-                Some("payee_name") => Some(r.payee_name.clone()),
-                Some("household_id") => r.household_id.clone(),
+                Some("account") => Some(r.account.to_string()),
+                Some("payee_name") => Some(r.payee_name.to_string()),
+                Some("household_id") => r.household_id.as_deref().map(str::to_string),
                 _ => None,
             });
         }
@@ -443,7 +444,7 @@ pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
         })
         .collect::<Result<_>>()?;
     // sized once: a map grown row by row moves every row (a few hundred bytes each) at each doubling
-    let mut ev = Evidence::with_capacity_and_hasher(rows.len(), Default::default());
+    let mut ev = Evidence::with_capacity_and_hasher(rows.len(), BuildHasherDefault::default());
     for e in parts.into_iter().flatten() {
         if let Some(r) = e.row {
             ev.insert(r, e);
@@ -472,44 +473,42 @@ pub fn evidence_rows_of(
 }
 
 fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> EvidenceRow {
-    let text = |c: Col| {
-        b.text(c, i)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
+    use crate::finding::Str;
+    let text = |c: Col| b.text(c, i).map(|s| Str::new(s.trim())).unwrap_or_default();
     let opt = |c: Col| {
         b.text(c, i)
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
+            .map(Str::new)
     };
     EvidenceRow {
         row: Some(b.row_ref(i)),
-        txn_id: opt(Col::TxnId).unwrap_or_else(|| format!("{file_name}:{}", b.row_of(i))),
+        txn_id: opt(Col::TxnId)
+            .unwrap_or_else(|| compact_str::format_compact!("{file_name}:{}", b.row_of(i))),
         scheme: text(Col::Scheme),
         period: b
             .period
             .get(i)
             .and_then(|c| Period::from_code(*c))
-            .map(|p| p.to_string())
+            .map(|p| compact_str::format_compact!("{p}"))
             .unwrap_or_else(|| text(Col::Period)),
         pay_date: b.pay_date(i),
         region: text(Col::Region),
         payee_id: b
             .text(Col::PayeeId, i)
-            .map(|s| ctx.payee_key(s).into_owned())
+            .map(|s| Str::new(ctx.payee_key(s)))
             .unwrap_or_default(),
         payee_raw: text(Col::PayeeId),
         payee_name: text(Col::PayeeName),
         account: text(Col::Account),
         amount_fen: b.amount_fen.get(i).copied().unwrap_or(0),
-        status: b
-            .status
-            .get(i)
-            .copied()
-            .unwrap_or(Status::Paid)
-            .as_str()
-            .to_string(),
+        status: Str::const_new(
+            b.status
+                .get(i)
+                .copied()
+                .unwrap_or(Status::Paid)
+                .as_str(),
+        ),
         officer_id: opt(Col::OfficerId),
         household_id: opt(Col::HouseholdId),
         county: opt(Col::County),

@@ -274,7 +274,7 @@ impl Rule for RepeatedAmount {
             f64::from_bits(expected as u64),
             self.min_payees,
             self.min_ratio,
-            crate::text::list_of(&rows.iter().take(8).map(|r| r.txn_id.clone()).collect::<Vec<_>>(), 8, rows.len()),
+            crate::text::list_of(&rows.iter().take(8).map(|r| r.txn_id.to_string()).collect::<Vec<_>>(), 8, rows.len()),
         );
         Some(Finding::new(
             &META,

@@ -91,7 +91,7 @@ impl Rule for DuplicatePayment {
             .scheme_by_code(&first.scheme)
             .and_then(|s| s.frequency);
         let bucket = Period::parse(&first.period).map_or_else(
-            || first.period.clone(),
+            || first.period.to_string(),
             |p| p.bucket(frequency).0.to_string(),
         );
         let explanation = format!(

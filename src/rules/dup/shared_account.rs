@@ -109,7 +109,9 @@ impl Rule for SharedAccount {
         if rows.is_empty() || !all_same(&rows, |r| &r.account) {
             return None;
         }
-        crate::rules::render::sort_by_key_once(&mut rows, |r| (r.payee_id.as_str(), r.date_order()));
+        crate::rules::render::sort_by_key_once(&mut rows, |r| {
+            (crate::rules::render::str_key(&r.payee_id), r.date_order())
+        });
         // person -> (payments, lowest payee id); a household is one person. Rows are in payee order, so a run
         // of rows of one person is counted before the map is touched (one map entry per run, not per row).
         let mut persons: BTreeMap<(u8, &str), (usize, &str)> = BTreeMap::new();
