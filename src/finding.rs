@@ -201,12 +201,14 @@ impl Finding {
                 ("account", (|r: &EvidenceRow| r.account.as_str()) as fn(&EvidenceRow) -> &str),
                 ("payee", |r: &EvidenceRow| r.payee_id.as_str()),
             ] {
-                // runs of one value (rows of one payee, one account) are skipped before the sort
-                let mut keys: Vec<&str> = rows.iter().map(|r| f(r)).filter(|v| !v.is_empty()).collect();
-                keys.dedup();
-                keys.sort_unstable();
-                keys.dedup();
-                links.extend(keys.iter().map(|v| format!("{k}:{v}")));
+                let keys = crate::text::distinct_refs(rows.iter().map(|r| f(r)).filter(|v| !v.is_empty()));
+                links.extend(keys.iter().map(|v| {
+                    let mut l = String::with_capacity(k.len() + 1 + v.len());
+                    l.push_str(k);
+                    l.push(':');
+                    l.push_str(v);
+                    l
+                }));
             }
             explanation.push_str(&written_as(rows));
         }
@@ -271,7 +273,7 @@ impl Finding {
         let mut keep = vec![false; n];
         keep[0] = true;
         let mut kept = 1;
-        let mut payees: std::collections::HashSet<&str, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+        let mut payees: std::collections::HashSet<&str, crate::text::TextHash> =
             std::collections::HashSet::default();
         let mut last: Option<&str> = None;
         for (k, r) in keep.iter_mut().zip(&rows) {

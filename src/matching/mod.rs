@@ -48,6 +48,9 @@ pub struct Match {
     pub cmp: Comparison,
 }
 
+/// Records of a block built at once before they are compared (their window follows them).
+const PERSON_CHUNK: usize = 4096;
+
 /// Blocking keys carry their kind in the low 3 bits.
 const KIND_BITS: u64 = 7;
 
@@ -109,14 +112,14 @@ fn field_values(p: &Person<'_>) -> [u64; 6] {
 
 /// The placeholder values of the records `0..n` (sorted counts: n log n), and for each field the set of
 /// placeholder values.
-fn find_placeholders<'a, F>(n: usize, get: &F) -> (Vec<Placeholder>, [Vec<u64>; 6])
+fn find_placeholders<'a, F>(n: usize, get: &F) -> (Vec<Placeholder>, Vec<u8>)
 where
     F: Fn(u32) -> Person<'a> + Sync,
 {
     let mut sets: [Vec<u64>; 6] = Default::default();
     let min = PLACEHOLDER_MIN.max((n as f64 * PLACEHOLDER_SHARE).ceil() as usize);
     if n < min {
-        return (Vec::new(), sets);
+        return (Vec::new(), Vec::new());
     }
     let values: Vec<[u64; 6]> = (0..n)
         .into_par_iter()
@@ -143,7 +146,19 @@ where
         }
     }
     found.sort_by_key(|p| (p.record, p.field));
-    (found, sets)
+    if found.is_empty() {
+        return (found, Vec::new());
+    }
+    // per record, bit f: its field f holds a placeholder (found once, not at every comparison)
+    let masks: Vec<u8> = values
+        .par_iter()
+        .map(|v| {
+            (0..6)
+                .filter(|&f| sets[f].contains(&v[f]))
+                .fold(0u8, |m, f| m | (1 << f))
+        })
+        .collect();
+    (found, masks)
 }
 
 /// Every pair of the records `0..n` (`get(i)` gives record `i`) that reaches `cfg.min_score`, each pair once,
@@ -166,19 +181,19 @@ pub fn find_matches_with_placeholders<'a, F>(
 where
     F: Fn(u32) -> Person<'a> + Sync,
 {
-    let (placeholders, sets) = find_placeholders(n, &get);
+    let (placeholders, masks) = find_placeholders(n, &get);
     if placeholders.is_empty() {
         return (find_matches_in(n, get, cfg), placeholders);
     }
     let get = |i: u32| {
         let mut p = get(i);
-        let v = field_values(&p);
-        if sets[0].contains(&v[0]) {
+        let m = masks[i as usize];
+        if m & 1 != 0 {
             p.chars = "";
             p.phon = "";
             p.key = 0;
         }
-        if sets[1].contains(&v[1]) {
+        if m & 2 != 0 {
             p.birth = None;
         }
         for (f, x) in [
@@ -187,7 +202,7 @@ where
             (4, &mut p.address),
             (5, &mut p.phone),
         ] {
-            if sets[f].contains(&v[f]) {
+            if m & (1 << f) != 0 {
                 *x = 0;
             }
         }
@@ -229,26 +244,38 @@ where
             }
             let kind = run[0].0 & KIND_BITS;
             let mut out = Vec::new();
-            for (i, x) in run.iter().enumerate() {
-                let a = x.1 as u32;
-                let pa = get(a);
-                for y in &run[i + 1..(i + window).min(run.len())] {
-                    let b = y.1 as u32;
-                    if a == b || (kind == blocking::KIND_SOUND && !births_may_match(x.1, y.1)) {
-                        continue;
-                    }
-                    let pb = get(b);
-                    if blocking::shares_earlier(&pa, &pb, kind) {
-                        continue;
-                    }
-                    if let Some(cmp) = compare::compare(&pa, &pb, cfg.min_score) {
-                        out.push(Match {
-                            a: a.min(b),
-                            b: a.max(b),
-                            cmp,
-                        });
+            // each record of the block is built once per chunk (not once per neighbour it is compared with);
+            // a chunk and the window after it bound the memory of a giant block
+            let mut start = 0;
+            while start < run.len() {
+                let end = (start + PERSON_CHUNK).min(run.len());
+                let upto = (end + window).min(run.len());
+                let people: Vec<Person<'_>> =
+                    run[start..upto].iter().map(|x| get(x.1 as u32)).collect();
+                for i in start..end {
+                    let x = run[i];
+                    let a = x.1 as u32;
+                    let pa = &people[i - start];
+                    for j in i + 1..(i + window).min(run.len()) {
+                        let y = run[j];
+                        let b = y.1 as u32;
+                        if a == b || (kind == blocking::KIND_SOUND && !births_may_match(x.1, y.1)) {
+                            continue;
+                        }
+                        let pb = &people[j - start];
+                        if blocking::shares_earlier(pa, pb, kind) {
+                            continue;
+                        }
+                        if let Some(cmp) = compare::compare(pa, pb, cfg.min_score) {
+                            out.push(Match {
+                                a: a.min(b),
+                                b: a.max(b),
+                                cmp,
+                            });
+                        }
                     }
                 }
+                start = end;
             }
             (!out.is_empty()).then_some(out)
         })

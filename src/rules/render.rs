@@ -25,16 +25,6 @@ pub(crate) fn sort_by_key_once<T: Copy, K: Ord>(items: &mut [T], key: impl Fn(T)
     }
 }
 
-/// A sort key that orders as `s` does, its first 16 bytes compared as one integer: sorting millions of ids that
-/// share their leading digits compares them without a call to `memcmp` each (zero padding keeps the order: a
-/// shorter string is never greater; equal prefixes fall back to the whole text).
-pub(crate) fn str_key(s: &str) -> (u128, &str) {
-    let mut b = [0u8; 16];
-    let n = s.len().min(16);
-    b[..n].copy_from_slice(&s.as_bytes()[..n]);
-    (u128::from_be_bytes(b), s)
-}
-
 /// Whether all rows share the same value of `f` (a 64-bit key collision shows up as a disagreement here;
 /// such a draft is dropped rather than reported).
 pub(crate) fn all_same(rows: &[&EvidenceRow], f: impl Fn(&EvidenceRow) -> &str) -> bool {

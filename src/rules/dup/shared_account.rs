@@ -110,7 +110,7 @@ impl Rule for SharedAccount {
             return None;
         }
         crate::rules::render::sort_by_key_once(&mut rows, |r| {
-            (crate::rules::render::str_key(&r.payee_id), r.date_order())
+            (crate::text::prefix_key(&r.payee_id), r.date_order())
         });
         // person -> (payments, lowest payee id); a household is one person. Rows are in payee order, so a run
         // of rows of one person is counted before the map is touched (one map entry per run, not per row).
@@ -141,7 +141,7 @@ impl Rule for SharedAccount {
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
             .collect();
         // the distinct payees (name and id), in row order: the first few are named, all are counted
-        let mut seen: std::collections::HashSet<(&str, &str), xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+        let mut seen: std::collections::HashSet<(&str, &str), crate::text::TextHash> =
             std::collections::HashSet::default();
         let mut payees: Vec<String> = Vec::new();
         let mut n_payees = 0usize;
