@@ -198,10 +198,14 @@ impl Finding {
         if subject_kind.links_evidence() {
             // distinct keys first: a finding of many rows formats each key once; an empty key links nothing
             for (k, f) in [
-                ("account", (|r: &EvidenceRow| r.account.as_str()) as fn(&EvidenceRow) -> &str),
+                (
+                    "account",
+                    (|r: &EvidenceRow| r.account.as_str()) as fn(&EvidenceRow) -> &str,
+                ),
                 ("payee", |r: &EvidenceRow| r.payee_id.as_str()),
             ] {
-                let keys = crate::text::distinct_refs(rows.iter().map(|r| f(r)).filter(|v| !v.is_empty()));
+                let keys =
+                    crate::text::distinct_refs(rows.iter().map(|r| f(r)).filter(|v| !v.is_empty()));
                 links.extend(keys.iter().map(|v| {
                     let mut l = String::with_capacity(k.len() + 1 + v.len());
                     l.push_str(k);
@@ -259,7 +263,10 @@ impl Finding {
         }
         let n = self.evidence.len();
         let max = max_rows.max(1);
-        let txn = |r: &RowRef| ev.get(r).map_or_else(String::new, |e| e.txn_id.as_str().to_owned());
+        let txn = |r: &RowRef| {
+            ev.get(r)
+                .map_or_else(String::new, |e| e.txn_id.as_str().to_owned())
+        };
         if n <= max && self.uncited {
             self.txn_ids = self.evidence.iter().map(txn).collect();
             self.uncited = false;
@@ -304,7 +311,10 @@ impl Finding {
         let total: i64 = amounts.iter().sum();
         let left: i64 = (0..n).filter(|&i| !keep[i]).map(|i| amounts[i]).sum();
         if self.uncited {
-            self.txn_ids = (0..n).filter(|&i| keep[i]).map(|i| txn(&self.evidence[i])).collect();
+            self.txn_ids = (0..n)
+                .filter(|&i| keep[i])
+                .map(|i| txn(&self.evidence[i]))
+                .collect();
             self.uncited = false;
         } else {
             let mut i = 0;
@@ -414,6 +424,34 @@ mod tests {
         assert_eq!(f.evidence.len(), 8);
         assert_eq!(f.risk.len(), 8);
         assert!(f.links.contains(&"payee:P4".to_string()));
+    }
+
+    /// A finding of more rows than [`CITE_LATER`] takes its ids from the evidence when bound: the same ids and
+    /// text as one that copied every id first.
+    #[test]
+    fn a_large_finding_cites_the_same_rows_from_the_evidence() {
+        let n = CITE_LATER + 500;
+        let rows: Vec<EvidenceRow> = (0..n)
+            .map(|i| {
+                row(
+                    i as u64,
+                    &format!("P{}", i % 700),
+                    (i as i64 * 7919) % 100_000,
+                )
+            })
+            .collect();
+        let (late, ev) = finding(&rows);
+        assert!(late.uncited && late.txn_ids.is_empty());
+        let mut eager = late.clone();
+        eager.uncited = false;
+        eager.txn_ids = rows.iter().map(|r| r.txn_id.to_string()).collect();
+        for max in [10, 1000, n + 1] {
+            let (mut a, mut b) = (late.clone(), eager.clone());
+            a.bound(max, &ev);
+            b.bound(max, &ev);
+            assert_eq!(a, b, "max {max}");
+            assert_eq!(a.txn_ids.len(), max.min(n));
+        }
     }
 
     #[test]

@@ -502,13 +502,7 @@ fn evidence_row(b: &Batch, i: usize, file_name: &str, ctx: &BatchContext) -> Evi
         payee_name: text(Col::PayeeName),
         account: text(Col::Account),
         amount_fen: b.amount_fen.get(i).copied().unwrap_or(0),
-        status: Str::const_new(
-            b.status
-                .get(i)
-                .copied()
-                .unwrap_or(Status::Paid)
-                .as_str(),
-        ),
+        status: Str::const_new(b.status.get(i).copied().unwrap_or(Status::Paid).as_str()),
         officer_id: opt(Col::OfficerId),
         household_id: opt(Col::HouseholdId),
         county: opt(Col::County),

@@ -26,14 +26,16 @@ pub type TextHash = std::hash::BuildHasherDefault<TextHasher>;
 /// The distinct values, sorted, as owned strings: one hash-set pass over the values (however many repeat), a sort
 /// of the distinct ones only.
 pub(crate) fn distinct_sorted<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
-    distinct_refs(values).into_iter().map(str::to_string).collect()
+    distinct_refs(values)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The distinct values, sorted (byte order). Runs of one value (the usual shape of a finding's rows) skip the
 /// set; the sort compares the first 16 bytes as one integer ([`prefix_key`]).
 pub(crate) fn distinct_refs<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut seen: std::collections::HashSet<&str, TextHash> =
-        std::collections::HashSet::default();
+    let mut seen: std::collections::HashSet<&str, TextHash> = std::collections::HashSet::default();
     let mut last: Option<&str> = None;
     for v in values {
         if last != Some(v) {
@@ -72,5 +74,27 @@ pub(crate) fn list_of(items: &[String], n: usize, total: usize) -> String {
         items.join(", ")
     } else {
         format!("{} and {} more", items[..n].join(", "), total - n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The prefix key orders texts as they order themselves (short texts, shared prefixes, NULs, unicode).
+        #[test]
+        fn prefix_key_orders_as_the_text(a in "[0-9\\x00a\u{4e00}]{0,20}", b in "[0-9\\x00a\u{4e00}]{0,20}") {
+            proptest::prop_assert_eq!(prefix_key(&a).cmp(&prefix_key(&b)), a.cmp(&b));
+        }
+
+        /// The distinct values, sorted: what a sort and a dedup of every value give.
+        #[test]
+        fn distinct_refs_are_sorted_and_deduplicated(v in proptest::collection::vec("[0-9a]{0,18}", 0..60)) {
+            let mut want: Vec<&str> = v.iter().map(String::as_str).collect();
+            want.sort_unstable();
+            want.dedup();
+            proptest::prop_assert_eq!(distinct_refs(v.iter().map(String::as_str)), want);
+        }
     }
 }

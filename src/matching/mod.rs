@@ -215,6 +215,14 @@ fn find_matches_in<'a, F>(n: usize, get: F, cfg: &MatchConfig) -> Vec<Match>
 where
     F: Fn(u32) -> Person<'a> + Sync,
 {
+    find_matches_chunked(n, get, cfg, PERSON_CHUNK)
+}
+
+/// [`find_matches_in`], building `chunk` records of a block at a time.
+fn find_matches_chunked<'a, F>(n: usize, get: F, cfg: &MatchConfig, chunk: usize) -> Vec<Match>
+where
+    F: Fn(u32) -> Person<'a> + Sync,
+{
     const CHUNK: usize = 1 << 15;
     let blocks = (0..n.div_ceil(CHUNK))
         .into_par_iter()
@@ -248,7 +256,7 @@ where
             // a chunk and the window after it bound the memory of a giant block
             let mut start = 0;
             while start < run.len() {
-                let end = (start + PERSON_CHUNK).min(run.len());
+                let end = start.saturating_add(chunk.max(1)).min(run.len());
                 let upto = (end + window).min(run.len());
                 let people: Vec<Person<'_>> =
                     run[start..upto].iter().map(|x| get(x.1 as u32)).collect();
@@ -326,5 +334,59 @@ mod tests {
             ..MatchConfig::default()
         };
         assert_eq!(find_matches(recs.len(), get, &tight).len(), 1);
+    }
+
+    /// Blocks larger than a chunk, windows that cross chunk ends: the same pairs, however the records of a block
+    /// are built in chunks.
+    #[test]
+    fn chunks_of_a_block_find_the_pairs_of_the_whole_block() {
+        let surnames = ["张", "王", "李"];
+        let given = ["伟", "玮", "娜", "芳"];
+        let recs: Vec<(String, NormName, &str, u64)> = (0..400u32)
+            .map(|i| {
+                let id = format!("52010219500312{:04}", (i * 37) % 10_000);
+                let name = format!(
+                    "{}{}",
+                    surnames[(i % 3) as usize],
+                    given[(i / 3 % 4) as usize]
+                );
+                let region = if i % 5 == 0 {
+                    "520102003004"
+                } else {
+                    "520102007001"
+                };
+                (
+                    normalise_id(&id),
+                    normalise_name(&name),
+                    region,
+                    u64::from(i % 7) + 1,
+                )
+            })
+            .collect();
+        let get = |i: u32| {
+            let (id, n, r, acct) = &recs[i as usize];
+            Person {
+                id,
+                chars: &n.chars,
+                phon: &n.phon,
+                key: n.key,
+                is_han: n.is_han,
+                birth: id_birth_days(id),
+                region: r,
+                account: *acct,
+                ..Person::default()
+            }
+        };
+        let cfg = MatchConfig::default();
+        let whole = find_matches_chunked(recs.len(), get, &cfg, usize::MAX);
+        assert!(whole.len() > 50, "{}", whole.len());
+        let key = |m: &[Match]| m.iter().map(|x| (x.a, x.b)).collect::<Vec<_>>();
+        for chunk in [1, 3, 11, 64] {
+            assert_eq!(
+                key(&find_matches_chunked(recs.len(), get, &cfg, chunk)),
+                key(&whole),
+                "chunk {chunk}"
+            );
+        }
     }
 }

@@ -79,6 +79,18 @@ pub(crate) fn payments(rows: &[&EvidenceRow], cur: &crate::locale::Currency) -> 
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The keyed sort is the stable sort by key (ties keep their order), below and above the cut-over.
+        #[test]
+        fn sort_by_key_once_is_a_stable_sort(v in proptest::collection::vec((0u8..6, 0u32..1000), 0..200)) {
+            let mut got = v.clone();
+            sort_by_key_once(&mut got, |x| x.0);
+            let mut want = v;
+            want.sort_by_key(|x| x.0);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn payments_name_undated_rows() {
         let cur = crate::locale::Currency::default();

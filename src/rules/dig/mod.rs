@@ -98,7 +98,11 @@ pub fn unit_subject(
             region.unit_of_evidence(row, true)?.to_string(),
             "township",
         ),
-        2 => (SubjectKind::Officer, row.officer_id.as_deref()?.to_string(), "officer"),
+        2 => (
+            SubjectKind::Officer,
+            row.officer_id.as_deref()?.to_string(),
+            "officer",
+        ),
         _ => (SubjectKind::Region, "all".to_string(), "ledger"),
     })
 }
