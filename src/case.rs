@@ -86,7 +86,7 @@ pub fn build_cases(
     baseline: &BTreeSet<String>,
 ) -> Vec<Case> {
     let mut uf = UnionFind((0..findings.len()).collect());
-    let mut owner: HashMap<&str, usize, crate::text::TextHash> = HashMap::default();
+    let mut owner: HashMap<&str, usize, crate::ledger::hash::KeyHash> = HashMap::default();
     for (i, f) in findings.iter().enumerate() {
         for l in &f.links {
             match owner.get(l.as_str()) {

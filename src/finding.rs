@@ -8,7 +8,6 @@ use crate::rule_meta::RuleMeta;
 pub use crate::rule_meta::Severity;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The longest explanation a finding gives (bytes; a longer one is cut at a character boundary).
 pub const MAX_EXPLANATION_CHARS: usize = 4000;
@@ -106,30 +105,7 @@ impl EvidenceRow {
 }
 
 /// The evidence rows read back after the scan.
-pub type Evidence = HashMap<RowRef, EvidenceRow, BuildHasherDefault<RowHasher>>;
-
-/// The evidence map's hasher: a row's place is a packed integer chosen by the reader, not by the data, so one
-/// multiply-xorshift mix (the splitmix64 finaliser) replaces SipHash, which cost more than the rest of a lookup on
-/// findings of millions of rows.
-#[derive(Default, Clone, Copy)]
-pub struct RowHasher(u64);
-
-impl Hasher for RowHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-}
+pub type Evidence = HashMap<RowRef, EvidenceRow, crate::ledger::hash::KeyHash>;
 
 /// `; ids as written: 110101196205035536 as 110101620503553`, for the payee ids of `rows` written in another
 /// form than their key (empty when every id is written as its key).
@@ -168,13 +144,11 @@ pub struct Finding {
     /// Keys that join findings into cases (`payee:…`, `account:…`, `officer:…`).
     #[serde(skip)]
     pub links: Vec<String>,
-    /// `txn_ids` is left for [`Finding::bound`] to fill from the evidence, with only the rows it cites (a finding
-    /// of more than [`CITE_LATER`] rows: copying millions of ids to keep a thousand cost more than the render).
-    #[serde(skip)]
-    pub uncited: bool,
 }
 
-/// Findings of more rows than this get their `txn_ids` from [`Finding::bound`].
+/// Findings of more rows than this (every one read back, so with its place) leave `txn_ids` empty for
+/// [`Finding::bound`] to fill from the evidence with only the rows it cites: copying millions of ids to keep a
+/// thousand cost more than the render.
 pub const CITE_LATER: usize = 4096;
 
 impl Finding {
@@ -219,7 +193,7 @@ impl Finding {
         links.sort();
         links.dedup();
         // every row has its place (rows read back do): the ids can be looked up again from the evidence
-        let uncited = rows.len() > CITE_LATER && rows.iter().all(|r| r.row.is_some());
+        let cite_later = rows.len() > CITE_LATER && rows.iter().all(|r| r.row.is_some());
         let risk: Vec<(RowRef, i64)> = rows
             .iter()
             .zip(risk.iter().chain(std::iter::repeat(&0)))
@@ -233,7 +207,7 @@ impl Finding {
             subject_kind,
             subject,
             amount_fen: risk.iter().map(|(_, f)| f).sum(),
-            txn_ids: if uncited {
+            txn_ids: if cite_later {
                 Vec::new()
             } else {
                 rows.iter().map(|r| r.txn_id.as_str().to_owned()).collect()
@@ -243,7 +217,6 @@ impl Finding {
             evidence: rows.iter().filter_map(|r| r.row).collect(),
             risk,
             links,
-            uncited,
         }
     }
 
@@ -267,11 +240,10 @@ impl Finding {
             ev.get(r)
                 .map_or_else(String::new, |e| e.txn_id.as_str().to_owned())
         };
-        if n <= max && self.uncited {
+        if n <= max && self.uncited() {
             self.txn_ids = self.evidence.iter().map(txn).collect();
-            self.uncited = false;
         }
-        if n <= max || (!self.uncited && self.txn_ids.len() != n) {
+        if n <= max || (!self.uncited() && self.txn_ids.len() != n) {
             return;
         }
         // one lookup per row: (amount, payee), looked up again by every comparison this was 10x slower
@@ -280,7 +252,7 @@ impl Finding {
         let mut keep = vec![false; n];
         keep[0] = true;
         let mut kept = 1;
-        let mut payees: std::collections::HashSet<&str, crate::text::TextHash> =
+        let mut payees: std::collections::HashSet<&str, crate::ledger::hash::KeyHash> =
             std::collections::HashSet::default();
         let mut last: Option<&str> = None;
         for (k, r) in keep.iter_mut().zip(&rows) {
@@ -310,12 +282,11 @@ impl Finding {
         }
         let total: i64 = amounts.iter().sum();
         let left: i64 = (0..n).filter(|&i| !keep[i]).map(|i| amounts[i]).sum();
-        if self.uncited {
+        if self.uncited() {
             self.txn_ids = (0..n)
                 .filter(|&i| keep[i])
                 .map(|i| txn(&self.evidence[i]))
                 .collect();
-            self.uncited = false;
         } else {
             let mut i = 0;
             self.txn_ids.retain(|_| {
@@ -330,6 +301,12 @@ impl Finding {
             fmt_yuan(left),
             fmt_yuan(total)
         ));
+    }
+
+    /// Whether `txn_ids` is still to be filled from the evidence ([`CITE_LATER`]): a finding with evidence rows
+    /// and no id is one that [`Finding::new`] left for [`Finding::bound`] (otherwise every row gives its id).
+    fn uncited(&self) -> bool {
+        self.txn_ids.is_empty() && !self.evidence.is_empty()
     }
 
     /// The total order findings leave the library in.
@@ -441,9 +418,8 @@ mod tests {
             })
             .collect();
         let (late, ev) = finding(&rows);
-        assert!(late.uncited && late.txn_ids.is_empty());
+        assert!(late.uncited() && late.txn_ids.is_empty());
         let mut eager = late.clone();
-        eager.uncited = false;
         eager.txn_ids = rows.iter().map(|r| r.txn_id.to_string()).collect();
         for max in [10, 1000, n + 1] {
             let (mut a, mut b) = (late.clone(), eager.clone());

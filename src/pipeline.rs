@@ -20,7 +20,6 @@ use crate::rules::shared::PeriodEntry;
 use crate::rules::{Draft, DynRule, Evidence};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -295,7 +294,6 @@ pub fn finish_with(
             )
         })
         .collect();
-    drop(jobs);
     findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.add("render".into(), t);
     for f in &mut floods {
@@ -444,7 +442,8 @@ pub fn read_evidence(plan: &ScanPlan<'_>, rows: &[RowRef]) -> Result<Evidence> {
         })
         .collect::<Result<_>>()?;
     // sized once: a map grown row by row moves every row (a few hundred bytes each) at each doubling
-    let mut ev = Evidence::with_capacity_and_hasher(rows.len(), BuildHasherDefault::default());
+    let mut ev =
+        Evidence::with_capacity_and_hasher(rows.len(), crate::ledger::hash::KeyHash::default());
     for e in parts.into_iter().flatten() {
         if let Some(r) = e.row {
             ev.insert(r, e);

@@ -1,28 +1,6 @@
 //! Text helpers with no domain of their own: a list that names a few items and counts the rest. Findings and
 //! rules both write such lists.
 
-/// A hasher for maps and sets keyed by texts (ids, accounts, names) in findings of millions of rows: each text is
-/// hashed in one call of xxh3 (the streaming hasher behind `Hash for str` copies every text through a buffer,
-/// and SipHash is slower still). Keys come from the ledger, so this is no defence against chosen collisions; a
-/// collision costs time, never a wrong answer.
-#[derive(Default, Clone, Copy)]
-pub struct TextHasher(u64);
-
-impl std::hash::Hasher for TextHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.0 = self.0.rotate_left(5) ^ u64::from(i);
-    }
-}
-
-/// [`TextHasher`] as a map's or set's hasher.
-pub type TextHash = std::hash::BuildHasherDefault<TextHasher>;
-
 /// The distinct values, sorted, as owned strings: one hash-set pass over the values (however many repeat), a sort
 /// of the distinct ones only.
 pub(crate) fn distinct_sorted<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -35,7 +13,8 @@ pub(crate) fn distinct_sorted<'a>(values: impl Iterator<Item = &'a str>) -> Vec<
 /// The distinct values, sorted (byte order). Runs of one value (the usual shape of a finding's rows) skip the
 /// set; the sort compares the first 16 bytes as one integer ([`prefix_key`]).
 pub(crate) fn distinct_refs<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut seen: std::collections::HashSet<&str, TextHash> = std::collections::HashSet::default();
+    let mut seen: std::collections::HashSet<&str, crate::ledger::hash::KeyHash> =
+        std::collections::HashSet::default();
     let mut last: Option<&str> = None;
     for v in values {
         if last != Some(v) {

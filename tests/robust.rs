@@ -82,24 +82,13 @@ fn a_temp_dir_that_is_no_folder_is_refused_before_the_scan() {
         assert!(!d.path().join("no").exists(), "nothing is made");
     }
     // a size out of range names the flag and the range
-    let a = scan(&ledger, &cfg, &out)
-        .args(["--memory-limit", "1.5"])
-        .assert()
-        .code(2);
-    assert!(
-        stderr_of(&a).contains("--memory-limit"),
-        "{}",
-        stderr_of(&a)
-    );
-    let a = scan(&ledger, &cfg, &out)
-        .args(["--memory-limit", "512"])
-        .assert()
-        .code(2);
-    assert!(
-        stderr_of(&a).contains("between 1KiB and 1EiB"),
-        "{}",
-        stderr_of(&a)
-    );
+    for (size, says) in [("1.5", "--memory-limit"), ("512", "between 1KiB and 1EiB")] {
+        let a = scan(&ledger, &cfg, &out)
+            .args(["--memory-limit", size])
+            .assert()
+            .code(2);
+        assert!(stderr_of(&a).contains(says), "{}", stderr_of(&a));
+    }
 }
 
 #[test]

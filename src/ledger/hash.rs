@@ -42,6 +42,31 @@ pub fn mix(a: u64, b: u64) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The hasher of in-memory maps and sets keyed by ledger texts or row places, in findings of millions of rows:
+/// a text is hashed in one call of xxh3 (the streaming hasher behind `Hash for str` copies every text through a
+/// buffer, and SipHash is slower still), an integer (a row's place) by [`mix`]. Keys come from the ledger, so this
+/// is no defence against chosen collisions; a collision costs time, never a wrong answer.
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = self.0.rotate_left(5) ^ u64::from(i);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = mix(self.0, n);
+    }
+}
+
+/// [`KeyHasher`] as a map's or set's hasher.
+pub type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -367,23 +367,30 @@ pub fn describe(agree: u32) -> Vec<String> {
         .collect()
 }
 
+/// The record of a normalised id, a normalised name and a region, its birth date read off the id (the tests'
+/// records).
+#[cfg(test)]
+pub(crate) fn person<'a>(
+    id: &'a str,
+    n: &'a crate::matching::normalise::NormName,
+    region: &'a str,
+) -> Person<'a> {
+    Person {
+        id,
+        chars: &n.chars,
+        phon: &n.phon,
+        key: n.key,
+        is_han: n.is_han,
+        birth: crate::matching::normalise::id_birth_days(id),
+        region,
+        ..Person::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name, NormName};
-
-    fn person<'a>(id: &'a str, n: &'a NormName, region: &'a str) -> Person<'a> {
-        Person {
-            id,
-            chars: &n.chars,
-            phon: &n.phon,
-            key: n.key,
-            is_han: n.is_han,
-            birth: id_birth_days(id),
-            region,
-            ..Person::default()
-        }
-    }
+    use crate::matching::normalise::{normalise_id, normalise_name};
 
     #[test]
     fn homophone_in_another_village_of_the_county_matches() {

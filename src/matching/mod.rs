@@ -298,7 +298,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use normalise::{id_birth_days, normalise_id, normalise_name, NormName};
+    use normalise::{normalise_id, normalise_name, NormName};
 
     #[test]
     fn finds_the_homophone_pair_among_others() {
@@ -315,16 +315,7 @@ mod tests {
             .collect();
         let get = |i: u32| {
             let (id, n, r) = &recs[i as usize];
-            Person {
-                id,
-                chars: &n.chars,
-                phon: &n.phon,
-                key: n.key,
-                is_han: n.is_han,
-                birth: id_birth_days(id),
-                region: r,
-                ..Person::default()
-            }
+            compare::person(id, n, r)
         };
         let m = find_matches(recs.len(), get, &MatchConfig::default());
         let pairs: Vec<(u32, u32)> = m.iter().map(|x| (x.a, x.b)).collect();
@@ -366,15 +357,8 @@ mod tests {
         let get = |i: u32| {
             let (id, n, r, acct) = &recs[i as usize];
             Person {
-                id,
-                chars: &n.chars,
-                phon: &n.phon,
-                key: n.key,
-                is_han: n.is_han,
-                birth: id_birth_days(id),
-                region: r,
                 account: *acct,
-                ..Person::default()
+                ..compare::person(id, n, r)
             }
         };
         let cfg = MatchConfig::default();

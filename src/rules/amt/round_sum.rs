@@ -331,9 +331,7 @@ impl Rule for RoundSum {
             .iter()
             .map(|r| r.row.and_then(|x| risk_of.get(&x).copied()).unwrap_or(0))
             .collect();
-        let mut schemes: Vec<&str> = rows.iter().map(|r| r.scheme.as_str()).collect();
-        schemes.sort_unstable();
-        schemes.dedup();
+        let schemes = crate::text::distinct_refs(rows.iter().map(|r| r.scheme.as_str()));
         let explanation = format!(
             "{what} {subject} paid round sums (multiples of {} {cur}) not made round by the scheme rules to {k} of {n} distinct payees of {} ({:.1}%, expected {:.2}% from the same schemes elsewhere): binomial p = {:.2e}, Benjamini-Hochberg q = {:.2e} (threshold {}); {} round payments: {}",
             self.unit_fen / 100,

@@ -28,7 +28,7 @@ pub(crate) fn groups_in_order<'a>(
     rows: &[&'a EvidenceRow],
     f: impl Fn(&'a EvidenceRow) -> &'a str,
 ) -> Vec<(&'a str, Vec<&'a EvidenceRow>)> {
-    let mut at: std::collections::HashMap<&str, usize, crate::text::TextHash> =
+    let mut at: std::collections::HashMap<&str, usize, crate::ledger::hash::KeyHash> =
         std::collections::HashMap::default();
     let mut out: Vec<(&str, Vec<&EvidenceRow>)> = Vec::new();
     for r in rows {

@@ -141,7 +141,7 @@ impl Rule for SharedAccount {
             .map(|r| if person(r) == owner { 0 } else { r.amount_fen })
             .collect();
         // the distinct payees (name and id), in row order: the first few are named, all are counted
-        let mut seen: std::collections::HashSet<(&str, &str), crate::text::TextHash> =
+        let mut seen: std::collections::HashSet<(&str, &str), crate::ledger::hash::KeyHash> =
             std::collections::HashSet::default();
         let mut payees: Vec<String> = Vec::new();
         let mut n_payees = 0usize;
