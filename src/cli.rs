@@ -151,12 +151,21 @@ pub struct ScanArgs {
     /// Folder for spill files (default: the run's temporary folder inside --out). Removed at the end.
     #[arg(long, value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
+    /// The reports to write, comma-separated: parquet (findings.parquet), jsonl (findings.jsonl,
+    /// cases.jsonl), csv (cases.csv), hotspots (hotspots.csv), or all. summary.json is always written; the
+    /// other outputs an earlier run left in --out are removed. [default: all]
+    #[arg(long, value_name = "LIST", value_parser = parse_reports)]
+    pub report: Option<subsidy_audit::report::Reports>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
     /// Also print data-quality problems per file and skipped rules on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+fn parse_reports(s: &str) -> Result<subsidy_audit::report::Reports, String> {
+    subsidy_audit::report::Reports::parse(s)
 }
 
 fn parse_memory(s: &str) -> Result<u64, String> {

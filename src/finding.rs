@@ -144,6 +144,10 @@ pub struct Finding {
     /// Keys that join findings into cases (`payee:…`, `account:…`, `officer:…`).
     #[serde(skip)]
     pub links: Vec<String>,
+    /// The evidence rows cited (those of `txn_ids`, in their order): every row, or those [`Finding::bound`]
+    /// keeps. Empty until bound fills `txn_ids` of a large finding.
+    #[serde(skip)]
+    pub cited: Vec<RowRef>,
 }
 
 /// Findings of more rows than this (every one read back, so with its place) leave `txn_ids` empty for
@@ -215,6 +219,11 @@ impl Finding {
             explanation,
             case_id: String::new(),
             evidence: rows.iter().filter_map(|r| r.row).collect(),
+            cited: if cite_later {
+                Vec::new()
+            } else {
+                rows.iter().filter_map(|r| r.row).collect()
+            },
             risk,
             links,
         }
@@ -242,6 +251,7 @@ impl Finding {
         };
         if n <= max && self.uncited() {
             self.txn_ids = self.evidence.iter().map(txn).collect();
+            self.cited.clone_from(&self.evidence);
         }
         if n <= max || (!self.uncited() && self.txn_ids.len() != n) {
             return;
@@ -282,11 +292,12 @@ impl Finding {
         }
         let total: i64 = amounts.iter().sum();
         let left: i64 = (0..n).filter(|&i| !keep[i]).map(|i| amounts[i]).sum();
+        self.cited = (0..n)
+            .filter(|&i| keep[i])
+            .map(|i| self.evidence[i])
+            .collect();
         if self.uncited() {
-            self.txn_ids = (0..n)
-                .filter(|&i| keep[i])
-                .map(|i| txn(&self.evidence[i]))
-                .collect();
+            self.txn_ids = self.cited.iter().map(txn).collect();
         } else {
             let mut i = 0;
             self.txn_ids.retain(|_| {

@@ -22,6 +22,7 @@ pub mod filter;
 pub mod finding;
 pub mod flood;
 pub mod generate;
+pub mod hotspot;
 pub mod ident;
 pub mod import;
 pub mod ledger;
@@ -43,7 +44,7 @@ use crate::case::Case;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::ledger::batch::BatchContext;
+use crate::ledger::batch::{BatchContext, RowRef};
 use crate::ledger::column::{Col, ColSet};
 use crate::ledger::source::{Ledger, LedgerFile};
 use crate::report::summary::{DqProblem, InputFile, QualityGate, Skipped, Summary, Timing};
@@ -184,6 +185,12 @@ pub struct Outcome {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub cases: Vec<Case>,
+    /// The region roll-up, every region of every level ([`hotspot::roll_up`]; `summary.hotspots` holds the
+    /// first of each level). Empty when the scan read no region or no payee id.
+    pub hotspots: Vec<hotspot::Hotspot>,
+    /// The evidence rows the findings cite (their `txn_ids`), in row order: what the workbook and the page
+    /// show of each finding.
+    pub evidence: Vec<finding::EvidenceRow>,
 }
 
 impl Outcome {
@@ -567,7 +574,13 @@ pub fn scan_with(
         let mut floods =
             flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_scanned).sum())?;
         phases.add("floods".into(), t);
-        let (mut findings, dropped, rule_placeholders) = pipeline::finish(&sp, state, &mut phases)?;
+        let tally = state.regions.take();
+        let pipeline::Finished {
+            mut findings,
+            dropped,
+            floods: rule_placeholders,
+            evidence,
+        } = pipeline::finish_keeping(&sp, state, &sp, &mut phases)?;
         // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's
         for mut f in rule_placeholders {
             if floods
@@ -589,6 +602,19 @@ pub fn scan_with(
         let t = Instant::now();
         let cases = case::build_cases(&mut findings, plan.config.referral_threshold, &baseline);
         phases.add("cases".into(), t);
+        let t = Instant::now();
+        let hotspots = tally.map_or_else(Vec::new, |tally| {
+            hotspot::roll_up(tally, &findings, &cases, &evidence)
+        });
+        let mut cited: Vec<RowRef> = findings.iter().flat_map(|f| f.cited.iter().copied()).collect();
+        cited.par_sort_unstable();
+        cited.dedup();
+        let cited: Vec<finding::EvidenceRow> =
+            cited.iter().filter_map(|r| evidence.get(r).cloned()).collect();
+        phases.add("hotspots".into(), t);
+        let t = Instant::now();
+        drop(evidence);
+        phases.add("release evidence".into(), t);
         let inputs: Vec<InputFile> = plan
             .ledger
             .files
@@ -672,6 +698,7 @@ pub fn scan_with(
                     .unwrap_or(plan.config.max_problem_share),
             ),
             floods,
+            hotspots: hotspot::top(&hotspots, hotspot::TOP),
             timing: Timing {
                 threads: n_threads,
                 reference_load_seconds: plan.references.load_seconds.clone(),
@@ -690,6 +717,8 @@ pub fn scan_with(
             summary,
             findings,
             cases,
+            hotspots,
+            evidence: cited,
         })
     })
 }

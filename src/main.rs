@@ -244,7 +244,7 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    staging.commit(&outcome)?;
+    staging.commit_reports(&outcome, &a.report.unwrap_or_default())?;
     if a.verbose {
         for f in &outcome.summary.inputs {
             for p in &f.problems {

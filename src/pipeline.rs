@@ -163,6 +163,29 @@ pub fn finish_with(
     source: &dyn EvidenceSource,
     phases: &mut Phases,
 ) -> Result<(Vec<Finding>, usize, Vec<Flood>)> {
+    let f = finish_keeping(plan, state, source, phases)?;
+    let t = Instant::now();
+    drop(f.evidence);
+    phases.add("release evidence".into(), t);
+    Ok((f.findings, f.dropped, f.floods))
+}
+
+/// What [`finish_keeping`] gives: the findings (sorted), the drafts dropped as key collisions, the floods, and
+/// the evidence rows read back (every row of every finding), for the reports that show or place them.
+pub struct Finished {
+    pub findings: Vec<Finding>,
+    pub dropped: usize,
+    pub floods: Vec<Flood>,
+    pub evidence: Evidence,
+}
+
+/// [`finish_with`], keeping the evidence rows.
+pub fn finish_keeping(
+    plan: &ScanPlan<'_>,
+    state: Partial,
+    source: &dyn EvidenceSource,
+    phases: &mut Phases,
+) -> Result<Finished> {
     let mut state = state;
     let rows_scanned: u64 = state.files.iter().map(|d| d.rows_scanned).sum();
     let ep = plan.engine();
@@ -321,11 +344,13 @@ pub fn finish_with(
         }
     }
     phases.0.extend(render_times);
-    let t = Instant::now();
-    drop(evidence);
     drop(drafts);
-    phases.add("release evidence".into(), t);
-    Ok((findings, dropped, floods))
+    Ok(Finished {
+        findings,
+        dropped,
+        floods,
+        evidence,
+    })
 }
 
 /// When a rule raises more drafts than [`crate::config::RuleFlood::limit`] allows, keeps the `keep` drafts

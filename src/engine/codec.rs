@@ -22,7 +22,7 @@ use serde::Serialize;
 /// The first bytes of every partial state.
 pub const MAGIC: &[u8; 8] = b"SAUDPART";
 /// The version of the byte format; bumped whenever any state's layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 28;
 
 fn refuse(message: impl Into<String>) -> Error {

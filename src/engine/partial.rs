@@ -5,6 +5,7 @@
 use super::codec;
 use super::spill::{Parts, SpillFile};
 use super::{Origin, Plan};
+use crate::hotspot::RegionTally;
 use crate::error::Result;
 use crate::flood::FloodSketch;
 use crate::ledger::batch::{Batch, DqStats};
@@ -29,6 +30,9 @@ pub struct Partial {
     pub(crate) periods: Option<Keyed<PeriodEntry>>,
     /// The heavy hitters of the key columns, per unit read ([`crate::flood`]).
     pub floods: FloodSketch,
+    /// The per-village counts of the region hotspots ([`crate::hotspot`]), when the plan reads the region and
+    /// the payee id.
+    pub regions: Option<RegionTally>,
     /// The entries this partial (and those merged into it) wrote out under the memory limit.
     pub spills: Vec<SpillFile>,
     scratch: Scratch,
@@ -48,6 +52,7 @@ struct Scratch {
 struct WireRef<'a> {
     files: &'a [DqStats],
     floods: &'a FloodSketch,
+    regions: Option<&'a RegionTally>,
     periods: Option<&'a Keyed<PeriodEntry>>,
     rules: Vec<(&'static str, Vec<u8>)>,
 }
@@ -56,6 +61,7 @@ struct WireRef<'a> {
 struct Wire {
     files: Vec<DqStats>,
     floods: FloodSketch,
+    regions: Option<RegionTally>,
     periods: Option<Keyed<PeriodEntry>>,
     rules: Vec<(String, Vec<u8>)>,
 }
@@ -74,6 +80,7 @@ impl Partial {
                 .any(|r| r.payee_periods())
                 .then(Keyed::default),
             floods: FloodSketch::default(),
+            regions: RegionTally::possible(plan.columns).then(RegionTally::default),
             spills: Vec::new(),
             scratch: Scratch {
                 payees: None,
@@ -103,6 +110,9 @@ impl Partial {
             push_periods(p, batch);
         }
         self.floods.update(batch);
+        if let Some(t) = &mut self.regions {
+            t.update(batch, &plan.ctx.locale.region);
+        }
         for (r, s) in plan.rules.iter().zip(self.rules.iter_mut()) {
             r.update(s.as_mut(), batch);
         }
@@ -134,6 +144,11 @@ impl Partial {
             a.merge(b);
         }
         self.floods.merge(other.floods);
+        match (&mut self.regions, other.regions) {
+            (Some(a), Some(b)) => a.merge(b),
+            (a @ None, b) => *a = b,
+            _ => {}
+        }
         self.spills.extend(other.spills);
         match (&mut self.periods, other.periods) {
             (Some(a), Some(b)) => a.append(b),
@@ -287,6 +302,7 @@ impl Partial {
         let body = codec::to_vec(&WireRef {
             files: &self.files,
             floods: &self.floods,
+            regions: self.regions.as_ref(),
             periods: self.periods.as_ref(),
             rules,
         })?;
@@ -328,6 +344,7 @@ impl Partial {
             files: w.files,
             periods: w.periods,
             floods: w.floods,
+            regions: w.regions,
             spills: Vec::new(),
             scratch: Scratch::default(),
         })

@@ -15,14 +15,101 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// The files a scan writes, in the order they are renamed into place.
+/// Every file a scan may write, in the order they are renamed into place (`summary.json` always; the others as
+/// [`Reports`] choose). A run removes those it did not write, so the folder always holds one run's outputs.
 pub const OUTPUTS: &[&str] = &[
     "findings.parquet",
     "findings.jsonl",
     "cases.csv",
     "cases.jsonl",
+    "hotspots.csv",
     "summary.json",
 ];
+
+/// One kind of report (`--report`); `summary.json` is always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Report {
+    /// `findings.parquet`
+    Parquet,
+    /// `findings.jsonl` and `cases.jsonl`
+    Jsonl,
+    /// `cases.csv`
+    Csv,
+    /// `hotspots.csv` (the region roll-up; it is in `summary.json` too)
+    Hotspots,
+}
+
+impl Report {
+    /// Every kind, in the order `--report` lists them.
+    pub const ALL: &'static [Report] = &[Self::Parquet, Self::Jsonl, Self::Csv, Self::Hotspots];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Parquet => "parquet",
+            Self::Jsonl => "jsonl",
+            Self::Csv => "csv",
+            Self::Hotspots => "hotspots",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    /// The files this kind writes.
+    pub fn files(self) -> &'static [&'static str] {
+        match self {
+            Self::Parquet => &["findings.parquet"],
+            Self::Jsonl => &["findings.jsonl", "cases.jsonl"],
+            Self::Csv => &["cases.csv"],
+            Self::Hotspots => &["hotspots.csv"],
+        }
+    }
+}
+
+/// The reports a run writes (`--report`; default: every kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reports(pub std::collections::BTreeSet<Report>);
+
+impl Default for Reports {
+    fn default() -> Self {
+        Self(Report::ALL.iter().copied().collect())
+    }
+}
+
+impl Reports {
+    /// `parquet,jsonl,...`; `all` is every kind. An unknown name is an error naming the known ones.
+    pub fn parse(list: &str) -> std::result::Result<Self, String> {
+        let mut set = std::collections::BTreeSet::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name.eq_ignore_ascii_case("all") {
+                set.extend(Report::ALL.iter().copied());
+                continue;
+            }
+            let r = Report::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = Report::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown report `{name}` (known: {}, all)", known.join(", "))
+            })?;
+            set.insert(r);
+        }
+        Ok(Self(set))
+    }
+
+    pub fn has(&self, r: Report) -> bool {
+        self.0.contains(&r)
+    }
+
+    /// The files these reports write, `summary.json` last, in [`OUTPUTS`] order.
+    pub fn files(&self) -> Vec<&'static str> {
+        let chosen: Vec<&str> = self.0.iter().flat_map(|r| r.files().iter().copied()).collect();
+        OUTPUTS
+            .iter()
+            .copied()
+            .filter(|f| *f == "summary.json" || chosen.contains(f))
+            .collect()
+    }
+}
 
 /// Name prefix of a run's temporary folder inside the output folder.
 pub const TMP_PREFIX: &str = ".subsidy-audit-tmp-";
@@ -54,6 +141,11 @@ pub fn release_temp(path: &Path) {
 /// Writes every output of `outcome` into `out`: all of them change, or none.
 pub fn write_all(out: &Path, outcome: &Outcome) -> Result<()> {
     Staging::begin(out)?.commit(outcome)
+}
+
+/// [`write_all`] of the chosen reports only (the other outputs an earlier run left are removed).
+pub fn write_reports(out: &Path, outcome: &Outcome, reports: &Reports) -> Result<()> {
+    Staging::begin(out)?.commit_reports(outcome, reports)
 }
 
 /// Removes the temporary folder of every live run of this process (a signal handler calls it before the
@@ -138,13 +230,28 @@ impl Staging {
 
     /// Writes every output into the temporary folder, then swaps them into the output folder together: every
     /// destination is checked first, the old files are kept aside, and any failure puts them all back.
-    pub fn commit(mut self, outcome: &Outcome) -> Result<()> {
-        write_into(&self.tmp, outcome)?;
+    pub fn commit(self, outcome: &Outcome) -> Result<()> {
+        self.commit_reports(outcome, &Reports::default())
+    }
+
+    /// [`Staging::commit`] of the chosen reports; the outputs of other kinds an earlier run left are removed
+    /// once the new ones are in place (the folder then holds this run's outputs only).
+    pub fn commit_reports(mut self, outcome: &Outcome, reports: &Reports) -> Result<()> {
+        write_into(&self.tmp, outcome, reports)?;
         test_pause("write");
+        let names = reports.files();
         let mut a = active();
-        let result = swap_in(&self.out, &self.tmp, OUTPUTS, &mut |from, to| {
+        let result = swap_in(&self.out, &self.tmp, &names, &mut |from, to| {
             std::fs::rename(from, to)
         });
+        if result.is_ok() {
+            for stale in OUTPUTS.iter().filter(|n| !names.contains(n)) {
+                let p = self.out.join(stale);
+                if p.is_file() {
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.tmp);
         a.retain(|p| p != &self.tmp);
         self.done = true;
@@ -310,12 +417,23 @@ pub fn test_pause(point: &str) {
     }
 }
 
-fn write_into(dir: &Path, o: &Outcome) -> Result<()> {
+fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
     let p = |n: &str| -> PathBuf { dir.join(n) };
-    parquet::write_findings(&p("findings.parquet"), &o.findings)?;
-    jsonl::write_findings(&p("findings.jsonl"), &o.findings, &o.summary.currency)?;
-    csv::write_cases(&p("cases.csv"), &o.cases)?;
-    jsonl::write_cases(&p("cases.jsonl"), &o.cases, &o.summary.currency)?;
+    if reports.has(Report::Parquet) {
+        parquet::write_findings(&p("findings.parquet"), &o.findings)?;
+    }
+    if reports.has(Report::Jsonl) {
+        jsonl::write_findings(&p("findings.jsonl"), &o.findings, &o.summary.currency)?;
+    }
+    if reports.has(Report::Csv) {
+        csv::write_cases(&p("cases.csv"), &o.cases)?;
+    }
+    if reports.has(Report::Jsonl) {
+        jsonl::write_cases(&p("cases.jsonl"), &o.cases, &o.summary.currency)?;
+    }
+    if reports.has(Report::Hotspots) {
+        csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)?;
+    }
     summary::write(&p("summary.json"), &o.summary)?;
     Ok(())
 }

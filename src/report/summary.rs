@@ -52,6 +52,9 @@ pub struct Summary {
     /// citing an implausible share of the rows ([`crate::flood`]); absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub floods: Vec<crate::flood::Flood>,
+    /// The region roll-up's total and the first regions of each level by money at risk ([`crate::hotspot`];
+    /// every region is in `hotspots.csv`).
+    pub hotspots: crate::hotspot::Top,
     pub timing: Timing,
 }
 

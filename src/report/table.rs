@@ -145,5 +145,54 @@ pub fn render(o: &Outcome) -> String {
     if o.cases.len() > TOP {
         let _ = writeln!(out, "… {} more cases in cases.csv", o.cases.len() - TOP);
     }
+    hotspots(&mut out, &o.summary.hotspots);
     out
+}
+
+/// How many regions the terminal shows.
+pub const TOP_REGIONS: usize = 5;
+
+/// The regions with the most money at risk, at the highest level the hierarchy gives (counties, else
+/// townships, else villages), each with its payees, findings, referrals and top rules.
+fn hotspots(out: &mut String, h: &crate::hotspot::Top) {
+    let (level, rows, n) = [
+        ("county", &h.counties, h.regions[0]),
+        ("township", &h.townships, h.regions[1]),
+        ("village", &h.villages, h.regions[2]),
+    ]
+    .into_iter()
+    .find(|(_, r, _)| !r.is_empty())
+    .unwrap_or(("village", &h.villages, 0));
+    let rows: Vec<_> = rows.iter().filter(|r| r.findings > 0).take(TOP_REGIONS).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<20}  {:>9}  {:>8}  {:>9}  {:>12}  {:>10}  top rules",
+        format!("{level} (of {n})"),
+        "payees",
+        "findings",
+        "referrals",
+        "at risk",
+        "per 10k"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:<20}  {:>9}  {:>8}  {:>9}  {:>12}  {:>10.2}  {}",
+            clip(&r.region, 20),
+            r.payees,
+            r.findings,
+            r.referrals,
+            fmt_yuan(r.amount_at_risk_fen),
+            r.findings_per_10k_payees,
+            r.top_rules
+                .iter()
+                .map(|t| format!("{} {}", t.rule, t.findings))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(out, "every region of every level in hotspots.csv");
 }
