@@ -71,9 +71,10 @@ impl RegionTally {
         let mut last: Option<(u64, usize)> = None;
         for i in b.rows() {
             let region = b.text(Col::Region, i).map_or("", str::trim);
-            let h = hashes.get(i).copied().unwrap_or_else(|| {
-                xxhash_rust::xxh3::xxh3_64(region.as_bytes())
-            });
+            let h = hashes
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(region.as_bytes()));
             let at = match last {
                 Some((lh, at)) if lh == h && self.units[at].region == region => at,
                 _ => self.unit_at(h, region, b, i, scheme),
@@ -92,7 +93,14 @@ impl RegionTally {
         }
     }
 
-    fn unit_at(&mut self, h: u64, region: &str, b: &Batch, i: usize, scheme: &RegionScheme) -> usize {
+    fn unit_at(
+        &mut self,
+        h: u64,
+        region: &str,
+        b: &Batch,
+        i: usize,
+        scheme: &RegionScheme,
+    ) -> usize {
         if let Some(&at) = self.index.get(&h) {
             if self.units[at].region == region {
                 return at;
@@ -233,7 +241,13 @@ impl Acc {
             *self.rules.entry(r).or_default() += n;
         }
     }
-    fn hotspot(&self, level: Level, region: &str, township: Option<&str>, county: Option<&str>) -> Hotspot {
+    fn hotspot(
+        &self,
+        level: Level,
+        region: &str,
+        township: Option<&str>,
+        county: Option<&str>,
+    ) -> Hotspot {
         let mut top: Vec<(&str, u64)> = self.rules.iter().map(|(r, n)| (*r, *n)).collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         top.truncate(3);
@@ -288,18 +302,19 @@ pub fn roll_up(
         villages.insert(v.region.clone(), i);
     }
     // a region value only evidence shows (its rows were not tallied: a scan that could not read the region)
-    let mut place_of = |row: Option<&RowRef>, accs: &mut Vec<Acc>, units: &mut Vec<Village>| -> Option<usize> {
-        let e = evidence.get(row?)?;
-        let region = e.region.trim();
-        Some(*villages.entry(region.to_string()).or_insert_with(|| {
-            units.push(Village {
-                region: region.to_string(),
-                ..Village::default()
-            });
-            accs.push(Acc::default());
-            units.len() - 1
-        }))
-    };
+    let mut place_of =
+        |row: Option<&RowRef>, accs: &mut Vec<Acc>, units: &mut Vec<Village>| -> Option<usize> {
+            let e = evidence.get(row?)?;
+            let region = e.region.trim();
+            Some(*villages.entry(region.to_string()).or_insert_with(|| {
+                units.push(Village {
+                    region: region.to_string(),
+                    ..Village::default()
+                });
+                accs.push(Acc::default());
+                units.len() - 1
+            }))
+        };
     let mut units = std::mem::take(&mut tally.units);
     let mut finding_place: Vec<Option<usize>> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -343,7 +358,10 @@ pub fn roll_up(
     for (v, a) in units.iter().zip(&accs) {
         total.add(a);
         if let Some(t) = v.township.as_deref() {
-            townships.entry((v.county.as_deref(), t)).or_default().add(a);
+            townships
+                .entry((v.county.as_deref(), t))
+                .or_default()
+                .add(a);
         }
         if let Some(c) = v.county.as_deref() {
             counties.entry(c).or_default().add(a);

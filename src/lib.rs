@@ -18,6 +18,7 @@ pub mod digits;
 pub mod engine;
 pub mod error;
 pub mod evaluate;
+pub mod exhibit;
 pub mod filter;
 pub mod finding;
 pub mod flood;
@@ -191,6 +192,8 @@ pub struct Outcome {
     /// The evidence rows the findings cite (their `txn_ids`), in row order: what the workbook and the page
     /// show of each finding.
     pub evidence: Vec<finding::EvidenceRow>,
+    /// What the rules measured besides their findings: digit curves, round-sum shares.
+    pub exhibits: exhibit::Exhibits,
 }
 
 impl Outcome {
@@ -575,12 +578,17 @@ pub fn scan_with(
             flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_scanned).sum())?;
         phases.add("floods".into(), t);
         let tally = state.regions.take();
+        let mut exhibits = exhibit::Exhibits::default();
         let pipeline::Finished {
             mut findings,
             dropped,
             floods: rule_placeholders,
             evidence,
         } = pipeline::finish_keeping(&sp, state, &sp, &mut phases)?;
+        for r in plan.rules.iter() {
+            exhibits.extend(r.exhibits());
+        }
+        exhibits.sort();
         // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's
         for mut f in rule_placeholders {
             if floods
@@ -606,11 +614,16 @@ pub fn scan_with(
         let hotspots = tally.map_or_else(Vec::new, |tally| {
             hotspot::roll_up(tally, &findings, &cases, &evidence)
         });
-        let mut cited: Vec<RowRef> = findings.iter().flat_map(|f| f.cited.iter().copied()).collect();
+        let mut cited: Vec<RowRef> = findings
+            .iter()
+            .flat_map(|f| f.cited.iter().copied())
+            .collect();
         cited.par_sort_unstable();
         cited.dedup();
-        let cited: Vec<finding::EvidenceRow> =
-            cited.iter().filter_map(|r| evidence.get(r).cloned()).collect();
+        let cited: Vec<finding::EvidenceRow> = cited
+            .iter()
+            .filter_map(|r| evidence.get(r).cloned())
+            .collect();
         phases.add("hotspots".into(), t);
         let t = Instant::now();
         drop(evidence);
@@ -719,6 +732,7 @@ pub fn scan_with(
             cases,
             hotspots,
             evidence: cited,
+            exhibits,
         })
     })
 }

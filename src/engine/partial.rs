@@ -5,9 +5,9 @@
 use super::codec;
 use super::spill::{Parts, SpillFile};
 use super::{Origin, Plan};
-use crate::hotspot::RegionTally;
 use crate::error::Result;
 use crate::flood::FloodSketch;
+use crate::hotspot::RegionTally;
 use crate::ledger::batch::{Batch, DqStats};
 use crate::ledger::column::Col;
 use crate::ledger::payees::PayeeIndex;

@@ -27,7 +27,9 @@ pub const OUTPUTS: &[&str] = &[
 ];
 
 /// One kind of report (`--report`); `summary.json` is always written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Report {
     /// `findings.parquet`
@@ -54,7 +56,10 @@ impl Report {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
     }
 
     /// The files this kind writes.
@@ -102,7 +107,11 @@ impl Reports {
 
     /// The files these reports write, `summary.json` last, in [`OUTPUTS`] order.
     pub fn files(&self) -> Vec<&'static str> {
-        let chosen: Vec<&str> = self.0.iter().flat_map(|r| r.files().iter().copied()).collect();
+        let chosen: Vec<&str> = self
+            .0
+            .iter()
+            .flat_map(|r| r.files().iter().copied())
+            .collect();
         OUTPUTS
             .iter()
             .copied()

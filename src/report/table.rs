@@ -163,7 +163,11 @@ fn hotspots(out: &mut String, h: &crate::hotspot::Top) {
     .into_iter()
     .find(|(_, r, _)| !r.is_empty())
     .unwrap_or(("village", &h.villages, 0));
-    let rows: Vec<_> = rows.iter().filter(|r| r.findings > 0).take(TOP_REGIONS).collect();
+    let rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.findings > 0)
+        .take(TOP_REGIONS)
+        .collect();
     if rows.is_empty() {
         return;
     }

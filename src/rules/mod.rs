@@ -163,6 +163,11 @@ pub trait Rule: Send + Sync + 'static {
     fn floods(&self) -> Vec<crate::flood::Flood> {
         Vec::new()
     }
+    /// What the rule measured in its finish besides its drafts (digit curves, round-sum shares), for the
+    /// workbook and the HTML case file ([`crate::exhibit`]).
+    fn exhibits(&self) -> crate::exhibit::Exhibits {
+        crate::exhibit::Exhibits::default()
+    }
 }
 
 /// A rule behind a uniform interface (states erased), as the pipeline drives it.
@@ -177,6 +182,7 @@ pub trait DynRule: Send + Sync {
     fn period_run(&self, run: &[PeriodEntry]) -> Option<Draft>;
     fn render(&self, draft: &Draft, ev: &Evidence) -> Option<Finding>;
     fn floods(&self) -> Vec<crate::flood::Flood>;
+    fn exhibits(&self) -> crate::exhibit::Exhibits;
     /// The state's bytes (postcard; see [`crate::engine::codec`]).
     fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>>;
     /// Whether the state splits by key partition ([`crate::engine::spill::Parts::SPLITS`]).
@@ -237,6 +243,9 @@ impl<R: Rule> DynRule for Erased<R> {
     }
     fn floods(&self) -> Vec<crate::flood::Flood> {
         self.rule.floods()
+    }
+    fn exhibits(&self) -> crate::exhibit::Exhibits {
+        self.rule.exhibits()
     }
     fn encode_state(&self, state: &(dyn Any + Send)) -> Result<Vec<u8>> {
         let s = state
