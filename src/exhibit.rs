@@ -1,5 +1,5 @@
 //! Exhibits: what the rules measured besides their findings, for the workbook and the HTML case file: the digit
-//! curves of every unit the digit rules tested (flagged or not), and the round-sum share of every officer AMT003
+//! curves of every unit the digit rules met (tested or not, flagged or not), and the round-sum share of every officer AMT003
 //! tested against the share expected of it.
 
 use serde::Serialize;
@@ -7,7 +7,7 @@ use serde::Serialize;
 /// One unit's digit curve: the observed counts per digit value against Benford's proportions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DigitCurve {
-    /// The rule that tested it (`DIG001` first two digits, `DIG002` last two digits).
+    /// The rule that tested it (`DIG001` first two digits, `DIG004` last two digits).
     pub rule: String,
     /// `first two digits` or `last two digits`.
     pub test: String,
@@ -30,9 +30,13 @@ pub struct DigitCurve {
     pub p_value: f64,
     /// Whether the rule raised a finding on this unit.
     pub flagged: bool,
+    /// Why the rule did not test the unit (too few amounts, too narrow a spread, mostly fixed amounts); absent
+    /// when it did. The curve is drawn all the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_testable: Option<String>,
 }
 
-/// One officer's share of round sums (AMT003).
+/// One officer's share of round sums (AMT003): every officer tested with at least one payee paid a round sum.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoundShare {
     pub officer: String,
@@ -40,10 +44,15 @@ pub struct RoundShare {
     pub payees: u64,
     pub round: u64,
     pub share: f64,
-    /// The share expected of the officer (the county's peers' pooled share).
+    /// The share expected of the officer (the same schemes' share among payees elsewhere).
     pub expected: f64,
+    /// The binomial upper tail, and its Benjamini-Hochberg q-value across every unit tested.
     pub p_value: f64,
+    pub q_value: f64,
     pub flagged: bool,
+    /// A round payment of the officer's, whose evidence row gives the officer id.
+    #[serde(skip)]
+    pub sample: Option<crate::ledger::batch::RowRef>,
 }
 
 /// Every exhibit of a scan, flagged units first, then by rule, level and unit.

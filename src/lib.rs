@@ -578,17 +578,13 @@ pub fn scan_with(
             flood::column_floods(&sp, sketch, dq.iter().map(|d| d.rows_scanned).sum())?;
         phases.add("floods".into(), t);
         let tally = state.regions.take();
-        let mut exhibits = exhibit::Exhibits::default();
         let pipeline::Finished {
             mut findings,
             dropped,
             floods: rule_placeholders,
             evidence,
+            exhibits,
         } = pipeline::finish_keeping(&sp, state, &sp, &mut phases)?;
-        for r in plan.rules.iter() {
-            exhibits.extend(r.exhibits());
-        }
-        exhibits.sort();
         // a placeholder a rule found that is also a column's flood: its filter is shown once, with the column's
         for mut f in rule_placeholders {
             if floods

@@ -177,6 +177,8 @@ pub struct Finished {
     pub dropped: usize,
     pub floods: Vec<Flood>,
     pub evidence: Evidence,
+    /// What the rules measured besides their drafts, in their total order.
+    pub exhibits: crate::exhibit::Exhibits,
 }
 
 /// [`finish_with`], keeping the evidence rows.
@@ -269,11 +271,16 @@ pub fn finish_keeping(
             floods.push(f);
         }
     }
+    let mut exhibits = crate::exhibit::Exhibits::default();
+    for r in plan.rules {
+        exhibits.extend(r.exhibits());
+    }
     let t = Instant::now();
     let mut wanted: Vec<RowRef> = drafts
         .iter()
         .flat_map(|(_, ds)| ds.iter().flat_map(|d| d.evidence.iter().copied()))
         .chain(floods.iter().filter_map(|f| f.row))
+        .chain(exhibits.round_sums.iter().filter_map(|s| s.sample))
         .collect();
     wanted.par_sort_unstable();
     wanted.dedup();
@@ -345,11 +352,24 @@ pub fn finish_keeping(
     }
     phases.0.extend(render_times);
     drop(drafts);
+    // an officer's id, from its sample row (a share whose row the source cannot give is left out)
+    for s in &mut exhibits.round_sums {
+        if let Some(o) = s
+            .sample
+            .and_then(|r| evidence.get(&r))
+            .and_then(|e| e.officer_id.as_deref())
+        {
+            s.officer = o.to_string();
+        }
+    }
+    exhibits.round_sums.retain(|s| !s.officer.is_empty());
+    exhibits.sort();
     Ok(Finished {
         findings,
         dropped,
         floods,
         evidence,
+        exhibits,
     })
 }
 

@@ -85,6 +85,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
             max_q: p.float("max_q"),
             min_round: u64::try_from(p.int("min_round_payees").max(1)).unwrap_or(1),
             min_base: p.float("min_base_rate").clamp(0.0, 1.0),
+            shares: std::sync::Mutex::default(),
         },
     )
 }
@@ -95,6 +96,8 @@ pub struct RoundSum {
     max_q: f64,
     min_round: u64,
     min_base: f64,
+    /// Every officer tested with at least one round payee ([`crate::exhibit::RoundShare`]), drawn in the finish.
+    shares: std::sync::Mutex<Vec<crate::exhibit::RoundShare>>,
 }
 
 const OFFICER: i64 = 0;
@@ -203,6 +206,31 @@ impl RoundSum {
         by_officer.sort_unstable_by_key(|r| r.0);
         let mut by_region: Vec<&(u64, u64, RowRef, i64)> = round.iter().collect();
         by_region.sort_unstable_by_key(|r| r.1);
+        // every officer with a round payee, its officer id read back from its first round payment
+        let shares: Vec<crate::exhibit::RoundShare> = tested
+            .iter()
+            .zip(&q)
+            .filter(|(t, _)| t.0 .0 == OFFICER && t.0 .1 != NO_HASH && t.2 > 0)
+            .map(|(&((_, unit), n, k, p, pv), &qv)| {
+                let lo = by_officer.partition_point(|r| r.0 < unit);
+                let hi = by_officer.partition_point(|r| r.0 <= unit);
+                crate::exhibit::RoundShare {
+                    officer: String::new(),
+                    sample: by_officer[lo..hi].iter().map(|r| r.2).min(),
+                    payees: n,
+                    round: k,
+                    share: k as f64 / n as f64,
+                    expected: p,
+                    p_value: pv,
+                    q_value: qv,
+                    flagged: qv < self.max_q && k >= self.min_round,
+                }
+            })
+            .collect();
+        self.shares
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(shares);
         let mut drafts = Vec::new();
         for i in flagged {
             let ((kind, unit), n, k, p, pv) = tested[i];
@@ -276,6 +304,18 @@ impl Rule for RoundSum {
     fn merge(&self, into: &mut State, from: State) {
         into.payees.append(from.payees);
         into.round.extend(from.round);
+    }
+
+    fn exhibits(&self) -> crate::exhibit::Exhibits {
+        crate::exhibit::Exhibits {
+            digits: Vec::new(),
+            round_sums: std::mem::take(
+                &mut *self
+                    .shares
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
+        }
     }
 
     fn finish(&self, st: State) -> Vec<Draft> {

@@ -78,6 +78,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
         &META,
         FirstTwoDigits {
             ctx: env.batch.clone(),
+            curves: super::Curves::default(),
             levels,
             gate: Gate {
                 min_amounts: u64::try_from(p.int("min_amounts").max(1)).unwrap_or(1),
@@ -91,6 +92,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
 
 pub struct FirstTwoDigits {
     ctx: BatchContext,
+    curves: super::Curves,
     levels: Vec<Level>,
     gate: Gate,
     max_p: f64,
@@ -102,11 +104,28 @@ impl FirstTwoDigits {
     /// The draft of a unit whose first-two-digit curve does not conform (the unit's name is not kept in the
     /// draft: it is read back from the evidence rows).
     fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
-        if u.counts.not_testable(&self.gate).is_some() {
+        let r = u.counts.test(DigitTest::FirstTwo);
+        if let Some(why) = u.counts.not_testable(&self.gate) {
+            self.curves.push(super::curve(
+                META.code,
+                DigitTest::FirstTwo,
+                u,
+                &r,
+                false,
+                Some(why),
+            ));
             return None;
         }
-        let r = u.counts.test(DigitTest::FirstTwo);
-        if r.excess_mad <= NONCONFORMITY || r.p_value >= self.max_p {
+        let flagged = !(r.excess_mad <= NONCONFORMITY || r.p_value >= self.max_p);
+        self.curves.push(super::curve(
+            META.code,
+            DigitTest::FirstTwo,
+            u,
+            &r,
+            flagged,
+            None,
+        ));
+        if !flagged {
             return None;
         }
         Some(unit_draft(
@@ -127,6 +146,10 @@ impl Rule for FirstTwoDigits {
 
     fn merge(&self, into: &mut Units, from: Units) {
         into.merge(from);
+    }
+
+    fn exhibits(&self) -> crate::exhibit::Exhibits {
+        self.curves.take()
     }
 
     fn finish(&self, st: Units) -> Vec<Draft> {

@@ -84,6 +84,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
         &META,
         LastTwoDigits {
             ctx: env.batch.clone(),
+            curves: super::Curves::default(),
             levels: levels_of(p, &env.batch.locale.region),
             gate: Gate {
                 min_amounts: u64::try_from(p.int("min_amounts").max(1)).unwrap_or(1),
@@ -98,6 +99,7 @@ pub fn build(p: &Params, env: &RuleEnv) -> Box<dyn DynRule> {
 
 pub struct LastTwoDigits {
     ctx: BatchContext,
+    curves: super::Curves,
     levels: Vec<Level>,
     gate: Gate,
     max_p: f64,
@@ -107,11 +109,28 @@ pub struct LastTwoDigits {
 impl LastTwoDigits {
     /// The draft of a unit whose last two digits pile up on some values.
     fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
-        if u.counts.not_testable(&self.gate).is_some() {
+        let r = u.counts.test(DigitTest::LastTwo);
+        if let Some(why) = u.counts.not_testable(&self.gate) {
+            self.curves.push(super::curve(
+                META.code,
+                DigitTest::LastTwo,
+                u,
+                &r,
+                false,
+                Some(why),
+            ));
             return None;
         }
-        let r = u.counts.test(DigitTest::LastTwo);
-        if r.p_value >= self.max_p || r.excess_mad <= self.min_mad {
+        let flagged = !(r.p_value >= self.max_p || r.excess_mad <= self.min_mad);
+        self.curves.push(super::curve(
+            META.code,
+            DigitTest::LastTwo,
+            u,
+            &r,
+            flagged,
+            None,
+        ));
+        if !flagged {
             return None;
         }
         Some(unit_draft(
@@ -132,6 +151,10 @@ impl Rule for LastTwoDigits {
 
     fn merge(&self, into: &mut Units, from: Units) {
         into.merge(from);
+    }
+
+    fn exhibits(&self) -> crate::exhibit::Exhibits {
+        self.curves.take()
     }
 
     fn finish(&self, st: Units) -> Vec<Draft> {

@@ -475,3 +475,55 @@ mod tests {
         );
     }
 }
+
+/// The exhibit of a tested unit ([`crate::exhibit::DigitCurve`]): its observed counts against the expected
+/// proportions, its statistics, and whether the rule flagged it.
+pub(crate) fn curve(
+    code: &str,
+    test: crate::stats::digits::DigitTest,
+    u: &Unit,
+    r: &DigitResult,
+    flagged: bool,
+    not_testable: Option<String>,
+) -> crate::exhibit::DigitCurve {
+    crate::exhibit::DigitCurve {
+        rule: code.to_string(),
+        test: test.as_str().to_string(),
+        level: u.level.as_str().to_string(),
+        unit: u.name.clone(),
+        n: r.n,
+        first_digit: *test.digits().start(),
+        observed: r.observed.clone(),
+        expected: test.digits().map(|d| test.expected(d)).collect(),
+        mad: r.mad,
+        expected_mad: r.expected_mad,
+        chi2: r.chi2,
+        p_value: r.p_value,
+        flagged,
+        not_testable,
+    }
+}
+
+/// The curves a digit rule drew in its finish, taken once by [`crate::rules::Rule::exhibits`].
+#[derive(Default)]
+pub(crate) struct Curves(std::sync::Mutex<Vec<crate::exhibit::DigitCurve>>);
+
+impl Curves {
+    pub(crate) fn push(&self, c: crate::exhibit::DigitCurve) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(c);
+    }
+    pub(crate) fn take(&self) -> crate::exhibit::Exhibits {
+        crate::exhibit::Exhibits {
+            digits: std::mem::take(
+                &mut *self
+                    .0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
+            round_sums: Vec::new(),
+        }
+    }
+}
