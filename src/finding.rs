@@ -432,12 +432,16 @@ mod tests {
         assert!(late.uncited() && late.txn_ids.is_empty());
         let mut eager = late.clone();
         eager.txn_ids = rows.iter().map(|r| r.txn_id.to_string()).collect();
+        eager.cited.clone_from(&eager.evidence);
         for max in [10, 1000, n + 1] {
             let (mut a, mut b) = (late.clone(), eager.clone());
             a.bound(max, &ev);
             b.bound(max, &ev);
             assert_eq!(a, b, "max {max}");
             assert_eq!(a.txn_ids.len(), max.min(n));
+            // the rows cited are those of the ids, in their order
+            let ids: Vec<String> = a.cited.iter().map(|r| ev[r].txn_id.to_string()).collect();
+            assert_eq!(ids, a.txn_ids);
         }
     }
 
