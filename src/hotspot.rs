@@ -14,6 +14,7 @@ use crate::finding::{Evidence, Finding};
 use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::locale::RegionScheme;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,9 +22,12 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct RegionTally {
     units: Vec<Village>,
-    /// Village index by the hash of its region value (a worker's lookup; rebuilt after a merge or decode).
+    /// Village index by the batches' hash of its region value, and by the value (a worker's lookups; rebuilt
+    /// after a merge or decode).
     #[serde(skip)]
     index: HashMap<u64, usize, crate::ledger::hash::KeyHash>,
+    #[serde(skip)]
+    by_text: HashMap<String, usize, crate::ledger::hash::KeyHash>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -65,19 +69,27 @@ impl RegionTally {
         if !b.has(Col::Region) || payees.is_empty() {
             return;
         }
-        if self.index.len() != self.units.len() {
+        if self.by_text.len() != self.units.len() {
             self.reindex();
         }
+        // rows of one village come in runs: the text is looked at when the region's hash changes, and a payee's
+        // rows in a run are pushed once
         let mut last: Option<(u64, usize)> = None;
+        let mut last_payee = crate::ledger::batch::NO_HASH;
         for i in b.rows() {
-            let region = b.text(Col::Region, i).map_or("", str::trim);
-            let h = hashes
-                .get(i)
-                .copied()
-                .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(region.as_bytes()));
+            let h = match hashes.get(i) {
+                Some(&h) => h,
+                None => xxhash_rust::xxh3::xxh3_64(
+                    b.text(Col::Region, i).map_or("", str::trim).as_bytes(),
+                ),
+            };
             let at = match last {
-                Some((lh, at)) if lh == h && self.units[at].region == region => at,
-                _ => self.unit_at(h, region, b, i, scheme),
+                Some((lh, at)) if lh == h => at,
+                _ => {
+                    last_payee = crate::ledger::batch::NO_HASH;
+                    let region = b.text(Col::Region, i).map_or("", str::trim);
+                    self.unit_at(h, region, b, i, scheme)
+                }
             };
             last = Some((h, at));
             let v = &mut self.units[at];
@@ -86,8 +98,9 @@ impl RegionTally {
                 v.paid_fen += b.amount_fen.get(i).copied().unwrap_or(0);
             }
             if let Some(&p) = payees.get(i) {
-                if p != crate::ledger::batch::NO_HASH {
+                if p != crate::ledger::batch::NO_HASH && p != last_payee {
                     v.push(p);
+                    last_payee = p;
                 }
             }
         }
@@ -105,10 +118,11 @@ impl RegionTally {
             if self.units[at].region == region {
                 return at;
             }
-            // a 64-bit collision of two region values: found by text
-            if let Some(at) = self.units.iter().position(|v| v.region == region) {
-                return at;
-            }
+        }
+        // a value met under another hash (another file's hashing, or a 64-bit collision): found by text
+        if let Some(&at) = self.by_text.get(region) {
+            self.index.insert(h, at);
+            return at;
         }
         let at = self.units.len();
         self.units.push(Village {
@@ -117,17 +131,19 @@ impl RegionTally {
             county: scheme.unit_of_row(b, i, false).map(str::to_string),
             ..Village::default()
         });
-        self.index.entry(h).or_insert(at);
+        self.index.insert(h, at);
+        self.by_text.insert(region.to_string(), at);
         at
     }
 
     fn reindex(&mut self) {
         self.index.clear();
-        for (at, v) in self.units.iter().enumerate() {
-            self.index
-                .entry(xxhash_rust::xxh3::xxh3_64(v.region.as_bytes()))
-                .or_insert(at);
-        }
+        self.by_text = self
+            .units
+            .iter()
+            .enumerate()
+            .map(|(at, v)| (v.region.clone(), at))
+            .collect();
     }
 
     /// Merges another tally (any order gives the same roll-up).
@@ -161,6 +177,7 @@ impl RegionTally {
             }
         }
         self.index.clear();
+        self.by_text.clear();
     }
 }
 
@@ -291,8 +308,8 @@ pub fn roll_up(
     let mut tally = tally;
     let mut accs: Vec<Acc> = Vec::with_capacity(tally.units.len());
     let mut villages: HashMap<String, usize> = HashMap::with_capacity(tally.units.len());
-    for (i, v) in tally.units.iter_mut().enumerate() {
-        v.compact();
+    tally.units.par_iter_mut().for_each(Village::compact);
+    for (i, v) in tally.units.iter().enumerate() {
         accs.push(Acc {
             payees: v.payees.len() as u64,
             payments: v.payments,
@@ -306,14 +323,16 @@ pub fn roll_up(
         |row: Option<&RowRef>, accs: &mut Vec<Acc>, units: &mut Vec<Village>| -> Option<usize> {
             let e = evidence.get(row?)?;
             let region = e.region.trim();
-            Some(*villages.entry(region.to_string()).or_insert_with(|| {
-                units.push(Village {
-                    region: region.to_string(),
-                    ..Village::default()
-                });
-                accs.push(Acc::default());
-                units.len() - 1
-            }))
+            if let Some(&at) = villages.get(region) {
+                return Some(at);
+            }
+            units.push(Village {
+                region: region.to_string(),
+                ..Village::default()
+            });
+            accs.push(Acc::default());
+            villages.insert(region.to_string(), units.len() - 1);
+            Some(units.len() - 1)
         };
     let mut units = std::mem::take(&mut tally.units);
     let mut finding_place: Vec<Option<usize>> = Vec::with_capacity(findings.len());
