@@ -156,12 +156,21 @@ pub struct ScanArgs {
     /// other outputs an earlier run left in --out are removed. [default: all]
     #[arg(long, value_name = "LIST", value_parser = parse_reports)]
     pub report: Option<subsidy_audit::report::Reports>,
+    /// The language of the terminal summary and the reports people read: en or zh (overrides the config's
+    /// [locale] lang; default English). The JSON lines, CSV, Parquet and summary.json stay English.
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<subsidy_audit::lang::Lang>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
     /// Also print data-quality problems per file and skipped rules on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+fn parse_lang(s: &str) -> Result<subsidy_audit::lang::Lang, String> {
+    subsidy_audit::lang::Lang::parse(s)
+        .ok_or_else(|| format!("unknown language `{s}` (known: en, zh)"))
 }
 
 fn parse_reports(s: &str) -> Result<subsidy_audit::report::Reports, String> {

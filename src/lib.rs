@@ -26,6 +26,7 @@ pub mod generate;
 pub mod hotspot;
 pub mod ident;
 pub mod import;
+pub mod lang;
 pub mod ledger;
 pub mod locale;
 pub mod matching;
@@ -79,6 +80,8 @@ pub struct ScanOptions {
     /// `--out`; the library's is the system's temporary folder). A private folder is made inside it and
     /// removed when the scan ends, by success, error or signal.
     pub temp_dir: Option<PathBuf>,
+    /// The language of the reports people read (overrides the config's `[locale] lang`).
+    pub lang: Option<lang::Lang>,
 }
 
 /// The private spill folder of one scan, made when the scan starts (so a bad `--temp-dir` fails at once),
@@ -194,6 +197,8 @@ pub struct Outcome {
     pub evidence: Vec<finding::EvidenceRow>,
     /// What the rules measured besides their findings: digit curves, round-sum shares.
     pub exhibits: exhibit::Exhibits,
+    /// The language of the reports people read (`--lang`, else `[locale] lang`, else English).
+    pub lang: lang::Lang,
 }
 
 impl Outcome {
@@ -729,6 +734,7 @@ pub fn scan_with(
             hotspots,
             evidence: cited,
             exhibits,
+            lang: opts.lang.unwrap_or(plan.config.locale.lang),
         })
     })
 }

@@ -6,6 +6,7 @@
 //! currency = "GBP"          # default "yuan": the word or symbol written after every amount
 //! id_scheme = "none"        # default "gb11643": resident ids (GHO001, birth dates taken from ids)
 //! region = "none"           # default "gb12": 12-digit codes, county = first 6, township = first 9
+//! lang = "zh"               # default "en": the terminal summary, the workbook and the page in Chinese
 //! # or a table:
 //! # [locale.region]
 //! # levels = [2, 4]         # county = first 2 characters, township = first 4
@@ -207,6 +208,8 @@ pub struct Locale {
     pub currency: Currency,
     pub id_scheme: IdScheme,
     pub region: RegionScheme,
+    /// The language of the reports people read (`lang`; `--lang` overrides it).
+    pub lang: crate::lang::Lang,
 }
 
 impl Locale {
@@ -247,11 +250,20 @@ impl Locale {
                     }
                 }
                 "region" => l.region = parse_region(path, v)?,
+                "lang" => {
+                    l.lang = v.as_str().and_then(crate::lang::Lang::parse).ok_or_else(|| {
+                        Error::config(
+                            path,
+                            at,
+                            "must be \"en\" or \"zh\" (the language of the terminal summary, the workbook and the page)",
+                        )
+                    })?;
+                }
                 _ => {
                     return Err(Error::config(
                         path,
                         at,
-                        "unknown key (expected currency, id_scheme, region)",
+                        "unknown key (expected currency, id_scheme, region, lang)",
                     ))
                 }
             }

@@ -218,6 +218,7 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     opts.batch_size = a.batch_size;
     opts.baseline = a.baseline;
     opts.max_problem_share = a.max_problem_share;
+    opts.lang = a.lang;
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
@@ -259,7 +260,11 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
         match a.format {
             Format::Table => {
                 out(&subsidy_audit::report::table::render(&outcome))?;
-                out(&format!("outputs in {}\n", a.out.display()))?;
+                out(&format!(
+                    "{} {}\n",
+                    outcome.lang.label("outputs in"),
+                    a.out.display()
+                ))?;
             }
             Format::Json => {
                 #[derive(serde::Serialize)]
