@@ -1,6 +1,7 @@
 //! Exhibits: what the rules measured besides their findings, for the workbook and the HTML case file: the digit
-//! curves of every unit the digit rules met (tested or not, flagged or not), and the round-sum share of every officer AMT003
-//! tested against the share expected of it.
+//! curves of every unit the digit rules met (counties, townships and the ledger whether tested or not, officers
+//! only when tested: a province has tens of thousands too small to test), and the round-sum share of every
+//! officer AMT003 tested, against the share expected of it.
 
 use serde::Serialize;
 

@@ -106,6 +106,10 @@ impl FirstTwoDigits {
     fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
         let r = u.counts.test(DigitTest::FirstTwo);
         if let Some(why) = u.counts.not_testable(&self.gate) {
+            // an officer too small to test is not drawn (tens of thousands of them in a province's ledger)
+            if u.level == Level::Officer {
+                return None;
+            }
             self.curves.push(super::curve(
                 META.code,
                 DigitTest::FirstTwo,

@@ -111,6 +111,10 @@ impl LastTwoDigits {
     fn unit_draft(&self, u: &super::Unit) -> Option<Draft> {
         let r = u.counts.test(DigitTest::LastTwo);
         if let Some(why) = u.counts.not_testable(&self.gate) {
+            // an officer too small to test is not drawn (tens of thousands of them in a province's ledger)
+            if u.level == Level::Officer {
+                return None;
+            }
             self.curves.push(super::curve(
                 META.code,
                 DigitTest::LastTwo,
