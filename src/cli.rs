@@ -114,6 +114,8 @@ pub struct InputArgs {
     pub config: Option<PathBuf>,
 }
 
+// each flag (--exit-zero, --mask, -q, -v) is a bool, as clap gives flags
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     #[command(flatten)]

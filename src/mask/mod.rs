@@ -453,7 +453,7 @@ impl Masker {
                 .iter()
                 .rev()
                 .find(|(n, _)| n == k)
-                .map(|(_, v)| v.to_string())
+                .map(|(_, v)| v.clone())
         };
         match key.unwrap_or("") {
             "txn_ids" => self.keep_txn_id(value),
@@ -463,11 +463,7 @@ impl Masker {
                 }
             }
             "subjects" => self.add_subjects(value),
-            "value" => {
-                if get("column").as_deref() == Some("payee_name") {
-                    self.add_name(value);
-                }
-            }
+            "value" if get("column").as_deref() == Some("payee_name") => self.add_name(value),
             _ => {}
         }
     }
