@@ -33,6 +33,10 @@
 //! explanations use, and every id, card and name the outputs name elsewhere (subjects, evidence rows, the
 //! officials table), wherever it appears. A birth date written out (`born 1953-05-28`) keeps its year only: the
 //! masked id hides exactly that date.
+//!
+//! What it does not hide: an id's kept prefix and last 4 leave only its birth date unknown, and a case id is an
+//! unkeyed hash of the unmasked subjects, so a case of one payee gives its id back to whoever tries the ~36,500
+//! birth dates. Keeping case ids is a requirement (the baseline joins on them); README says so to the reader.
 
 mod folder;
 mod json;
