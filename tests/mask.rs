@@ -175,6 +175,11 @@ fn zip_entries(p: &Path) -> String {
 /// The sensitive values found in the folder's texts, as `file: kind value` (every substring of every length a
 /// value has is looked up).
 fn leaks(dir: &Path, s: &Sensitive) -> Vec<String> {
+    leaks_in(output_texts(dir), s)
+}
+
+/// The sensitive values found in the texts `(where, text)`.
+fn leaks_in(texts: Vec<(String, String)>, s: &Sensitive) -> Vec<String> {
     let mut kinds: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for (kind, set) in [("id", &s.ids), ("name", &s.names), ("account", &s.accounts)] {
         for v in set {
@@ -183,7 +188,7 @@ fn leaks(dir: &Path, s: &Sensitive) -> Vec<String> {
     }
     let lens: BTreeSet<usize> = kinds.keys().map(|k| k.len()).collect();
     let mut found = BTreeSet::new();
-    for (file, text) in output_texts(dir) {
+    for (file, text) in texts {
         for (i, _) in text.char_indices() {
             for &l in &lens {
                 let Some(w) = text.get(i..i + l) else {
@@ -291,6 +296,22 @@ fn scan_mask_leaves_no_id_name_or_card_of_the_ledger_in_any_output() {
         found.is_empty(),
         "unmasked in the masked outputs: {found:#?}"
     );
+    // what the scan prints is masked too: the table, the summary and cases as JSON, the cases as CSV
+    for format in ["table", "json", "csv"] {
+        let out = bin()
+            .arg("scan")
+            .arg(demo())
+            .arg("--out")
+            .arg(d.path().join(format))
+            .args(["--mask", "--format", format])
+            .env(KEY_ENV, KEY)
+            .assert()
+            .code(1);
+        let printed = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(printed.contains("~P"), "{format}: {printed}");
+        let found = leaks_in(vec![(format.to_string(), printed)], &s);
+        assert!(found.is_empty(), "{format}: {found:#?}");
+    }
     // the forms and the pseudonyms are there
     let findings = String::from_utf8(read(&masked.join("findings.jsonl"))).expect("utf-8");
     assert!(findings.contains("********") && findings.contains("~P") && findings.contains("~A"));
