@@ -51,6 +51,9 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Nigrini's digit tests (first, second, first two, last two digits) per unit: the whole table.
     Digits(DigitsArgs),
+    /// Masked copies of a scan's outputs (ids, names, card numbers, phones, addresses) for readers outside the
+    /// investigators, keyed pseudonyms keeping rows joinable.
+    Mask(MaskArgs),
     /// A skewed variant of a generated folder (for the skew tests and benchmark).
     #[command(hide = true)]
     Skew {
@@ -111,6 +114,8 @@ pub struct InputArgs {
     pub config: Option<PathBuf>,
 }
 
+// each flag (--exit-zero, --mask, -q, -v) is a bool, as clap gives flags
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -160,6 +165,10 @@ pub struct ScanArgs {
     /// [locale] lang; default English). The JSON lines, CSV, Parquet and summary.json stay English.
     #[arg(long, value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<subsidy_audit::lang::Lang>,
+    /// Write every output masked: identity numbers, names, card numbers, phones and addresses, with keyed
+    /// pseudonyms that keep rows joinable (key: the config's [mask] key or SUBSIDY_AUDIT_MASK_KEY).
+    #[arg(long)]
+    pub mask: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -230,6 +239,22 @@ pub struct EvaluateArgs {
     pub findings: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MaskArgs {
+    /// The output folder of a scan (its summary.json, findings, cases and hotspots).
+    #[arg(value_name = "IN_DIR")]
+    pub input: PathBuf,
+    /// Folder for the masked copies (made when missing; written all together or not at all).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub out: PathBuf,
+    /// Config file (TOML) holding `[mask] key` (else SUBSIDY_AUDIT_MASK_KEY gives the key).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print nothing but errors and refused files.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {

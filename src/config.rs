@@ -23,6 +23,9 @@
 //!
 //! [schemes.FARMLAND]          # scheme rules, see ledger-schema.md
 //! frequency = "yearly"
+//!
+//! [mask]                      # masked copies (`scan --mask`, `mask`): the key of the pseudonyms
+//! key = "..."                 # (or SUBSIDY_AUDIT_MASK_KEY); left out of the config hash
 //! ```
 
 use crate::error::{Error, Result};
@@ -85,6 +88,8 @@ pub struct Config {
     pub filters: crate::filter::Filters,
     /// `[locale]`: currency, id scheme, region hierarchy.
     pub locale: crate::locale::Locale,
+    /// `[mask]`: the key of masked copies (never written anywhere).
+    pub mask: crate::mask::MaskSettings,
     /// SHA-256 (hex, 16 chars) over the texts that configured the run.
     pub hash: String,
 }
@@ -108,6 +113,7 @@ impl Default for Config {
             officials: RefTableConfig::default(),
             filters: crate::filter::Filters::default(),
             locale: crate::locale::Locale::default(),
+            mask: crate::mask::MaskSettings::default(),
             hash: hex16(&Sha256::digest(b"")),
         }
     }
@@ -125,8 +131,13 @@ impl Config {
         let mut cfg = match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-                hasher.update(text.as_bytes());
-                Self::parse(p, &text)?
+                let cfg = Self::parse(p, &text)?;
+                // the mask key changes no finding, and no hash of it is written anywhere
+                match &cfg.mask.key {
+                    Some(k) => hasher.update(text.replace(k.as_str(), "").as_bytes()),
+                    None => hasher.update(text.as_bytes()),
+                }
+                cfg
             }
             None => Self::default(),
         };
@@ -184,11 +195,12 @@ impl Config {
                 "schemes" => cfg.schemes = parse_schemes(path, table(path, "schemes", value)?)?,
                 "exclude" => cfg.filters = crate::filter::parse(path, value)?,
                 "locale" => cfg.locale = crate::locale::Locale::parse(path, value)?,
+                "mask" => cfg.mask = crate::mask::parse_settings(path, value)?,
                 other => {
                     return Err(Error::config(
                         path,
                         other,
-                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale, import)",
+                        "unknown key (expected scan, columns, registry, deaths, officials, rules, schemes, exclude, locale, import, mask)",
                     ))
                 }
             }

@@ -81,7 +81,7 @@ fn share(count: u64, of: u64) -> f64 {
 }
 
 /// `"王伟"` as a TOML basic string.
-fn toml_str(s: &str) -> String {
+pub(crate) fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 

@@ -99,6 +99,13 @@ const PROVINCES: &[u8] = &[
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
+/// Whether the first two characters of `id` are the digits of a province code (GB/T 2260).
+pub fn has_province_prefix(id: &[u8]) -> bool {
+    id.len() >= 2
+        && id[..2].iter().all(u8::is_ascii_digit)
+        && PROVINCES.contains(&((id[0] - b'0') * 10 + (id[1] - b'0')))
+}
+
 /// Oldest age (whole years on the payment date) that is still plausible.
 pub const MAX_PLAUSIBLE_AGE: u32 = 120;
 

@@ -7,6 +7,7 @@
 //!            -> every enabled rule's update -> merge
 //!       -> pipeline::finish: finish -> drafts -> evidence rows read back -> findings (sorted)
 //!       -> case::build_cases: connected components over payees/accounts, scored, ranked
+//!       -> (--mask) mask::mask_outcome: ids, names, cards, phones, addresses masked in memory
 //!       -> report::write_all (temporary names, renamed at the end) -> exit code
 //! ```
 //!
@@ -29,6 +30,7 @@ pub mod import;
 pub mod lang;
 pub mod ledger;
 pub mod locale;
+pub mod mask;
 pub mod matching;
 pub mod money;
 pub mod period;
@@ -82,6 +84,9 @@ pub struct ScanOptions {
     pub temp_dir: Option<PathBuf>,
     /// The language of the reports people read (overrides the config's `[locale] lang`).
     pub lang: Option<lang::Lang>,
+    /// Mask the outcome (`--mask`, [`mask`]): the key from the config's `[mask] key` or
+    /// `SUBSIDY_AUDIT_MASK_KEY`, checked before anything is read.
+    pub mask: bool,
 }
 
 /// The private spill folder of one scan, made when the scan starts (so a bad `--temp-dir` fails at once),
@@ -274,6 +279,8 @@ pub struct Plan {
     pub columns: ColSet,
     /// The reference tables the enabled rules need, loaded.
     pub references: reference::References,
+    /// The key of a masked scan ([`ScanOptions::mask`]).
+    pub mask_key: Option<mask::MaskKey>,
 }
 
 impl Plan {
@@ -327,6 +334,12 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
     let layout = layout(opts);
     let mut layout = layout;
     let mut config = Config::load(opts.config.as_deref(), layout.schemes.as_deref())?;
+    // no key is an error before anything is read
+    let mask_key = if opts.mask {
+        Some(mask::resolve_key(&config)?)
+    } else {
+        None
+    };
     // a reference table's path: the flag, else the config's `[X] path`, else the generated folder's file
     for (flag, cfg, at) in [
         (&opts.registry, &config.registry.path, &mut layout.registry),
@@ -476,6 +489,7 @@ fn plan_with(opts: &ScanOptions, load_references: bool) -> Result<Plan> {
         skipped,
         columns,
         references,
+        mask_key,
     })
 }
 
@@ -726,8 +740,9 @@ pub fn scan_with(
                 memory_limit_bytes: memory_limit,
                 spill_files: phases.1,
             },
+            masked: None,
         };
-        Ok(Outcome {
+        let mut outcome = Outcome {
             summary,
             findings,
             cases,
@@ -735,7 +750,17 @@ pub fn scan_with(
             evidence: cited,
             exhibits,
             lang: opts.lang.unwrap_or(plan.config.locale.lang),
-        })
+        };
+        if let Some(key) = &plan.mask_key {
+            let officials: Vec<&str> = plan
+                .references
+                .officials
+                .as_deref()
+                .map(|o| o.names().collect())
+                .unwrap_or_default();
+            mask::mask_outcome(&mut outcome, key, &officials);
+        }
+        Ok(outcome)
     })
 }
 

@@ -181,6 +181,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Generate(a) => generate(a),
+        Command::Mask(a) => mask(a),
         Command::Evaluate(a) => evaluate(a),
         Command::Digits(a) => digits(a),
         Command::Skew { from, out, kind } => {
@@ -219,6 +220,7 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     opts.baseline = a.baseline;
     opts.max_problem_share = a.max_problem_share;
     opts.lang = a.lang;
+    opts.mask = a.mask;
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
@@ -290,6 +292,27 @@ fn scan(a: cli::ScanArgs) -> Result<u8> {
     }
     let code = outcome.exit_code();
     Ok(if a.exit_zero && code == 1 { 0 } else { code })
+}
+
+fn mask(a: cli::MaskArgs) -> Result<u8> {
+    clean_up_on_signals();
+    let config = subsidy_audit::config::Config::load(a.config.as_deref(), None)?;
+    let key = subsidy_audit::mask::resolve_key(&config)?;
+    let r = subsidy_audit::mask::mask_folder(&a.input, &a.out, &key)?;
+    if !r.refused.is_empty() {
+        eprintln!(
+            "not masked: {} (a workbook or page cannot be masked from the file; `subsidy-audit scan --mask` writes masked ones)",
+            r.refused.join(", ")
+        );
+    }
+    if !a.quiet {
+        out(&format!(
+            "masked {} into {}\n",
+            r.written.join(", "),
+            a.out.display()
+        ))?;
+    }
+    Ok(0)
 }
 
 fn generate(a: cli::GenerateArgs) -> Result<u8> {

@@ -262,6 +262,11 @@ impl Officials {
             .unwrap_or("")
     }
 
+    /// Every name of the table (officials and relatives), for masking ([`crate::mask`]).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        (0..self.persons.len() as u32).map(|i| self.name(i))
+    }
+
     pub fn id(&self, idx: u32) -> &str {
         self.field(idx, 0)
     }

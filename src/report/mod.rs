@@ -245,12 +245,23 @@ impl Staging {
 
     /// [`Staging::commit`] of the chosen reports; the outputs of other kinds an earlier run left are removed
     /// once the new ones are in place (the folder then holds this run's outputs only).
-    pub fn commit_reports(mut self, outcome: &Outcome, reports: &Reports) -> Result<()> {
-        write_into(&self.tmp, outcome, reports)?;
-        test_pause("write");
+    pub fn commit_reports(self, outcome: &Outcome, reports: &Reports) -> Result<()> {
         let names = reports.files();
+        self.commit_files(&names, |dir| write_into(dir, outcome, reports))
+    }
+
+    /// Writes the outputs `names` (in [`OUTPUTS`] order) into the temporary folder with `write`, then swaps them
+    /// into the output folder together as [`Staging::commit_reports`] does (the other outputs an earlier run left
+    /// are removed once they are in place). A `write` that fails leaves the output folder untouched.
+    pub fn commit_files(
+        mut self,
+        names: &[&str],
+        write: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
+        write(&self.tmp)?;
+        test_pause("write");
         let mut a = active();
-        let result = swap_in(&self.out, &self.tmp, &names, &mut |from, to| {
+        let result = swap_in(&self.out, &self.tmp, names, &mut |from, to| {
             std::fs::rename(from, to)
         });
         if result.is_ok() {

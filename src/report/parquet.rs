@@ -62,13 +62,20 @@ pub fn write_findings(path: &Path, findings: &[Finding]) -> Result<()> {
         strings(&|f| &f.explanation),
         strings(&|f| &f.case_id),
     ];
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| err(&e))?;
+    let batch = RecordBatch::try_new(schema, columns).map_err(|e| err(&e))?;
+    write_batch(path, &batch)
+}
+
+/// Writes one batch as `findings.parquet` is written (snappy, one row group): the findings, or their masked
+/// copy ([`crate::mask`]).
+pub(crate) fn write_batch(path: &Path, batch: &RecordBatch) -> Result<()> {
+    let err = |e: &dyn std::fmt::Display| Error::output(path, e);
     let file = std::fs::File::create(path).map_err(|e| err(&e))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
-    let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| err(&e))?;
-    w.write(&batch).map_err(|e| err(&e))?;
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| err(&e))?;
+    w.write(batch).map_err(|e| err(&e))?;
     w.close().map_err(|e| err(&e))?;
     Ok(())
 }

@@ -56,6 +56,9 @@ pub struct Summary {
     /// every region is in `hotspots.csv`).
     pub hotspots: crate::hotspot::Top,
     pub timing: Timing,
+    /// Present in a masked copy (`scan --mask`, `mask`): names the key of its pseudonyms ([`crate::mask`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<crate::mask::MaskInfo>,
 }
 
 /// The data-quality gate of a run (exit code 3 when it fails; the outputs are written all the same).
