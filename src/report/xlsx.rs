@@ -1129,3 +1129,109 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
     }
     t.finish(book)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader};
+
+    const AB: &[Column] = &[c("a", 8.0), m("b", 10.0)];
+    const S: &[Column] = &[c("s", 8.0)];
+
+    fn read(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).expect("open");
+        wb.sheet_names()
+            .into_iter()
+            .map(|n| {
+                let r = wb.worksheet_range(&n).expect("sheet");
+                (n, r.rows().map(<[Data]>::to_vec).collect())
+            })
+            .collect()
+    }
+
+    fn t(s: &str) -> Data {
+        Data::String(s.to_string())
+    }
+
+    /// Four rows a sheet: five rows go on two sheets (three, then two), each under the header; a section
+    /// without room for its title, header and a row starts a third sheet; the parts are recorded in order.
+    #[test]
+    fn rows_past_the_limit_continue_on_the_next_sheet() {
+        let d = tempfile::tempdir().expect("tmp");
+        let path = d.path().join("t.xlsx");
+        let mut book = Book::new(d.path(), 4, "yuan").expect("book");
+        let mut tab = book.table("T", AB).expect("table");
+        for i in 0..5 {
+            let id = format!("0{i}");
+            tab.row(&mut book, &[V::Owned(id), V::Money(i * 100 + 1)])
+                .expect("row");
+        }
+        tab.section(&mut book, "S", S).expect("section");
+        tab.row(&mut book, &[V::Text("x")]).expect("row");
+        tab.finish(&mut book).expect("finish");
+        // a section needs a blank line, its title, its header and a row: not on a sheet of 4 after a header
+        let mut one = book.table("U", S).expect("table");
+        one.section(&mut book, "more", S).expect("section");
+        one.finish(&mut book).expect("finish");
+        assert_eq!(
+            book.parts,
+            [
+                ("T", "T", 3),
+                ("T", "T (2)", 2),
+                ("T", "T (3)", 1),
+                ("U", "U", 0),
+                ("U", "U (2)", 0)
+            ]
+                .map(|(table, name, rows)| Part {
+                    table,
+                    name: name.into(),
+                    rows
+                })
+        );
+        book.wb.save(&path).expect("save");
+
+        let sheets = read(&path);
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["T", "T (2)", "T (3)", "U", "U (2)"]);
+        let money = |f: i64| Data::Float(f as f64 / 100.0);
+        assert_eq!(
+            sheets[0].1,
+            vec![
+                vec![t("a"), t("b (yuan)")],
+                vec![t("00"), money(1)],
+                vec![t("01"), money(101)],
+                vec![t("02"), money(201)],
+            ]
+        );
+        assert_eq!(
+            sheets[1].1,
+            vec![
+                vec![t("a"), t("b (yuan)"), Data::Empty, t("continued from sheet 'T'")],
+                vec![t("03"), money(301), Data::Empty, Data::Empty],
+                vec![t("04"), money(401), Data::Empty, Data::Empty],
+            ]
+        );
+        assert_eq!(
+            sheets[2].1,
+            vec![
+                vec![t("s"), Data::Empty, t("S (continued from sheet 'T (2)')")],
+                vec![t("x"), Data::Empty, Data::Empty],
+            ]
+        );
+        assert_eq!(sheets[3].1, vec![vec![t("s")]]);
+        assert_eq!(
+            sheets[4].1,
+            vec![vec![t("s"), Data::Empty, t("more (continued from sheet 'U')")]]
+        );
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_is_cut_at_a_character() {
+        let long = "王".repeat(MAX_CELL_CHARS + 1);
+        let cut = cell(&long);
+        assert_eq!(cut.chars().count(), CUT_AT + " … (cut)".chars().count());
+        assert!(cut.ends_with("王 … (cut)"));
+        let fits = "王".repeat(MAX_CELL_CHARS);
+        assert_eq!(cell(&fits), fits);
+    }
+}
