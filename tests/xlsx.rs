@@ -103,7 +103,8 @@ fn jsonl(path: &Path) -> Vec<serde_json::Value> {
 }
 
 fn summary_json(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary")).expect("json")
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+        .expect("json")
 }
 
 #[test]
@@ -182,17 +183,17 @@ fn every_case_finding_and_cited_row_of_the_demo_is_in_the_workbook() {
     // and each line shows the row as read back
     let by_txn: BTreeMap<&str, &subsidy_audit::finding::EvidenceRow> =
         o.evidence.iter().map(|r| (r.txn_id.as_str(), r)).collect();
-    let (txn, amount, dates) = (e.texts("txn id"), e.column("amount (yuan)"), e.column("pay date"));
+    let (txn, amount, dates) = (
+        e.texts("txn id"),
+        e.column("amount (yuan)"),
+        e.column("pay date"),
+    );
     for (i, t) in txn.iter().enumerate() {
         let row = by_txn[t.as_str()];
         assert_eq!(fen(&amount[i]), row.amount_fen, "{t}");
-        if row.pay_date.is_some() {
+        if let Some(days) = row.pay_date {
             match &dates[i] {
-                Data::DateTime(d) => assert_eq!(
-                    d.as_f64() as i64 - 25_569,
-                    i64::from(row.pay_date.expect("date")),
-                    "{t}"
-                ),
+                Data::DateTime(d) => assert_eq!(d.as_f64() as i64 - 25_569, i64::from(days), "{t}"),
                 other => panic!("{t}: pay date {other:?}"),
             }
         }
@@ -212,7 +213,13 @@ fn ids_card_numbers_and_codes_are_text_cells_with_every_digit() {
     let x = out.join("report.xlsx");
     let e = sheet(&x, "Evidence");
     for col in [
-        "case id", "txn id", "region", "payee id", "payee id as written", "account", "officer",
+        "case id",
+        "txn id",
+        "region",
+        "payee id",
+        "payee id as written",
+        "account",
+        "officer",
     ] {
         for (i, d) in e.column(col).iter().enumerate() {
             assert!(
@@ -234,7 +241,10 @@ fn ids_card_numbers_and_codes_are_text_cells_with_every_digit() {
         long_ids += usize::from(ids[i].len() == 18 && digits(&ids[i][..17]));
         long_cards += usize::from(digits(&cards[i]));
     }
-    assert!(long_ids > 100 && long_cards > 100, "{long_ids} {long_cards}");
+    assert!(
+        long_ids > 100 && long_cards > 100,
+        "{long_ids} {long_cards}"
+    );
 
     // an 18-digit payee id that findings.jsonl gives as a subject is the same text in the Findings sheet
     let findings = jsonl(&out.join("findings.jsonl"));
@@ -304,9 +314,16 @@ fn money_adds_up_to_the_summary_and_the_hotspot_total_is_the_summarys() {
         ("cases", "cases"),
         ("referrals", "referrals"),
     ] {
-        assert_eq!(number(&cell(col)) as i64, t[key].as_i64().expect(key), "{col}");
+        assert_eq!(
+            number(&cell(col)) as i64,
+            t[key].as_i64().expect(key),
+            "{col}"
+        );
     }
-    assert_eq!(fen(&cell("paid (yuan)")), t["paid_fen"].as_i64().expect("paid"));
+    assert_eq!(
+        fen(&cell("paid (yuan)")),
+        t["paid_fen"].as_i64().expect("paid")
+    );
     assert_eq!(
         fen(&cell("amount at risk (yuan)")),
         t["amount_at_risk_fen"].as_i64().expect("risk")
@@ -448,10 +465,13 @@ fn digit_tests_round_sums_and_data_quality_of_a_hand_built_outcome() {
     let s = |d: &str| Data::String(d.to_string());
     assert_eq!(rows[0][0], s("rule"));
     assert_eq!(rows[0][4], s("amounts"));
-    assert_eq!(rows[1][..4], [s("DIG001"), s("first two digits"), s("county"), s("110101")]);
-    assert_eq!(number(&rows[1][4]), 1290.0);
-    assert_eq!(number(&rows[1][5]), 0.004_321);
-    assert_eq!(number(&rows[1][8]), 1.5e-12);
+    assert_eq!(
+        rows[1][..4],
+        [s("DIG001"), s("first two digits"), s("county"), s("110101")]
+    );
+    assert_eq!(rows[1][4], Data::Float(1290.0));
+    assert_eq!(rows[1][5], Data::Float(0.004_321));
+    assert_eq!(rows[1][8], Data::Float(1.5e-12));
     assert_eq!(rows[1][9], Data::Bool(true));
     assert!(text(&rows[1][10]).starts_with("50 (+"), "{:?}", rows[1][10]);
     assert_eq!(rows[2][3], s("0042"), "an officer id keeps its zeros");
@@ -459,28 +479,51 @@ fn digit_tests_round_sums_and_data_quality_of_a_hand_built_outcome() {
     // a blank line, the title, the round-sum table
     assert!(rows[3].iter().all(|d| *d == Data::Empty));
     assert_eq!(rows[4][0], s("Round-sum shares per officer (AMT003)"));
-    assert_eq!(rows[5][..3], [s("officer"), s("payees"), s("paid a round sum")]);
+    assert_eq!(
+        rows[5][..3],
+        [s("officer"), s("payees"), s("paid a round sum")]
+    );
     assert_eq!(rows[6][0], s("0000317"));
-    assert_eq!(number(&rows[6][3]), 0.8);
+    assert_eq!(rows[6][3], Data::Float(0.8));
     assert_eq!(rows[6][6], Data::Bool(true));
     assert_eq!(rows[7][0], s("0000318"));
     assert_eq!(rows.len(), 8);
 
     let range = book(&x).worksheet_range("Data quality").expect("sheet");
     let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
-    assert_eq!(rows[0][..5], [s("file"), s("column"), s("problem"), s("rows"), s("sample rows")]);
-    assert_eq!(rows[1][1..5], [s("amount"), s("unparsable"), Data::Float(3.0), s("7, 19, 23")]);
+    assert_eq!(
+        rows[0][..5],
+        [
+            s("file"),
+            s("column"),
+            s("problem"),
+            s("rows"),
+            s("sample rows")
+        ]
+    );
+    assert_eq!(
+        rows[1][1..5],
+        [
+            s("amount"),
+            s("unparsable"),
+            Data::Float(3.0),
+            s("7, 19, 23")
+        ]
+    );
     assert_eq!(rows[3][0], s("Floods"));
     assert_eq!(rows[5][2], s("6222000000000000000"));
-    assert_eq!(number(&rows[5][4]), 1200.0);
+    assert_eq!(rows[5][4], Data::Float(1200.0));
     assert_eq!(rows[7][0], s("Input files"));
-    assert_eq!(number(&rows[9][1]), 10_000.0);
-    assert_eq!(number(&rows[10][1]), 10_000.0);
+    assert_eq!(rows[9][1], Data::Float(10_000.0));
+    assert_eq!(rows[10][1], Data::Float(10_000.0));
 
     let sm = sheet(&x, "Summary");
     let items = sm.texts("item");
-    let i = items.iter().position(|t| t == "units tested").expect("digit line");
-    assert_eq!(number(&sm.rows[i][2]), 2.0);
+    let i = items
+        .iter()
+        .position(|t| t == "units tested")
+        .expect("digit line");
+    assert_eq!(sm.rows[i][2], Data::Float(2.0));
     assert_eq!(sm.rows[i][3], s("1 flagged; the Digit tests sheet"));
 }
 
@@ -539,9 +582,12 @@ fn a_table_longer_than_a_sheet_continues_on_the_next_and_the_summary_says_so() {
     // the Summary lists every sheet and says where each table continues
     let sm = sheet(&split, "Summary");
     let (items, notes) = (sm.texts("item"), sm.texts("note"));
-    let at = items.iter().position(|t| t == "Findings").expect("Findings line");
+    let at = items
+        .iter()
+        .position(|t| t == "Findings")
+        .expect("Findings line");
     assert_eq!(sm.texts("section")[at], "sheets");
-    assert_eq!(number(&sm.rows[at][2]), 99.0);
+    assert_eq!(sm.rows[at][2], Data::Float(99.0));
     assert_eq!(
         notes[at],
         "more rows than a sheet holds: continued on sheet 'Findings (2)'"

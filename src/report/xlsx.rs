@@ -49,8 +49,13 @@ pub fn write(path: &Path, o: &Outcome) -> Result<()> {
 #[doc(hidden)]
 pub fn write_with_limit(path: &Path, o: &Outcome, rows_per_sheet: u32) -> Result<()> {
     check_system_temp().map_err(|e| Error::output(path, e))?;
-    let tmp = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut book = Book::new(tmp, rows_per_sheet, &o.summary.currency).map_err(|e| Error::output(path, e))?;
+    // a bare file name's folder is the current one
+    let tmp = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut book =
+        Book::new(tmp, rows_per_sheet, &o.summary.currency).map_err(|e| Error::output(path, e))?;
     write_sheets(&mut book, o).map_err(|e| Error::output(path, e))?;
     book.wb.save(path).map_err(|e| Error::output(path, e))
 }
@@ -530,7 +535,8 @@ fn findings(book: &mut Book, o: &Outcome) -> X<()> {
                 V::Text(f.subject_kind.as_str()),
                 V::Text(&f.subject),
                 V::Text(&f.case_id),
-                rank.get(f.case_id.as_str()).map_or(V::Empty, |&r| V::count(r)),
+                rank.get(f.case_id.as_str())
+                    .map_or(V::Empty, |&r| V::count(r)),
                 V::Money(f.amount_fen),
                 V::count(f.evidence.len().max(f.txn_ids.len())),
                 V::count(f.txn_ids.len()),
@@ -727,11 +733,7 @@ fn digits(book: &mut Book, curves: &[DigitCurve], shares: &[RoundShare]) -> X<()
             ],
         )?;
     }
-    t.section(
-        book,
-        "Round-sum shares per officer (AMT003)",
-        ROUND_SUMS,
-    )?;
+    t.section(book, "Round-sum shares per officer (AMT003)", ROUND_SUMS)?;
     for s in shares {
         t.row(
             book,
@@ -873,7 +875,7 @@ fn rules(book: &mut Book, o: &Outcome) -> X<()> {
         let (status, reason) = match (run, skipped) {
             (true, _) => ("run", ""),
             (false, Some(k)) => ("skipped", k.reason.as_str()),
-            (false, None) => ("not selected", "--select, --ignore or the config left it out"),
+            (false, None) => ("not selected", "left out by --select or --ignore"),
         };
         let needs: Vec<&str> = meta
             .columns
@@ -921,16 +923,34 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
     let parts = book.parts.clone();
     let mut t = book.table("Summary", SUMMARY)?;
     let line = |t: &mut Table, book: &mut Book, section: &str, item: &str, v: V, note: &str| {
-        t.row(
-            book,
-            &[V::Text(section), V::Text(item), v, V::Text(note)],
-        )
+        t.row(book, &[V::Text(section), V::Text(item), v, V::Text(note)])
     };
     let gate = &s.quality_gate;
     let currency = book.currency.clone();
-    line(&mut t, book, "run", "version", V::Text(s.version), "subsidy-audit")?;
-    line(&mut t, book, "run", "config hash", V::Text(&s.config_hash), "")?;
-    line(&mut t, book, "run", "currency", V::Text(&currency), "every amount")?;
+    line(
+        &mut t,
+        book,
+        "run",
+        "version",
+        V::Text(s.version),
+        "subsidy-audit",
+    )?;
+    line(
+        &mut t,
+        book,
+        "run",
+        "config hash",
+        V::Text(&s.config_hash),
+        "",
+    )?;
+    line(
+        &mut t,
+        book,
+        "run",
+        "currency",
+        V::Text(&currency),
+        "every amount",
+    )?;
     line(
         &mut t,
         book,
@@ -953,7 +973,11 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
         },
     )?;
     for (item, n, note) in [
-        ("rows read", s.rows_read, "= scanned + with problems + excluded"),
+        (
+            "rows read",
+            s.rows_read,
+            "= scanned + with problems + excluded",
+        ),
         ("rows scanned", s.rows_scanned, "the rows the rules saw"),
         (
             "rows with data-quality problems",
@@ -961,8 +985,16 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
             "per file and column: the Data quality sheet",
         ),
         ("rows excluded by filters", s.rows_excluded, ""),
-        ("rows without a pay date", s.rows_undated, "of the rows scanned"),
-        ("rows of amount 0", s.rows_zero_amount, "of the rows scanned"),
+        (
+            "rows without a pay date",
+            s.rows_undated,
+            "of the rows scanned",
+        ),
+        (
+            "rows of amount 0",
+            s.rows_zero_amount,
+            "of the rows scanned",
+        ),
         (
             "rows of negative amount",
             s.rows_negative_amount,
@@ -978,21 +1010,42 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
     }
     for f in &s.filters {
         let item = format!("filter {} ({})", f.name, f.column.name());
-        line(&mut t, book, "read", &item, V::count(f.rows_excluded), "rows excluded")?;
+        line(
+            &mut t,
+            book,
+            "read",
+            &item,
+            V::count(f.rows_excluded),
+            "rows excluded",
+        )?;
     }
     for f in &s.inputs {
         let note = format!(
             "{} rows scanned, {} with problems, {} excluded; sha256 {}",
             f.rows_scanned, f.rows_with_problems, f.rows_excluded, f.sha256
         );
-        line(&mut t, book, "input file", &f.path, V::count(f.rows_read), &note)?;
+        line(
+            &mut t,
+            book,
+            "input file",
+            &f.path,
+            V::count(f.rows_read),
+            &note,
+        )?;
     }
     for (name, r) in &s.reference_tables {
         let note = format!(
             "{} ({}), {} keys, {} rows skipped",
             r.path, r.format, r.keys, r.rows_skipped
         );
-        line(&mut t, book, "reference table", name, V::count(r.rows), &note)?;
+        line(
+            &mut t,
+            book,
+            "reference table",
+            name,
+            V::count(r.rows),
+            &note,
+        )?;
     }
     line(
         &mut t,
@@ -1018,8 +1071,22 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
         V::Num(gate.max_problem_share, Num::Four),
         "the gate fails above it (exit code 3)",
     )?;
-    line(&mut t, book, "found", "findings", V::count(s.findings), "the Findings sheet")?;
-    line(&mut t, book, "found", "cases", V::count(s.cases), "the Cases sheet")?;
+    line(
+        &mut t,
+        book,
+        "found",
+        "findings",
+        V::count(s.findings),
+        "the Findings sheet",
+    )?;
+    line(
+        &mut t,
+        book,
+        "found",
+        "cases",
+        V::count(s.cases),
+        "the Cases sheet",
+    )?;
     line(
         &mut t,
         book,
@@ -1082,7 +1149,9 @@ fn summary(book: &mut Book, o: &Outcome) -> X<()> {
         "hotspots",
         "regions (counties, townships, villages)",
         V::count(counties + townships + villages),
-        &format!("{counties} counties, {townships} townships, {villages} villages: the Hotspots sheet"),
+        &format!(
+            "{counties} counties, {townships} townships, {villages} villages: the Hotspots sheet"
+        ),
     )?;
     let (digits, flagged) = (
         o.exhibits.digits.len(),
@@ -1182,11 +1251,11 @@ mod tests {
                 ("U", "U", 0),
                 ("U", "U (2)", 0)
             ]
-                .map(|(table, name, rows)| Part {
-                    table,
-                    name: name.into(),
-                    rows
-                })
+            .map(|(table, name, rows)| Part {
+                table,
+                name: name.into(),
+                rows
+            })
         );
         book.wb.save(&path).expect("save");
 
@@ -1206,7 +1275,12 @@ mod tests {
         assert_eq!(
             sheets[1].1,
             vec![
-                vec![t("a"), t("b (yuan)"), Data::Empty, t("continued from sheet 'T'")],
+                vec![
+                    t("a"),
+                    t("b (yuan)"),
+                    Data::Empty,
+                    t("continued from sheet 'T'")
+                ],
                 vec![t("03"), money(301), Data::Empty, Data::Empty],
                 vec![t("04"), money(401), Data::Empty, Data::Empty],
             ]
@@ -1221,7 +1295,11 @@ mod tests {
         assert_eq!(sheets[3].1, vec![vec![t("s")]]);
         assert_eq!(
             sheets[4].1,
-            vec![vec![t("s"), Data::Empty, t("more (continued from sheet 'U')")]]
+            vec![vec![
+                t("s"),
+                Data::Empty,
+                t("more (continued from sheet 'U')")
+            ]]
         );
     }
 
