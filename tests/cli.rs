@@ -153,6 +153,7 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
         "findings.jsonl",
         "cases.csv",
         "cases.jsonl",
+        "report.xlsx",
         "summary.json",
     ]
     .iter()

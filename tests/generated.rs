@@ -102,6 +102,7 @@ fn every_rule_gives_byte_identical_outputs_whatever_the_threads_and_batch_size()
             "findings.jsonl",
             "cases.csv",
             "cases.jsonl",
+            "report.xlsx",
         ]
         .iter()
         .map(|n| std::fs::read(out.join(n)).expect("read"))

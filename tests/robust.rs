@@ -10,11 +10,12 @@ use common::{bin, dup_folder, dup_rows, row, summary_json, write_batch, Ledger, 
 use std::path::Path;
 use std::sync::Arc;
 
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "findings.parquet",
     "findings.jsonl",
     "cases.csv",
     "cases.jsonl",
+    "report.xlsx",
     "summary.json",
 ];
 
@@ -216,7 +217,7 @@ mod signals {
         let out = d.path().join("out");
         scan(&ledger, &cfg, &out).assert().code(1);
         let before = snapshot(&out);
-        assert_eq!(before.len(), 5);
+        assert_eq!(before.len(), OUTPUTS.len());
         let other = d.path().join("other.parquet");
         Ledger::new(&other_rows()).row_group_size(5).write(&other);
         let ready = d.path().join("ready");
@@ -348,7 +349,7 @@ mod signals {
         ];
         expected.sort();
         assert_eq!(tmp_folders(&out), expected);
-        assert_eq!(snapshot(&out).len(), 5);
+        assert_eq!(snapshot(&out).len(), OUTPUTS.len());
 
         stopped_by(&mut live, "-TERM", 143);
         assert!(!out.join(&live_name).exists());
@@ -444,7 +445,7 @@ fn every_row_rejected_exits_3_and_still_writes_the_outputs() {
     assert_eq!(s["quality_gate"]["passed"], false);
     assert_eq!(s["quality_gate"]["problem_share"], 1.0);
     assert_eq!(s["quality_gate"]["max_problem_share"], 0.5);
-    assert_eq!(snapshot(&out).len(), 5);
+    assert_eq!(snapshot(&out).len(), OUTPUTS.len());
     // --exit-zero silences referrals, not the gate
     scan(&ledger, &cfg, &out)
         .arg("--exit-zero")

@@ -41,6 +41,7 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         "findings.parquet",
         "cases.csv",
         "cases.jsonl",
+        "report.xlsx",
         "summary.json",
     ] {
         let mut b = std::fs::read(dir.join(name)).expect(name);

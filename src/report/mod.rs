@@ -7,6 +7,7 @@ pub mod jsonl;
 pub mod parquet;
 pub mod summary;
 pub mod table;
+pub mod xlsx;
 
 use crate::error::{Error, Result};
 use crate::Outcome;
@@ -23,6 +24,7 @@ pub const OUTPUTS: &[&str] = &[
     "cases.csv",
     "cases.jsonl",
     "hotspots.csv",
+    "report.xlsx",
     "summary.json",
 ];
 
@@ -40,11 +42,19 @@ pub enum Report {
     Csv,
     /// `hotspots.csv` (the region roll-up; it is in `summary.json` too)
     Hotspots,
+    /// `report.xlsx` (the workbook: summary, cases, findings, evidence, hotspots, digit tests, data quality, rules)
+    Xlsx,
 }
 
 impl Report {
     /// Every kind, in the order `--report` lists them.
-    pub const ALL: &'static [Report] = &[Self::Parquet, Self::Jsonl, Self::Csv, Self::Hotspots];
+    pub const ALL: &'static [Report] = &[
+        Self::Parquet,
+        Self::Jsonl,
+        Self::Csv,
+        Self::Hotspots,
+        Self::Xlsx,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +62,7 @@ impl Report {
             Self::Jsonl => "jsonl",
             Self::Csv => "csv",
             Self::Hotspots => "hotspots",
+            Self::Xlsx => "xlsx",
         }
     }
 
@@ -69,6 +80,7 @@ impl Report {
             Self::Jsonl => &["findings.jsonl", "cases.jsonl"],
             Self::Csv => &["cases.csv"],
             Self::Hotspots => &["hotspots.csv"],
+            Self::Xlsx => &["report.xlsx"],
         }
     }
 }
@@ -453,6 +465,9 @@ fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
     }
     if reports.has(Report::Hotspots) {
         csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)?;
+    }
+    if reports.has(Report::Xlsx) {
+        xlsx::write(&p("report.xlsx"), o)?;
     }
     summary::write(&p("summary.json"), &o.summary)?;
     Ok(())
