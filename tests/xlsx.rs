@@ -490,7 +490,8 @@ fn digit_tests_round_sums_and_data_quality_of_a_hand_built_outcome() {
     );
     assert_eq!(rows[6][0], s("0000317"));
     assert_eq!(rows[6][3], Data::Float(0.8));
-    assert_eq!(rows[6][6], Data::Bool(true));
+    assert_eq!(rows[6][6], Data::Float(2e-38));
+    assert_eq!(rows[6][7], Data::Bool(true));
     assert_eq!(rows[7][0], s("0000318"));
     assert_eq!(rows.len(), 8);
 
