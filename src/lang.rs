@@ -43,6 +43,18 @@ impl Lang {
         }
     }
 
+    /// A column header or sheet name of the workbook in this language (the English one when the table lacks
+    /// it).
+    pub fn header(self, en: &str) -> &str {
+        match self {
+            Self::En => en,
+            Self::Zh => HEADERS
+                .iter()
+                .find(|(k, _)| *k == en)
+                .map_or(en, |(_, zh)| zh),
+        }
+    }
+
     /// A rule's name in this language (`code` itself when unknown).
     pub fn rule_name(self, code: &str, english: &'static str) -> &'static str {
         match self {
@@ -157,6 +169,108 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "各级地区明细见 hotspots.csv",
     ),
     ("outputs in", "outputs in", "输出目录"),
+];
+
+/// (English, Chinese) of the workbook's sheet names, section titles and column headers.
+pub const HEADERS: &[(&str, &str)] = &[
+    ("Summary", "概况"),
+    ("Cases", "案件"),
+    ("Findings", "疑点"),
+    ("Evidence", "证据"),
+    ("Hotspots", "问题区域"),
+    ("Digit tests", "数字分布检验"),
+    ("Data quality", "数据质量"),
+    ("Rules", "审计规则"),
+    (
+        "Round-sum shares per officer (AMT003)",
+        "经办人整数金额占比（AMT003）",
+    ),
+    ("Floods", "异常集中值"),
+    ("Input files", "输入文件"),
+    ("MAD", "平均绝对偏差"),
+    ("account", "账号"),
+    ("amounts", "金额笔数"),
+    ("bytes", "字节"),
+    ("case id", "案件编号"),
+    ("case rank", "案件排名"),
+    ("cases", "案件数"),
+    ("chi2", "卡方"),
+    ("column", "列"),
+    ("county", "县"),
+    ("default thresholds", "默认阈值"),
+    ("exclude filter", "排除条件"),
+    ("expected MAD", "预期平均绝对偏差"),
+    ("expected share", "预期占比"),
+    ("explanation", "疑点说明"),
+    ("file", "文件"),
+    ("finding", "疑点"),
+    ("findings per 10k payees", "每万人疑点数"),
+    ("findings", "疑点数"),
+    ("flagged", "异常"),
+    ("household", "户号"),
+    ("item", "项目"),
+    ("kind", "类型"),
+    ("level", "层级"),
+    ("message", "说明"),
+    ("most over-represented digits", "偏多的数字"),
+    ("name", "名称"),
+    ("needs", "所需数据"),
+    ("not tested because", "未检验原因"),
+    ("note", "备注"),
+    ("of", "总数"),
+    ("officer", "经办人"),
+    ("p value", "p 值"),
+    ("paid a round sum", "领取整数金额人数"),
+    ("pay date", "发放日期"),
+    ("payee id as written", "身份证号（原样）"),
+    ("payee id", "身份证号"),
+    ("payee name", "姓名"),
+    ("payees", "领取人数"),
+    ("payments cited", "引用笔数"),
+    ("payments", "发放笔数"),
+    ("period", "期间"),
+    ("problem", "问题"),
+    ("q value", "q 值"),
+    ("rank", "排名"),
+    ("reason", "原因"),
+    ("referral", "移送"),
+    ("referrals", "移送案件"),
+    ("region", "地区"),
+    ("reviewed", "已核查"),
+    ("row groups", "行组数"),
+    ("rows excluded", "排除行数"),
+    ("rows of amount 0", "金额为 0 的行数"),
+    ("rows of negative amount", "负金额行数"),
+    ("rows read", "读取行数"),
+    ("rows scanned", "扫描行数"),
+    ("rows undated", "无日期行数"),
+    ("rows with problems", "问题行数"),
+    ("rows", "行数"),
+    ("rule name", "规则名称"),
+    ("rule", "规则"),
+    ("rules", "规则"),
+    ("sample rows", "示例行"),
+    ("scheme", "补贴项目"),
+    ("score", "评分"),
+    ("section", "部分"),
+    ("severity", "严重程度"),
+    ("sha256", "SHA-256"),
+    ("share", "占比"),
+    ("status", "状态"),
+    ("subject kind", "对象类型"),
+    ("subject", "对象"),
+    ("subjects", "涉及对象"),
+    ("summary", "说明"),
+    ("test", "检验"),
+    ("top rules", "主要规则"),
+    ("township", "乡镇"),
+    ("txn id", "交易流水号"),
+    ("txn ids", "交易流水号"),
+    ("unit", "单位"),
+    ("value", "值"),
+    ("amount", "金额"),
+    ("amount at risk", "涉及金额"),
+    ("paid", "发放金额"),
 ];
 
 /// (code, Chinese name, Chinese summary) of every rule.

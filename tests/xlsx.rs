@@ -609,3 +609,42 @@ fn a_table_longer_than_a_sheet_continues_on_the_next_and_the_summary_says_so() {
     let sm = sheet(&whole, "Summary");
     assert!(sm.texts("note").iter().all(|n| !n.contains("continued")));
 }
+
+/// `--lang zh`: Chinese sheet names, headers and rule names; the same cells otherwise.
+#[test]
+fn a_chinese_workbook_names_its_sheets_headers_and_rules_in_chinese() {
+    let mut o = demo();
+    o.lang = subsidy_audit::lang::Lang::Zh;
+    let (_d, out) = write(&o);
+    let mut wb = book(&out.join("report.xlsx"));
+    let names = wb.sheet_names();
+    assert_eq!(
+        names,
+        [
+            "概况",
+            "案件",
+            "疑点",
+            "证据",
+            "问题区域",
+            "数字分布检验",
+            "数据质量",
+            "审计规则"
+        ]
+    );
+    let cases = wb.worksheet_range("案件").expect("cases");
+    let header: Vec<String> = cases
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(header[..3], ["排名", "案件编号", "评分"]);
+    assert_eq!(cases.rows().count(), o.cases.len() + 1);
+    let findings = wb.worksheet_range("疑点").expect("findings");
+    let dup = findings
+        .rows()
+        .find(|r| text(&r[1]) == "DUP001")
+        .expect("a DUP001 finding");
+    assert_eq!(text(&dup[2]), "重复发放");
+}

@@ -54,8 +54,8 @@ pub fn write_with_limit(path: &Path, o: &Outcome, rows_per_sheet: u32) -> Result
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    let mut book =
-        Book::new(tmp, rows_per_sheet, &o.summary.currency).map_err(|e| Error::output(path, e))?;
+    let mut book = Book::new(tmp, rows_per_sheet, &o.summary.currency, o.lang)
+        .map_err(|e| Error::output(path, e))?;
     write_sheets(&mut book, o).map_err(|e| Error::output(path, e))?;
     book.wb.save(path).map_err(|e| Error::output(path, e))
 }
@@ -213,10 +213,12 @@ struct Book {
     fmt: Formats,
     currency: String,
     parts: Vec<Part>,
+    /// The language of the sheet names, section titles and column headers.
+    lang: crate::lang::Lang,
 }
 
 impl Book {
-    fn new(tmp: &Path, limit: u32, currency: &str) -> X<Self> {
+    fn new(tmp: &Path, limit: u32, currency: &str, lang: crate::lang::Lang) -> X<Self> {
         let mut wb = Workbook::new();
         wb.set_tempdir(tmp)?;
         // a fixed creation time: the same outcome gives the same bytes
@@ -238,6 +240,7 @@ impl Book {
                 currency.to_string()
             },
             parts: Vec::new(),
+            lang,
         })
     }
 
@@ -251,6 +254,7 @@ impl Book {
     }
 
     fn table(&mut self, base: &'static str, cols: &'static [Column]) -> X<Table> {
+        let base = self.lang.header(base);
         let mut t = Table {
             base,
             part: 1,
@@ -289,10 +293,11 @@ impl Table {
     fn header(&mut self, book: &Book, note: Option<&str>) -> X<()> {
         let r = self.row;
         for (i, col) in self.cols.iter().enumerate() {
+            let label = book.lang.header(col.name);
             let name: Cow<str> = if col.money {
-                Cow::Owned(format!("{} ({})", col.name, book.currency))
+                Cow::Owned(format!("{label} ({})", book.currency))
             } else {
-                Cow::Borrowed(col.name)
+                Cow::Borrowed(label)
             };
             self.ws
                 .write_string_with_format(r, i as u16, name, &book.fmt.header)?;
@@ -362,6 +367,7 @@ impl Table {
             f.3 = false;
         }
         self.cols = cols;
+        let title = book.lang.header(title);
         if self.row + 4 > book.limit {
             return self.next_part(book, Some(title));
         }
@@ -530,7 +536,7 @@ fn findings(book: &mut Book, o: &Outcome) -> X<()> {
             &[
                 V::count(i + 1),
                 V::Text(f.rule),
-                V::Text(f.rule_name),
+                V::Text(o.lang.rule_name(f.rule, f.rule_name)),
                 V::Text(f.severity.as_str()),
                 V::Text(f.subject_kind.as_str()),
                 V::Text(&f.subject),
@@ -897,7 +903,7 @@ fn rules(book: &mut Book, o: &Outcome) -> X<()> {
             book,
             &[
                 V::Text(meta.code),
-                V::Text(meta.name),
+                V::Text(book.lang.rule_name(meta.code, meta.name)),
                 V::Text(status),
                 V::Text(reason),
                 V::Text(meta.severity.as_str()),
@@ -906,7 +912,7 @@ fn rules(book: &mut Book, o: &Outcome) -> X<()> {
                 } else {
                     V::Empty
                 },
-                V::Text(meta.summary),
+                V::Text(book.lang.rule_summary(meta.code, meta.summary)),
                 V::Owned(needs.join(", ")),
                 V::Owned(thresholds.join("; ")),
             ],
