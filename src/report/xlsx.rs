@@ -1238,7 +1238,7 @@ mod tests {
     fn rows_past_the_limit_continue_on_the_next_sheet() {
         let d = tempfile::tempdir().expect("tmp");
         let path = d.path().join("t.xlsx");
-        let mut book = Book::new(d.path(), 4, "yuan").expect("book");
+        let mut book = Book::new(d.path(), 4, "yuan", crate::lang::Lang::En).expect("book");
         let mut tab = book.table("T", AB).expect("table");
         for i in 0..5 {
             let id = format!("0{i}");
