@@ -10,6 +10,7 @@ pub mod table;
 pub mod xlsx;
 
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 use crate::Outcome;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -451,26 +452,33 @@ pub fn test_pause(point: &str) {
 
 fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
     let p = |n: &str| -> PathBuf { dir.join(n) };
+    // every report at once: the workbook (its compression the slowest part) overlaps the others; the first error
+    // in the order below is the one reported
+    type Job<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    if reports.has(Report::Xlsx) {
+        jobs.push(Box::new(|| xlsx::write(&p("report.xlsx"), o)));
+    }
     if reports.has(Report::Parquet) {
-        parquet::write_findings(&p("findings.parquet"), &o.findings)?;
+        jobs.push(Box::new(|| {
+            parquet::write_findings(&p("findings.parquet"), &o.findings)
+        }));
     }
     if reports.has(Report::Jsonl) {
-        jsonl::write_findings(&p("findings.jsonl"), &o.findings, &o.summary.currency)?;
+        jobs.push(Box::new(|| {
+            jsonl::write_findings(&p("findings.jsonl"), &o.findings, &o.summary.currency)?;
+            jsonl::write_cases(&p("cases.jsonl"), &o.cases, &o.summary.currency)
+        }));
     }
     if reports.has(Report::Csv) {
-        csv::write_cases(&p("cases.csv"), &o.cases)?;
-    }
-    if reports.has(Report::Jsonl) {
-        jsonl::write_cases(&p("cases.jsonl"), &o.cases, &o.summary.currency)?;
+        jobs.push(Box::new(|| csv::write_cases(&p("cases.csv"), &o.cases)));
     }
     if reports.has(Report::Hotspots) {
-        csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)?;
+        jobs.push(Box::new(|| csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)));
     }
-    if reports.has(Report::Xlsx) {
-        xlsx::write(&p("report.xlsx"), o)?;
-    }
-    summary::write(&p("summary.json"), &o.summary)?;
-    Ok(())
+    jobs.push(Box::new(|| summary::write(&p("summary.json"), &o.summary)));
+    let results: Vec<Result<()>> = jobs.par_iter().with_max_len(1).map(|j| j()).collect();
+    results.into_iter().collect()
 }
 
 /// Creates a file for writing, buffered.
