@@ -152,8 +152,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
     /// The reports to write, comma-separated: parquet (findings.parquet), jsonl (findings.jsonl,
-    /// cases.jsonl), csv (cases.csv), hotspots (hotspots.csv), or all. summary.json is always written; the
-    /// other outputs an earlier run left in --out are removed. [default: all]
+    /// cases.jsonl), csv (cases.csv), hotspots (hotspots.csv), html (report.html, the case file to open in a
+    /// browser, offline), or all. summary.json is always written; the other outputs an earlier run left in
+    /// --out are removed. [default: all]
     #[arg(long, value_name = "LIST", value_parser = parse_reports)]
     pub report: Option<subsidy_audit::report::Reports>,
     /// Print nothing but errors.

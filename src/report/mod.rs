@@ -3,9 +3,11 @@
 //! earlier outputs untouched and never a partial file (see [`Staging`]).
 
 pub mod csv;
+pub mod html;
 pub mod jsonl;
 pub mod parquet;
 pub mod summary;
+pub mod svg;
 pub mod table;
 
 use crate::error::{Error, Result};
@@ -23,6 +25,7 @@ pub const OUTPUTS: &[&str] = &[
     "cases.csv",
     "cases.jsonl",
     "hotspots.csv",
+    "report.html",
     "summary.json",
 ];
 
@@ -40,11 +43,19 @@ pub enum Report {
     Csv,
     /// `hotspots.csv` (the region roll-up; it is in `summary.json` too)
     Hotspots,
+    /// `report.html` (the case file: summary, charts, every case with its findings, evidence and rule texts)
+    Html,
 }
 
 impl Report {
     /// Every kind, in the order `--report` lists them.
-    pub const ALL: &'static [Report] = &[Self::Parquet, Self::Jsonl, Self::Csv, Self::Hotspots];
+    pub const ALL: &'static [Report] = &[
+        Self::Parquet,
+        Self::Jsonl,
+        Self::Csv,
+        Self::Hotspots,
+        Self::Html,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +63,7 @@ impl Report {
             Self::Jsonl => "jsonl",
             Self::Csv => "csv",
             Self::Hotspots => "hotspots",
+            Self::Html => "html",
         }
     }
 
@@ -69,6 +81,7 @@ impl Report {
             Self::Jsonl => &["findings.jsonl", "cases.jsonl"],
             Self::Csv => &["cases.csv"],
             Self::Hotspots => &["hotspots.csv"],
+            Self::Html => &["report.html"],
         }
     }
 }
@@ -442,6 +455,9 @@ fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
     }
     if reports.has(Report::Hotspots) {
         csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)?;
+    }
+    if reports.has(Report::Html) {
+        html::write(&p("report.html"), o)?;
     }
     summary::write(&p("summary.json"), &o.summary)?;
     Ok(())
