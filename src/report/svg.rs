@@ -158,7 +158,7 @@ pub fn bars(
     if bars.is_empty() {
         return empty(id, title, empty_note);
     }
-    let (w, label_w, value_w, row, top) = (760.0, 200.0, 230.0, 24.0, 8.0);
+    let (w, label_w, value_w, row, top) = (820.0, 236.0, 250.0, 24.0, 8.0);
     let area = w - label_w - value_w - 16.0;
     let h = top + row * bars.len() as f64 + 8.0;
     let max = bars.iter().map(|b| b.fen).max().unwrap_or(0).max(1) as f64;
@@ -175,7 +175,7 @@ pub fn bars(
             value_e = esc(&value),
             sep = if b.detail.is_empty() { "" } else { " · " },
             detail = esc(&b.detail),
-            label = esc(&clip(&b.label, 28)),
+            label = esc(&clip(&b.label, 30)),
             lx = c(label_w - 8.0),
             ty = c(y + 16.0),
             bx = c(label_w),
@@ -619,9 +619,9 @@ mod tests {
         assert!(ch.svg.starts_with(r#"<svg id="chart-risk-rule""#));
         assert!(ch.svg.ends_with("</svg>"));
         assert!(balanced(&ch.svg));
-        // 760 - 200 - 230 - 16 = 314 wide for the largest; half for the second; none for 0
-        assert!(ch.svg.contains(r#"width="314.0""#), "{}", ch.svg);
-        assert!(ch.svg.contains(r#"width="157.0""#), "{}", ch.svg);
+        // 820 - 236 - 250 - 16 = 318 wide for the largest; half for the second; none for 0
+        assert!(ch.svg.contains(r#"width="318.0""#), "{}", ch.svg);
+        assert!(ch.svg.contains(r#"width="159.0""#), "{}", ch.svg);
         assert!(ch.svg.contains(r#"width="0.0""#), "{}", ch.svg);
         assert!(ch.svg.contains("2,000.00 yuan"));
         assert_eq!(ch.svg.matches("<rect").count(), 3);

@@ -1,13 +1,14 @@
 // report.html: the case list. Reads the JSON block #case-data, filters and sorts the cases, renders one page
 // of rows at a time and a case's findings, evidence rows and rule texts when it is clicked. The state lives in
 // the address (#rule=DUP001&region=110101&score=10&ref=1&q=text&sort=amount&dir=desc&page=2&case=C...), so a
-// view can be shared; ?rule=... is read too. Data goes on the page as text nodes only, never as markup.
+// view can be shared; ?rule=... is read too. #case=C...&sheet=1 is the case sheet: that case alone, open, with
+// its rule texts, to print or hand on. Data goes on the page as text nodes only, never as markup.
 (function () {
   'use strict';
 
   var PAGE = 100;
   var EVIDENCE_SHOWN = 50;
-  var KEYS = ['rule', 'region', 'score', 'ref', 'q', 'sort', 'dir', 'page', 'case'];
+  var KEYS = ['rule', 'region', 'score', 'ref', 'q', 'sort', 'dir', 'page', 'case', 'sheet'];
   var SEVERITY = { low: 1, medium: 2, high: 3, critical: 4 };
   // the direction a column sorts in first
   var FIRST_DIR = { rank: 'asc', id: 'asc', region: 'asc', score: 'desc', amount: 'desc', payments: 'desc', findings: 'desc', severity: 'desc' };
@@ -24,7 +25,8 @@
   var ui = {
     rule: $('f-rule'), region: $('f-region'), score: $('f-score'), ref: $('f-ref'), q: $('f-q'),
     reset: $('f-reset'), rows: $('case-rows'), shown: $('shown-count'), pageInfo: $('page-info'),
-    where: $('p-where'), first: $('p-first'), prev: $('p-prev'), next: $('p-next'), last: $('p-last')
+    where: $('p-where'), first: $('p-first'), prev: $('p-prev'), next: $('p-next'), last: $('p-last'),
+    sheetBar: $('sheet-bar'), sheetBack: $('sheet-back')
   };
   var COLUMNS = document.querySelectorAll('#case-table thead th').length;
 
@@ -35,7 +37,7 @@
   var lastHash = null;
 
   function defaults() {
-    return { rule: '', region: '', score: '', ref: '', q: '', sort: 'rank', dir: '', page: '1', 'case': '' };
+    return { rule: '', region: '', score: '', ref: '', q: '', sort: 'rank', dir: '', page: '1', 'case': '', sheet: '' };
   }
 
   // ---- small helpers ------------------------------------------------------------------------------------
@@ -144,7 +146,13 @@
     return h;
   }
 
+  function sheet() { return state.sheet !== '' && state['case'] !== '' && byId.has(state['case']); }
+
   function filter() {
+    if (sheet()) {
+      filtered = [byId.get(state['case'])];
+      return;
+    }
     var regionIdx = null;
     if (state.region) {
       var at = regions.indexOf(state.region);
@@ -280,7 +288,7 @@
     var box = el('div', { className: 'rule-texts' }, [el('h4', { text: 'Rule texts' })]);
     c.ru.forEach(function (code) {
       var doc = document.getElementById('doc-' + code);
-      box.appendChild(el('details', { 'data-rule': code }, [
+      box.appendChild(el('details', { 'data-rule': code, open: sheet() ? 'open' : null }, [
         el('summary', null, [el('span', { className: 'mono', text: code + ' ' + (D.names[code] || '') })]),
         el('pre', { text: doc ? doc.textContent : '(no text for this rule)' })
       ]));
@@ -297,8 +305,19 @@
       plural(c.nf, 'finding')
     ];
     var where = c.rg.map(regionName).join(', ');
+    var sheetLink = null;
+    if (!sheet()) {
+      sheetLink = el('button', { type: 'button', className: 'sheet-link', text: 'Case sheet' });
+      sheetLink.addEventListener('click', function (ev) {
+        ev.stopPropagation();
+        state['case'] = c.id;
+        state.sheet = '1';
+        update(false);
+        window.scrollTo(0, 0);
+      });
+    }
     var td = el('td', { colspan: String(COLUMNS) }, [
-      el('p', { className: 'case-head' }, [el('b', { text: facts.join(' · ') })]),
+      el('p', { className: 'case-head' }, [el('b', { text: facts.join(' · ') }), ' ', sheetLink]),
       el('p', { className: 'case-head' }, [
         'Subjects: ', el('span', { className: 'mono', text: c.sj.join('; ') }),
         c.sm > 0 ? ' and ' + c.sm + ' more not listed' : null
@@ -313,6 +332,9 @@
   function pages() { return Math.max(1, Math.ceil(filtered.length / PAGE)); }
 
   function render() {
+    var on = sheet();
+    document.body.classList.toggle('sheet', on);
+    ui.sheetBar.hidden = !on;
     var n = pages();
     var page = Math.min(Math.max(1, parseInt(state.page, 10) || 1), n);
     state.page = String(page);
@@ -342,6 +364,7 @@
 
   function update(resetPage) {
     if (resetPage) { state.page = '1'; }
+    if (sheet()) { opened.add(state['case']); }
     filter();
     render();
     writeUrl();
@@ -365,6 +388,7 @@
     opened.add(id);
     render();
     writeUrl();
+    if (sheet()) { return; }
     var row = ui.rows.querySelector('tr.case-row[data-case="' + id.replace(/[^A-Za-z0-9_-]/g, '') + '"]');
     if (row) {
       row.classList.add('focus');
@@ -426,6 +450,11 @@
   }
   [ui.rule, ui.region, ui.ref].forEach(function (s) { s.addEventListener('change', fromForm); });
   [ui.score, ui.q].forEach(function (s) { s.addEventListener('input', function () { later(fromForm); }); });
+  ui.sheetBack.addEventListener('click', function () {
+    state.sheet = '';
+    update(false);
+    focusCase();
+  });
   ui.reset.addEventListener('click', function () {
     state = defaults();
     state.dir = FIRST_DIR.rank;
