@@ -585,7 +585,7 @@ pub fn scan_with(
             floods: rule_placeholders,
             evidence,
         } = pipeline::finish_keeping(&sp, state, &sp, &mut phases)?;
-        for r in plan.rules.iter() {
+        for r in &plan.rules {
             exhibits.extend(r.exhibits());
         }
         exhibits.sort();

@@ -9,6 +9,7 @@
 mod common;
 
 use common::{row, scan_folder, Ledger, SCHEMES};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -18,6 +19,8 @@ use subsidy_audit::{report, scan, ScanOptions};
 
 /// One browser at a time (each is several processes; the tests run in parallel threads).
 static BROWSER: Mutex<()> = Mutex::new(());
+/// The notice that the browser tests were skipped, printed once.
+static NOTICE: std::sync::Once = std::sync::Once::new();
 
 /// The browser to run, or `None` (after a loud notice) when there is none and none is required.
 fn browser() -> Option<String> {
@@ -36,19 +39,23 @@ fn browser() -> Option<String> {
             return Some(c.clone());
         }
     }
-    if std::env::var("SUBSIDY_AUDIT_REQUIRE_BROWSER").as_deref() == Ok("1") {
-        panic!(
-            "SUBSIDY_AUDIT_REQUIRE_BROWSER=1 but no browser was found (tried {candidates:?}): install the \
-             Debian package chromium (apt-get install -y chromium) or set SUBSIDY_AUDIT_CHROMIUM"
-        );
-    }
-    eprintln!(
-        "\n********************************************************************************\n\
-         * NOTICE: report.html browser test SKIPPED: chromium not found ({candidates:?}).\n\
-         * Install it (apt-get install -y chromium) to run it; CI sets\n\
-         * SUBSIDY_AUDIT_REQUIRE_BROWSER=1, which makes its absence a failure.\n\
-         ********************************************************************************\n"
+    assert_ne!(
+        std::env::var("SUBSIDY_AUDIT_REQUIRE_BROWSER").as_deref(),
+        Ok("1"),
+        "SUBSIDY_AUDIT_REQUIRE_BROWSER=1 but no browser was found (tried {candidates:?}): install the Debian \
+         package chromium (apt-get install -y chromium) or set SUBSIDY_AUDIT_CHROMIUM"
     );
+    // once, straight to the process's stderr (the harness captures `eprintln!` of a passing test)
+    NOTICE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n********************************************************************************\n\
+             * NOTICE: report.html browser test SKIPPED: chromium not found ({candidates:?}).\n\
+             * Install it (apt-get install -y chromium) to run it; CI sets\n\
+             * SUBSIDY_AUDIT_REQUIRE_BROWSER=1, which makes its absence a failure.\n\
+             ********************************************************************************\n"
+        );
+    });
     None
 }
 
@@ -81,7 +88,8 @@ impl Load {
             .take_while(|c| *c != '<')
             .filter(char::is_ascii_digit)
             .collect();
-        text.parse().unwrap_or_else(|_| panic!("#{id} is no number"))
+        text.parse()
+            .unwrap_or_else(|_| panic!("#{id} is no number"))
     }
 
     /// Each case row rendered: (case id, its rules).
@@ -124,7 +132,9 @@ fn file_url(path: &Path, fragment: &str) -> String {
 /// Runs the browser on `url` with `extra` arguments (besides the headless ones), in a profile of its own, for
 /// at most two minutes; returns what it wrote to stdout and stderr.
 fn run_browser(browser: &str, extra: &[String], url: &str) -> (String, String) {
-    let _one = BROWSER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let profile = tempfile::tempdir().expect("profile");
     let out = profile.path().join("stdout");
     let err = profile.path().join("stderr");
@@ -139,7 +149,10 @@ fn run_browser(browser: &str, extra: &[String], url: &str) -> (String, String) {
             "--v=0",
             "--virtual-time-budget=5000",
         ])
-        .arg(format!("--user-data-dir={}", profile.path().join("p").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            profile.path().join("p").display()
+        ))
         .args(extra)
         .arg(url)
         .stdin(Stdio::null())
@@ -186,7 +199,8 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("html-demo-{}", std::process::id()));
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("html-demo-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         common::bin()
             .args(["scan", "fixtures/demo", "--out"])
@@ -240,12 +254,20 @@ fn the_case_file_loads_without_errors_and_shows_every_case_and_chart() {
         assert!(l.dom.contains(&format!(r#"<svg id="{id}""#)), "chart {id}");
     }
     // the money charts have bars; a digit chart has panels or says that no unit was tested
-    for id in ["chart-risk-rule", "chart-risk-county", "chart-risk-township"] {
+    for id in [
+        "chart-risk-rule",
+        "chart-risk-county",
+        "chart-risk-township",
+    ] {
         let at = l.dom.find(&format!(r#"<svg id="{id}""#)).expect("chart");
         let svg = &l.dom[at..at + l.dom[at..].find("</svg>").expect("end")];
         assert!(svg.contains("<rect"), "{id} has no bar");
     }
-    for id in ["chart-digits-first", "chart-digits-last", "chart-round-sums"] {
+    for id in [
+        "chart-digits-first",
+        "chart-digits-last",
+        "chart-round-sums",
+    ] {
         let at = l.dom.find(&format!(r#"<svg id="{id}""#)).expect("chart");
         let svg = &l.dom[at..at + l.dom[at..].find("</svg>").expect("end")];
         assert!(
@@ -278,7 +300,10 @@ fn a_rule_in_the_address_shows_only_its_cases() {
         let rows = l.rows();
         assert_eq!(rows.len(), expected.len().min(100), "{fragment}");
         for (id, rules) in &rows {
-            assert!(rules.iter().any(|r| r == rule), "{fragment}: {id} has {rules:?}");
+            assert!(
+                rules.iter().any(|r| r == rule),
+                "{fragment}: {id} has {rules:?}"
+            );
         }
         assert_eq!(l.number("case-count"), d.cases);
         // the rule's select shows it
@@ -292,13 +317,22 @@ fn a_rule_in_the_address_shows_only_its_cases() {
     l.assert_clean("combined");
     let rows = l.rows();
     assert!(!rows.is_empty());
-    assert!(rows.len() < d.list.iter().filter(|c| c.1.contains(&"DUP001".to_string())).count());
+    assert!(
+        rows.len()
+            < d.list
+                .iter()
+                .filter(|c| c.1.contains(&"DUP001".to_string()))
+                .count()
+    );
     assert!(rows.iter().all(|(_, r)| r.contains(&"DUP001".to_string())));
     // a text search: one case id finds that case
     let (id, _, _) = &d.list[d.list.len() / 2];
     let l = load(&b, &page, &format!("#q={}", id.to_lowercase()));
     l.assert_clean("search");
-    assert_eq!(l.rows().iter().map(|r| r.0.clone()).collect::<Vec<_>>(), vec![id.clone()]);
+    assert_eq!(
+        l.rows().iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+        vec![id.clone()]
+    );
 }
 
 #[test]
@@ -316,9 +350,15 @@ fn a_case_in_the_address_is_opened_with_its_findings_and_rule_texts() {
         .expect("a case of two rules");
     let l = load(&b, &page, &format!("#case={id}"));
     l.assert_clean("case");
-    assert!(l.rows().iter().any(|r| &r.0 == id), "{id} on the page shown");
+    assert!(
+        l.rows().iter().any(|r| &r.0 == id),
+        "{id} on the page shown"
+    );
     let open = format!(r#"<tr class="case-detail" data-case="{id}">"#);
-    let at = l.dom.find(&open).unwrap_or_else(|| panic!("{id} not opened"));
+    let at = l
+        .dom
+        .find(&open)
+        .unwrap_or_else(|| panic!("{id} not opened"));
     // the detail row, up to the next case row
     let detail = l.dom[at..]
         .split(r#"<tr class="case-row"#)
@@ -368,8 +408,28 @@ fn hostile_names_stay_text() {
     let Some(b) = browser() else { return };
     let evil = r#"</script><script>document.title='pwned'</script><img src=x onerror="document.title='img'">"#;
     let mut rows = vec![
-        row("T1", "FARMLAND", "2024", "2024-04-12", "520102003004", "P01", evil, "A<b>1</b>", "1457.30"),
-        row("T2", "FARMLAND", "2024", "2024-06-03", "520102003004", "P01", evil, "A<b>1</b>", "1457.30"),
+        row(
+            "T1",
+            "FARMLAND",
+            "2024",
+            "2024-04-12",
+            "520102003004",
+            "P01",
+            evil,
+            "A<b>1</b>",
+            "1457.30",
+        ),
+        row(
+            "T2",
+            "FARMLAND",
+            "2024",
+            "2024-06-03",
+            "520102003004",
+            "P01",
+            evil,
+            "A<b>1</b>",
+            "1457.30",
+        ),
     ];
     rows[1].txn = "T2</script><!--".into();
     let (dir, ledger, cfg) = scan_folder(&Ledger::new(&rows), SCHEMES);
@@ -389,12 +449,16 @@ fn hostile_names_stay_text() {
     let page = out.join("report.html");
     let l = load(&b, &page, &format!("#case={}", o.cases[0].case_id));
     l.assert_clean("hostile");
-    assert!(l.dom.contains("<title>Subsidy audit case file"), "the title changed");
+    assert!(
+        l.dom.contains("<title>Subsidy audit case file"),
+        "the title changed"
+    );
     assert!(!l.dom.contains("<img"), "an element from the data");
     assert!(!l.dom.contains("pwned</title>"));
     // the name is on the page, as text
     assert!(
-        l.dom.contains("&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;"),
+        l.dom
+            .contains("&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;"),
         "the name as text"
     );
     assert!(l.dom.contains("T2&lt;/script&gt;&lt;!--"));
@@ -448,13 +512,22 @@ fn twenty_thousand_cases_stay_responsive() {
     assert_eq!(l.number("shown-count"), big.cases.len());
     assert_eq!(l.rows().len(), 100);
     // a page of rows, however many cases: the DOM stays small
-    assert!(l.dom.len() < size as usize + 400_000, "DOM {} bytes", l.dom.len());
+    assert!(
+        l.dom.len() < size as usize + 400_000,
+        "DOM {} bytes",
+        l.dom.len()
+    );
     let id = &big.cases[big.cases.len() - 1].case_id;
     let t = Instant::now();
     let l = load(&b, &page, &format!("#rule=DUP001&q=payee&case={id}"));
-    eprintln!("filtered, searched and opened the last case in {:.2?}", t.elapsed());
+    eprintln!(
+        "filtered, searched and opened the last case in {:.2?}",
+        t.elapsed()
+    );
     l.assert_clean("20,000 cases, filtered");
-    assert!(l.dom.contains(&format!(r#"<tr class="case-detail" data-case="{id}">"#)));
+    assert!(l
+        .dom
+        .contains(&format!(r#"<tr class="case-detail" data-case="{id}">"#)));
     assert!(loaded < Duration::from_secs(60), "{loaded:?}");
 }
 
@@ -481,7 +554,10 @@ fn screenshots() {
             &file_url(&page, &fragment),
         );
         let bytes = std::fs::read(&png).unwrap_or_else(|_| panic!("no screenshot: {log}"));
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "{name}");
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+            "{name}"
+        );
         eprintln!("screenshot: {}", png.display());
     }
 }

@@ -235,12 +235,11 @@ fn data(o: &Outcome) -> String {
         [Some(village).filter(|v| !v.is_empty()), t, c]
     };
     let row_of = |r: &RowRef| -> Option<usize> {
-        o.evidence
-            .binary_search_by(|e| e.row.cmp(&Some(*r)))
-            .ok()
+        o.evidence.binary_search_by(|e| e.row.cmp(&Some(*r))).ok()
     };
     // the regions of each case
-    let mut case_regions: Vec<(Option<String>, BTreeSet<String>)> = Vec::with_capacity(o.cases.len());
+    let mut case_regions: Vec<(Option<String>, BTreeSet<String>)> =
+        Vec::with_capacity(o.cases.len());
     let mut all: BTreeSet<String> = BTreeSet::new();
     for c in &o.cases {
         let mut set = BTreeSet::new();
@@ -291,10 +290,7 @@ fn data(o: &Outcome) -> String {
             ru: &c.rules,
             sj: &c.subjects,
             sm: c.subjects_not_listed,
-            pl: place
-                .as_deref()
-                .and_then(index)
-                .map_or(-1, i64::from),
+            pl: place.as_deref().and_then(index).map_or(-1, i64::from),
             rg: set.iter().filter_map(|r| index(r)).collect(),
             fi: &c.finding_indices,
         })
@@ -763,7 +759,10 @@ mod tests {
     #[test]
     fn script_json_cannot_close_its_block() {
         let j = script_json(&vec![EVIL]);
-        assert!(!j.contains('<') && !j.contains('>') && !j.contains('&'), "{j}");
+        assert!(
+            !j.contains('<') && !j.contains('>') && !j.contains('&'),
+            "{j}"
+        );
         assert!(!j.contains('\u{2028}'));
         let back: Vec<String> = serde_json::from_str(&j).expect("still JSON");
         assert_eq!(back, vec![EVIL.to_string()]);
@@ -790,7 +789,14 @@ mod tests {
     #[test]
     fn the_page_is_self_contained() {
         let page = render(&outcome("程磊")).expect("render");
-        for external in ["http://", "https://", "src=", "href=\"http", "@import", "url("] {
+        for external in [
+            "http://",
+            "https://",
+            "src=",
+            "href=\"http",
+            "@import",
+            "url(",
+        ] {
             let hits: Vec<&str> = page
                 .match_indices(external)
                 .map(|(i, _)| &page[i.saturating_sub(40)..(i + 60).min(page.len())])

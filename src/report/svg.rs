@@ -95,12 +95,12 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// A p-value: four decimals, `<0.0001` below.
+/// A p-value: `p=0.0123` (four decimals), `p<0.0001` below.
 pub fn p_value(p: f64) -> String {
     if p < 0.0001 {
-        "<0.0001".to_string()
+        "p<0.0001".to_string()
     } else {
-        format!("{p:.4}")
+        format!("p={p:.4}")
     }
 }
 
@@ -197,14 +197,8 @@ pub fn bars(
 /// The units a digit chart draws: every flagged one up to [`DIGIT_FLAGGED_MAX`], then the first
 /// [`DIGIT_OTHERS_MAX`] others, in the exhibits' order (flagged first).
 pub fn digit_units<'a>(curves: &[&'a DigitCurve]) -> Vec<&'a DigitCurve> {
-    let flagged = curves
-        .iter()
-        .filter(|d| d.flagged)
-        .take(DIGIT_FLAGGED_MAX);
-    let others = curves
-        .iter()
-        .filter(|d| !d.flagged)
-        .take(DIGIT_OTHERS_MAX);
+    let flagged = curves.iter().filter(|d| d.flagged).take(DIGIT_FLAGGED_MAX);
+    let others = curves.iter().filter(|d| !d.flagged).take(DIGIT_OTHERS_MAX);
     flagged.chain(others).copied().collect()
 }
 
@@ -287,13 +281,13 @@ fn digit_panel(s: &mut String, d: &DigitCurve, x0: f64, y0: f64, pw: f64, ph: f6
     // the y scale: a round share above the highest value
     let step = if top > 0.1 { 0.05 } else { 0.01 };
     let ymax = ((top * 1.1 / step - 1e-9).ceil() * step).max(step);
-    let (px, py) = (x0 + 40.0, y0 + 40.0);
-    let (pw_in, ph_in) = (pw - 52.0, ph - 62.0);
+    let (px, py) = (x0 + 40.0, y0 + 46.0);
+    let (pw_in, ph_in) = (pw - 52.0, ph - 68.0);
     let y_of = |v: f64| py + ph_in - (v.clamp(0.0, ymax) / ymax) * ph_in;
     let frame = if d.flagged { RED } else { RULE_LINE };
     let _ = write!(
         s,
-        r##"<g><title>{rule} {test}, {level} {unit}: n={n}, MAD {mad:.4} (conforming about {emad:.4}), chi2 {chi2:.1}, p={p}{flag}</title><rect x="{fx}" y="{fy}" width="{fw}" height="{fh}" fill="#ffffff" stroke="{frame}" stroke-width="{sw}"/><text x="{tx}" y="{ty}" font-weight="600">{head}</text><text x="{tx}" y="{sy}" font-size="10.5" fill="{GREY}">n={nc} · MAD {mad:.4} (≈{emad:.4}) · p={p}</text>"##,
+        r##"<g><title>{rule} {test}, {level} {unit}: n={n}, MAD {mad:.4} (conforming about {emad:.4}), chi2 {chi2:.1}, {p}{flag}</title><rect x="{fx}" y="{fy}" width="{fw}" height="{fh}" fill="#ffffff" stroke="{frame}" stroke-width="{sw}"/><text x="{tx}" y="{ty}" font-weight="600">{head}</text><text x="{tx}" y="{sy}" font-size="10.5" fill="{GREY}">n={nc} · MAD {mad:.4} (≈{emad:.4}) · {p}</text>"##,
         rule = esc(&d.rule),
         test = esc(&d.test),
         level = esc(&d.level),
@@ -347,7 +341,7 @@ fn digit_panel(s: &mut String, d: &DigitCurve, x0: f64, y0: f64, pw: f64, ph: f6
         let y = y_of(v);
         let _ = write!(
             path,
-            "M{}{}h{}V{}H{}Z",
+            "M{} {}h{}V{}H{}Z",
             c(x),
             c(py + ph_in),
             c(bw * 0.8),
@@ -356,10 +350,7 @@ fn digit_panel(s: &mut String, d: &DigitCurve, x0: f64, y0: f64, pw: f64, ph: f6
         );
     }
     if !path.is_empty() {
-        let _ = write!(
-            s,
-            r#"<path d="{path}" fill="{BLUE}" opacity="0.75"/>"#
-        );
+        let _ = write!(s, r#"<path d="{path}" fill="{BLUE}" opacity="0.75"/>"#);
     }
     // expected: a line through the bars' centres
     let points: Vec<String> = d
@@ -438,7 +429,7 @@ pub fn round_sums(id: &'static str, title: &str, shares: &[RoundShare], empty_no
         let colour = if r.flagged { RED } else { BLUE };
         let _ = write!(
             s,
-            r#"<g><title>officer {officer}: {round} of {payees} payees paid a round sum ({share}), {expected} expected, p={p}{flag}</title><text x="{lx}" y="{ty}" text-anchor="end"{bold}>{label}</text><line x1="{xe}" y1="{y}" x2="{xo}" y2="{y}" stroke="{GREY}" stroke-width="1.5"/><line x1="{xe}" y1="{ey1}" x2="{xe}" y2="{ey2}" stroke="{INK}" stroke-width="2.5"/><circle cx="{xo}" cy="{y}" r="4.5" fill="{colour}"/><text x="{vx}" y="{ty}" font-size="11">{round}/{payees} = {share} vs {expected} · p={p}</text></g>"#,
+            r#"<g><title>officer {officer}: {round} of {payees} payees paid a round sum ({share}), {expected} expected, {p}{flag}</title><text x="{lx}" y="{ty}" text-anchor="end"{bold}>{label}</text><line x1="{xe}" y1="{y}" x2="{xo}" y2="{y}" stroke="{GREY}" stroke-width="1.5"/><line x1="{xe}" y1="{ey1}" x2="{xe}" y2="{ey2}" stroke="{INK}" stroke-width="2.5"/><circle cx="{xo}" cy="{y}" r="4.5" fill="{colour}"/><text x="{vx}" y="{ty}" font-size="11">{round}/{payees} = {share} vs {expected} · {p}</text></g>"#,
             officer = esc(&r.officer),
             round = r.round,
             payees = r.payees,
@@ -593,8 +584,8 @@ mod tests {
         assert_eq!(count(1_000), "1,000");
         assert_eq!(count(999), "999");
         assert_eq!(count(12_345_678), "12,345,678");
-        assert_eq!(p_value(0.00001), "<0.0001");
-        assert_eq!(p_value(0.5), "0.5000");
+        assert_eq!(p_value(0.00001), "p<0.0001");
+        assert_eq!(p_value(0.5), "p=0.5000");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("abc", 4), "abc");
         assert_eq!(c(-0.01), "0.0");
@@ -611,7 +602,11 @@ mod tests {
         let ch = bars(
             "chart-risk-rule",
             "Money at risk by rule",
-            &[mk("DUP001", 200_000), mk("AMT001", 100_000), mk("GHO001", 0)],
+            &[
+                mk("DUP001", 200_000),
+                mk("AMT001", 100_000),
+                mk("GHO001", 0),
+            ],
             "yuan",
             "no findings",
         );
@@ -667,7 +662,11 @@ mod tests {
         // the flagged come first: F0 before U00
         assert!(ch.svg.find("county F2").expect("F2") < ch.svg.find("county U00").expect("U00"));
         // 14 rows of 4 panels: 26 + 14 * 176
-        assert!(ch.svg.contains(r#"viewBox="0 0 1200.0 2490.0""#), "{}", &ch.svg[..300]);
+        assert!(
+            ch.svg.contains(r#"viewBox="0 0 1200.0 2490.0""#),
+            "{}",
+            &ch.svg[..300]
+        );
         // last two digits are labelled 00 .. 90
         let last = curve("L", false, 0, 100);
         let ch = digits("chart-digits-last", "Last two", &[&last], "uniform", "none");
@@ -685,17 +684,22 @@ mod tests {
         d.observed = vec![0; 100];
         d.observed[0] = 10;
         let ch = digits("chart-digits-last", "Last two", &[&d], "uniform", "none");
-        // one bar only
+        // one bar only, in the first panel (plot from x 40, y 26 + 46 = 72, 248 by 108): from the baseline
+        // (y 180) up to the share 1.0 on a scale to 1.1 (180 - 108 / 1.1 = 81.8), 80% of its 2.48 slot wide,
+        // starting 10% into the first slot (x 40.248)
         assert_eq!(ch.svg.matches('Z').count(), 1, "{}", ch.svg);
+        assert!(
+            ch.svg.contains(r#"<path d="M40.2 180.0h2.0V81.8H40.2Z""#),
+            "{}",
+            ch.svg
+        );
         // the scale tops at 100% (observed 1.0 * 1.1 rounded up to 0.05 steps is 1.1)
         assert!(ch.svg.contains(">110.0%</text>"), "{}", ch.svg);
     }
 
     #[test]
     fn round_sum_dots_and_expected_ticks() {
-        let shares: Vec<RoundShare> = (0..65)
-            .map(|i| share(&format!("O{i:02}"), i < 2))
-            .collect();
+        let shares: Vec<RoundShare> = (0..65).map(|i| share(&format!("O{i:02}"), i < 2)).collect();
         let ch = round_sums("chart-round-sums", "Round sums", &shares, "none");
         assert!(balanced(&ch.svg));
         // 60 drawn + 2 in the legend
@@ -712,7 +716,9 @@ mod tests {
 
     #[test]
     fn the_same_input_draws_the_same_bytes() {
-        let curves: Vec<DigitCurve> = (0..5).map(|i| curve(&i.to_string(), i == 2, 10, 90)).collect();
+        let curves: Vec<DigitCurve> = (0..5)
+            .map(|i| curve(&i.to_string(), i == 2, 10, 90))
+            .collect();
         let refs: Vec<&DigitCurve> = curves.iter().collect();
         let a = digits("d", "t", &refs, "Benford", "none");
         let b = digits("d", "t", &refs, "Benford", "none");
