@@ -561,3 +561,146 @@ fn screenshots() {
         eprintln!("screenshot: {}", png.display());
     }
 }
+
+/// The page's controls, driven by a script appended to a copy of the demo page: the rule list, a sort header, a
+/// click on a case, the pager, the reset button and the search box; the address follows.
+#[test]
+fn the_controls_filter_sort_open_and_page() {
+    let Some(b) = browser() else { return };
+    let d = demo();
+    let html = std::fs::read_to_string(d.out.join("report.html")).expect("page");
+    let drive = r#"<script>
+(function () {
+  var out = {};
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll('tr.case-row')); };
+  var shown = function () { return parseInt(document.getElementById('shown-count').textContent, 10); };
+  var rule = document.getElementById('f-rule');
+  rule.value = 'DUP001';
+  rule.dispatchEvent(new Event('change'));
+  out.ruleShown = shown();
+  out.ruleRows = rows().length;
+  out.ruleOnly = rows().every(function (r) { return r.getAttribute('data-rules').split(' ').indexOf('DUP001') >= 0; });
+  out.hashRule = location.hash;
+  document.querySelector('button[data-sort="amount"]').click();
+  var amounts = rows().map(function (r) { return parseFloat(r.children[6].textContent.replace(/,/g, '')); });
+  out.sortedDesc = amounts.every(function (a, i) { return i === 0 || amounts[i - 1] >= a; });
+  out.hashSort = location.hash;
+  var first = rows()[0];
+  first.click();
+  var detail = first.nextElementSibling;
+  out.opened = !!detail && detail.className === 'case-detail' && detail.getAttribute('data-case') === first.getAttribute('data-case');
+  out.findings = detail ? detail.querySelectorAll('div.finding').length : 0;
+  out.hashCase = location.hash;
+  first.click();
+  out.closed = !document.querySelector('tr.case-detail');
+  document.getElementById('f-reset').click();
+  out.resetShown = shown();
+  out.hashReset = location.hash;
+  document.getElementById('p-next').click();
+  out.page2 = document.getElementById('p-where').textContent;
+  out.page2First = rows()[0].children[0].textContent;
+  var q = document.getElementById('f-q');
+  q.value = 'no-such-text-anywhere';
+  q.dispatchEvent(new Event('input'));
+  setTimeout(function () {
+    out.searchShown = shown();
+    var pre = document.createElement('pre');
+    pre.id = 'selftest';
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }, 500);
+}());
+</script>
+</body>"#;
+    let driven = html.replacen("</body>", drive, 1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, driven).expect("write");
+    let l = load(&b, &page, "");
+    l.assert_clean("driven");
+    let open = r#"<pre id="selftest">"#;
+    let at = l.dom.find(open).expect("the driving script finished") + open.len();
+    let text = &l.dom[at..at + l.dom[at..].find("</pre>").expect("end")];
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("results");
+    let dup = d
+        .list
+        .iter()
+        .filter(|c| c.1.iter().any(|r| r == "DUP001"))
+        .count();
+    assert_eq!(v["ruleShown"], dup, "{v}");
+    assert_eq!(v["ruleRows"], dup.min(100), "{v}");
+    assert_eq!(v["ruleOnly"], true, "{v}");
+    assert_eq!(v["hashRule"], "#rule=DUP001", "{v}");
+    assert_eq!(v["sortedDesc"], true, "{v}");
+    assert_eq!(v["hashSort"], "#rule=DUP001&sort=amount", "{v}");
+    assert_eq!(v["opened"], true, "{v}");
+    assert!(v["findings"].as_u64().unwrap_or(0) >= 1, "{v}");
+    assert!(
+        v["hashCase"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("#rule=DUP001&sort=amount&case=C")),
+        "{v}"
+    );
+    assert_eq!(v["closed"], true, "{v}");
+    assert_eq!(v["resetShown"], d.cases, "{v}");
+    assert_eq!(v["hashReset"], "", "{v}");
+    assert_eq!(
+        v["page2"],
+        format!("Page 2 of {}", d.cases.div_ceil(100)),
+        "{v}"
+    );
+    assert_eq!(v["page2First"], "101", "{v}");
+    assert_eq!(v["searchShown"], 0, "{v}");
+}
+
+/// The same input gives the same page, whatever the thread count; `--report html` writes it alone (with
+/// summary.json).
+#[test]
+fn the_page_is_byte_identical_across_runs_and_threads() {
+    let pages: Vec<Vec<u8>> = [1usize, 2]
+        .iter()
+        .map(|&threads| {
+            let o = scan(
+                &ScanOptions {
+                    inputs: vec![PathBuf::from("fixtures/demo")],
+                    threads: Some(threads),
+                    ..ScanOptions::default()
+                },
+                &|_, _| {},
+            )
+            .expect("scan");
+            report::html::render(&o).expect("render").into_bytes()
+        })
+        .collect();
+    assert!(
+        pages[0] == pages[1],
+        "the page differs between 1 and 2 threads"
+    );
+    let d = tempfile::tempdir().expect("tmp");
+    common::bin()
+        .args([
+            "scan",
+            "fixtures/demo",
+            "--report",
+            "html",
+            "-q",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(d.path())
+        .assert()
+        .code(predicates::ord::le(1));
+    let mut files: Vec<String> = std::fs::read_dir(d.path())
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["report.html", "summary.json"]);
+    assert!(std::fs::read(d.path().join("report.html")).expect("page") == pages[0]);
+}
