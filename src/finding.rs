@@ -432,6 +432,8 @@ mod tests {
         assert!(late.uncited() && late.txn_ids.is_empty());
         let mut eager = late.clone();
         eager.txn_ids = rows.iter().map(|r| r.txn_id.to_string()).collect();
+        // as Finding::new makes a finding that copies its ids: it cites every row
+        eager.cited.clone_from(&eager.evidence);
         for max in [10, 1000, n + 1] {
             let (mut a, mut b) = (late.clone(), eager.clone());
             a.bound(max, &ev);

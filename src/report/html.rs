@@ -388,13 +388,13 @@ pub fn page(o: &Outcome) -> Page {
         stat(
             "case-count",
             "Cases",
-            s.cases.to_string(),
+            svg::count(s.cases as u64),
             format!("{} reviewed before (baseline)", s.reviewed_in_baseline),
         ),
         stat(
             "referral-count",
             "Referred",
-            s.referrals.to_string(),
+            svg::count(s.referrals as u64),
             "cases scoring at or above the referral threshold".to_string(),
         ),
         stat(
@@ -462,7 +462,10 @@ pub fn page(o: &Outcome) -> Page {
         let mut v: Vec<Opt> = o
             .hotspots
             .iter()
-            .filter(|h| h.level == level && h.cases > 0)
+            // a region some case touches (its findings, or a payment at risk, lie there)
+            .filter(|h| {
+                h.level == level && (h.cases > 0 || h.findings > 0 || h.amount_at_risk_fen != 0)
+            })
             .map(|h| Opt {
                 value: h.region.clone(),
                 label: match &h.county {
