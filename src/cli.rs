@@ -158,8 +158,9 @@ pub struct ScanArgs {
     pub temp_dir: Option<PathBuf>,
     /// The reports to write, comma-separated: parquet (findings.parquet), jsonl (findings.jsonl,
     /// cases.jsonl), csv (cases.csv), hotspots (hotspots.csv), xlsx (report.xlsx: a workbook of the summary,
-    /// cases, findings, evidence rows, hotspots, digit tests, data quality and rules), or all. summary.json is
-    /// always written; the other outputs an earlier run left in --out are removed. [default: all]
+    /// cases, findings, evidence rows, hotspots, digit tests, data quality and rules), html (report.html, the
+    /// case file to open in a browser, offline), or all. summary.json is always written; the other outputs an
+    /// earlier run left in --out are removed. [default: all]
     #[arg(long, value_name = "LIST", value_parser = parse_reports)]
     pub report: Option<subsidy_audit::report::Reports>,
     /// The language of the terminal summary and the reports people read: en or zh (overrides the config's

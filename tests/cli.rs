@@ -257,13 +257,20 @@ fn truncated_parquet_is_an_error_and_leaves_earlier_outputs_untouched() {
         &["cut.parquet", "truncated"],
     );
     assert_eq!(outputs(&out), before);
-    let names: Vec<_> = std::fs::read_dir(&out)
+    let names: Vec<String> = std::fs::read_dir(&out)
         .expect("dir")
-        .map(|e| e.expect("entry").file_name())
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
         .collect();
+    // every output, and nothing else: no temporary file or folder left
     assert_eq!(
         names.len(),
         subsidy_audit::report::OUTPUTS.len(),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|n| subsidy_audit::report::OUTPUTS.contains(&n.as_str())),
         "no temporary file left: {names:?}"
     );
 }

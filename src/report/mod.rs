@@ -3,15 +3,17 @@
 //! earlier outputs untouched and never a partial file (see [`Staging`]).
 
 pub mod csv;
+pub mod html;
 pub mod jsonl;
 pub mod parquet;
 pub mod summary;
+pub mod svg;
 pub mod table;
 pub mod xlsx;
 
 use crate::error::{Error, Result};
-use rayon::prelude::*;
 use crate::Outcome;
+use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +28,7 @@ pub const OUTPUTS: &[&str] = &[
     "cases.jsonl",
     "hotspots.csv",
     "report.xlsx",
+    "report.html",
     "summary.json",
 ];
 
@@ -45,6 +48,8 @@ pub enum Report {
     Hotspots,
     /// `report.xlsx` (the workbook: summary, cases, findings, evidence, hotspots, digit tests, data quality, rules)
     Xlsx,
+    /// `report.html` (the case file: summary, charts, every case with its findings, evidence and rule texts)
+    Html,
 }
 
 impl Report {
@@ -55,6 +60,7 @@ impl Report {
         Self::Csv,
         Self::Hotspots,
         Self::Xlsx,
+        Self::Html,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,7 @@ impl Report {
             Self::Csv => "csv",
             Self::Hotspots => "hotspots",
             Self::Xlsx => "xlsx",
+            Self::Html => "html",
         }
     }
 
@@ -82,6 +89,7 @@ impl Report {
             Self::Csv => &["cases.csv"],
             Self::Hotspots => &["hotspots.csv"],
             Self::Xlsx => &["report.xlsx"],
+            Self::Html => &["report.html"],
         }
     }
 }
@@ -450,11 +458,13 @@ pub fn test_pause(point: &str) {
     }
 }
 
+/// One report's writer, run beside the others.
+type Job<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
+
 fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
     let p = |n: &str| -> PathBuf { dir.join(n) };
     // every report at once: the workbook (its compression the slowest part) overlaps the others; the first error
     // in the order below is the one reported
-    type Job<'a> = Box<dyn Fn() -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<Job<'_>> = Vec::new();
     if reports.has(Report::Xlsx) {
         jobs.push(Box::new(|| xlsx::write(&p("report.xlsx"), o)));
@@ -474,7 +484,12 @@ fn write_into(dir: &Path, o: &Outcome, reports: &Reports) -> Result<()> {
         jobs.push(Box::new(|| csv::write_cases(&p("cases.csv"), &o.cases)));
     }
     if reports.has(Report::Hotspots) {
-        jobs.push(Box::new(|| csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)));
+        jobs.push(Box::new(|| {
+            csv::write_hotspots(&p("hotspots.csv"), &o.hotspots)
+        }));
+    }
+    if reports.has(Report::Html) {
+        jobs.push(Box::new(|| html::write(&p("report.html"), o)));
     }
     jobs.push(Box::new(|| summary::write(&p("summary.json"), &o.summary)));
     let results: Vec<Result<()>> = jobs.par_iter().with_max_len(1).map(|j| j()).collect();
