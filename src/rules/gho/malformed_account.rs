@@ -33,7 +33,7 @@ Why it matters
 
 Example
   account 6228480012345670 (Luhn check digit should be 8) received 2 payments (236.00 yuan) from
-  2024-04-05 to 2024-06-05 for 孙丽 (520102196510150027).
+  2024-04-05 to 2024-06-05 for 张三 (520102196510150027).
 
 False positives
   Passbook accounts (存折) and company accounts of other lengths: widen `min_length`/`max_length`, set
