@@ -75,7 +75,7 @@ pub(crate) fn payments_zh(rows: &[&EvidenceRow], cur: &crate::locale::Currency) 
             a.date(),
             b.date()
         ),
-        (Some(a), _) if n == 1 => format!("1 笔（{total} {cur}），{}", a.date()),
+        (Some(a), _) if n == 1 => format!("1 笔（{total} {cur}），于 {}", a.date()),
         (Some(a), _) => format!("{n} 笔（{total} {cur}）：1 笔于 {}{undated}", a.date()),
         _ => "无付款".into(),
     }

@@ -200,7 +200,7 @@ impl Rule for NotEnrolled {
         let by_zh = format!("地区 {}", list_zh(&regions, 4));
         let zh = match u8::try_from(kind).unwrap_or(ABSENT) {
             REGION => format!(
-                "{}（{}）已登记在册，但不在发放地区 {by_zh}，该地区发放 {}",
+                "{}（{}）已登记在册，但登记地区并非发放的{by_zh}，{by_zh}发放 {}",
                 first.payee_id,
                 list_zh(&names, 3),
                 payments_zh(&rows, &self.cur)
