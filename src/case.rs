@@ -173,9 +173,12 @@ fn make_case(
             .then(a.cmp(&b))
     });
     // the findings' explanations, most serious first, within what a spreadsheet cell holds
-    let explanation = joined(findings, &order, |f| &f.explanation, |k| {
-        format!(" | and {k} more findings (see findings.jsonl)")
-    });
+    let explanation = joined(
+        findings,
+        &order,
+        |f| &f.explanation,
+        |k| format!(" | and {k} more findings (see findings.jsonl)"),
+    );
     let explanation_zh = joined(findings, &order, Finding::explanation_zh_or_en, |k| {
         format!(" | 另有 {k} 项疑点（见 findings.jsonl）")
     });

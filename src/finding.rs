@@ -511,7 +511,8 @@ mod tests {
     /// English one is.
     #[test]
     fn the_chinese_explanation_gets_its_suffixes_and_its_cut() {
-        let mut rows: Vec<EvidenceRow> = (0..8).map(|i| row(i, "P1", 100 * (i as i64 + 1))).collect();
+        let mut rows: Vec<EvidenceRow> =
+            (0..8).map(|i| row(i, "P1", 100 * (i as i64 + 1))).collect();
         rows[0].payee_raw = "p1".into();
         let refs: Vec<&EvidenceRow> = rows.iter().collect();
         let f = Finding::new(
@@ -524,21 +525,33 @@ mod tests {
             "account A".into(),
         );
         assert!(f.explanation_zh.is_empty(), "none until given");
-        assert_eq!(f.explanation_zh_or_en(), "account A; ids as written: P1 as p1");
+        assert_eq!(
+            f.explanation_zh_or_en(),
+            "account A; ids as written: P1 as p1"
+        );
         let mut f = f.with_zh("账户 A".into());
         assert_eq!(f.explanation_zh, "账户 A；证件号原样写法：P1 写作 p1");
-        let ev: Evidence = rows.iter().map(|r| (r.row.expect("row"), r.clone())).collect();
+        let ev: Evidence = rows
+            .iter()
+            .map(|r| (r.row.expect("row"), r.clone()))
+            .collect();
         f.bound(5, &ev);
         assert_eq!(
             f.explanation_zh,
             "账户 A；证件号原样写法：P1 写作 p1；证据：共 8 笔，引用 5 笔（首笔、每名领取人的首笔及金额最大的），\
              另有 3 笔（6.00 元）未引用，合计 36.00 元"
         );
-        assert!(f.explanation.ends_with("3 more payments (6.00 yuan) not cited, 36.00 yuan in all"));
+        assert!(f
+            .explanation
+            .ends_with("3 more payments (6.00 yuan) not cited, 36.00 yuan in all"));
         let (mut g, ev) = finding(&rows[..1]);
         g = g.with_zh("王".repeat(2000));
         g.bound(10, &ev);
-        assert!(g.explanation_zh.ends_with("王 …（已截断）"), "{}", g.explanation_zh);
+        assert!(
+            g.explanation_zh.ends_with("王 …（已截断）"),
+            "{}",
+            g.explanation_zh
+        );
         assert_eq!(g.explanation_zh.len(), 3999 + " …（已截断）".len());
     }
 

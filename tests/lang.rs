@@ -110,9 +110,17 @@ fn every_finding_is_explained_in_chinese() {
     assert!(o.findings.len() > 200);
     for f in &o.findings {
         let zh = &f.explanation_zh;
-        assert!(!zh.is_empty(), "{} has no Chinese explanation: {}", f.rule, f.explanation);
+        assert!(
+            !zh.is_empty(),
+            "{} has no Chinese explanation: {}",
+            f.rule,
+            f.explanation
+        );
         assert_ne!(zh, &f.explanation);
-        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{zh}"
+        );
         if f.subject_kind.as_str() == "payee" {
             assert!(zh.contains(&f.subject), "{zh}");
         }
@@ -135,7 +143,11 @@ fn every_finding_is_explained_in_chinese() {
         o.findings
             .iter()
             .find(|f| f.rule == rule && f.subject == subject && f.explanation.contains("below"))
-            .or_else(|| o.findings.iter().find(|f| f.rule == rule && f.subject == subject))
+            .or_else(|| {
+                o.findings
+                    .iter()
+                    .find(|f| f.rule == rule && f.subject == subject)
+            })
             .unwrap_or_else(|| panic!("{rule} {subject}"))
             .explanation_zh
             .clone()
@@ -164,7 +176,8 @@ fn every_finding_is_explained_in_chinese() {
         for &i in &c.finding_indices {
             let f = &o.findings[i];
             assert!(
-                c.explanation_zh.contains(&format!("{}: {}", f.rule, f.explanation_zh))
+                c.explanation_zh
+                    .contains(&format!("{}: {}", f.rule, f.explanation_zh))
                     || c.explanation_zh.contains("另有"),
                 "{}",
                 c.explanation_zh

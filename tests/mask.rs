@@ -358,9 +358,15 @@ fn scan_mask_in_chinese_leaves_no_id_name_or_card_in_the_workbook() {
     // the check has teeth: the unmasked Chinese workbook names ids and names in its explanations
     assert!(book(&plain).contains("获发") && book(&masked).contains("获发"));
     let before = leaks(&plain, &s);
-    assert!(before.iter().any(|l| l.starts_with("report.xlsx: name ")), "{before:#?}");
+    assert!(
+        before.iter().any(|l| l.starts_with("report.xlsx: name ")),
+        "{before:#?}"
+    );
     let found = leaks(&masked, &s);
-    assert!(found.is_empty(), "unmasked in the masked outputs: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "unmasked in the masked outputs: {found:#?}"
+    );
 }
 
 #[test]
@@ -710,7 +716,11 @@ fn the_library_masks_the_outcome_every_writer_gets() {
     for f in &o.findings {
         for v in s.ids.iter().chain(&s.names).chain(&s.accounts) {
             assert!(!f.explanation.contains(v.as_str()) && !f.subject.contains(v.as_str()));
-            assert!(!f.explanation_zh.contains(v.as_str()), "{}", f.explanation_zh);
+            assert!(
+                !f.explanation_zh.contains(v.as_str()),
+                "{}",
+                f.explanation_zh
+            );
         }
     }
 }

@@ -337,7 +337,12 @@ pub fn describe_zh(agree: u32) -> Vec<String> {
 fn fields(agree: u32) -> impl Iterator<Item = (&'static str, &'static str, f64)> {
     let latin = agree & field::LATIN != 0;
     let items: [(u32, &str, &str, f64); 16] = [
-        (field::NAME_EXACT, "same name", "姓名相同", weight::NAME_EXACT),
+        (
+            field::NAME_EXACT,
+            "same name",
+            "姓名相同",
+            weight::NAME_EXACT,
+        ),
         (
             field::NAME_SOUND,
             if latin {
@@ -356,30 +361,60 @@ fn fields(agree: u32) -> impl Iterator<Item = (&'static str, &'static str, f64)>
                 weight::NAME_SOUND_HAN
             },
         ),
-        (field::NAME_SIMILAR, "similar name", "姓名相似", weight::NAME_SIMILAR),
-        (field::BIRTH, "same birth date", "出生日期相同", weight::BIRTH),
+        (
+            field::NAME_SIMILAR,
+            "similar name",
+            "姓名相似",
+            weight::NAME_SIMILAR,
+        ),
+        (
+            field::BIRTH,
+            "same birth date",
+            "出生日期相同",
+            weight::BIRTH,
+        ),
         (
             field::BIRTH_NEAR,
             "birth date one digit apart",
             "出生日期仅差一位数字",
             weight::BIRTH_NEAR,
         ),
-        (field::ID_ONE, "ids one edit apart", "证件号仅差一处", weight::ID_ONE),
+        (
+            field::ID_ONE,
+            "ids one edit apart",
+            "证件号仅差一处",
+            weight::ID_ONE,
+        ),
         (field::VILLAGE, "same village", "同村", weight::VILLAGE),
         (field::TOWNSHIP, "same township", "同乡镇", weight::TOWNSHIP),
         (field::COUNTY, "same county", "同县", weight::COUNTY),
         (field::ACCOUNT, "same account", "同一账户", weight::ACCOUNT),
-        (field::HOUSEHOLD, "same household", "同一户", weight::HOUSEHOLD),
+        (
+            field::HOUSEHOLD,
+            "same household",
+            "同一户",
+            weight::HOUSEHOLD,
+        ),
         (field::ADDRESS, "same address", "地址相同", weight::ADDRESS),
         (field::PHONE, "same phone", "电话相同", weight::PHONE),
-        (field::NAME_DIFF, "different name", "姓名不同", weight::NAME_DIFF),
+        (
+            field::NAME_DIFF,
+            "different name",
+            "姓名不同",
+            weight::NAME_DIFF,
+        ),
         (
             field::BIRTH_DIFF,
             "different birth date",
             "出生日期不同",
             weight::BIRTH_DIFF,
         ),
-        (field::REGION_FAR, "another county", "不同县", weight::REGION_FAR),
+        (
+            field::REGION_FAR,
+            "another county",
+            "不同县",
+            weight::REGION_FAR,
+        ),
     ];
     items
         .into_iter()

@@ -201,16 +201,18 @@ impl Rule for Entitlement {
             fmt_yuan(total),
             cur.zh()
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &only,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &only,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
 
@@ -268,15 +270,17 @@ impl Entitlement {
             cur.zh(),
             crate::rules::render::briefs_zh(&rows, 6)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            r0.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                r0.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

@@ -335,16 +335,18 @@ impl Rule for OfficerConcentration {
             list_zh(&shown_zh, 5),
             rows.len(),
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Officer,
-            officer,
-            &rows,
-            &[],
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Officer,
+                officer,
+                &rows,
+                &[],
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
 

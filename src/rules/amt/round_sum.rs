@@ -399,15 +399,17 @@ impl Rule for RoundSum {
             crate::rules::render::briefs_zh(&rows, 6),
         );
         let _ = fmt_yuan;
-        Some(Finding::new(
-            &META,
-            META.severity,
-            subject_kind,
-            subject,
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                subject_kind,
+                subject,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

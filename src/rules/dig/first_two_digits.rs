@@ -198,15 +198,6 @@ impl Rule for FirstTwoDigits {
             f(p),
             spikes.join("，")
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        )
-        .with_zh(zh))
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

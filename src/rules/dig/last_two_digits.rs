@@ -205,15 +205,6 @@ impl Rule for LastTwoDigits {
             self.max_p,
             spikes.join("，")
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        )
-        .with_zh(zh))
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

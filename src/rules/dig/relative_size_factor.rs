@@ -178,16 +178,18 @@ impl Rule for RelativeSize {
             factor,
             self.min_factor
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            r.payee_id.clone(),
-            &rows,
-            &[r.amount_fen - second],
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                r.payee_id.clone(),
+                &rows,
+                &[r.amount_fen - second],
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
 

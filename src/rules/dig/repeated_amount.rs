@@ -290,15 +290,6 @@ impl Rule for RepeatedAmount {
             self.min_ratio,
             crate::text::list_of_zh(&rows.iter().take(8).map(|r| r.txn_id.to_string()).collect::<Vec<_>>(), 8, rows.len()),
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        )
-        .with_zh(zh))
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

@@ -107,15 +107,17 @@ impl Rule for CrossRegion {
             fmt_yuan(risk.iter().sum()),
             cur.zh()
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

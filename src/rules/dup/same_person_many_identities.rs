@@ -604,15 +604,17 @@ impl Rule for SamePersonManyIdentities {
         } else {
             subject.join("|")
         };
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Person,
-            subject,
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Person,
+                subject,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

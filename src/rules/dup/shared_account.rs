@@ -189,15 +189,17 @@ impl Rule for SharedAccount {
             fmt_yuan(risk.iter().sum()),
             cur.zh()
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Account,
-            account,
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Account,
+                account,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

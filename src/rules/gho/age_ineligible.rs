@@ -8,8 +8,8 @@ use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
 use crate::ledger::payees::Facts;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::{payments, payments_zh, who_zh};
 use crate::rules::render::{all_same, by_pay_date, who};
+use crate::rules::render::{payments, payments_zh, who_zh};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 use chrono::NaiveDate;
 
@@ -215,15 +215,17 @@ impl Rule for AgeIneligible {
             payments_zh(&rows, &self.cur)
         );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

@@ -7,8 +7,8 @@ use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
 use crate::ledger::payees::Facts;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::{payments, payments_zh};
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -205,9 +205,7 @@ impl Rule for InvalidId {
                     let want = b
                         .get(..17)
                         .and_then(id_check_char)
-                        .map_or(String::new(), |c| {
-                            format!("，按前 17 位应为 {}", c as char)
-                        });
+                        .map_or(String::new(), |c| format!("，按前 17 位应为 {}", c as char));
                     format!("{}{want}", p.describe_zh())
                 }
                 _ => p.describe_zh().to_string(),
@@ -222,16 +220,18 @@ impl Rule for InvalidId {
             payments_zh(&rows, &self.cur)
         );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
 

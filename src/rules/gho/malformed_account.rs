@@ -6,8 +6,8 @@ use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::payees::Memo;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::{payments, payments_zh};
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
@@ -200,16 +200,18 @@ impl Rule for MalformedAccount {
             payments_zh(&rows, &self.cur),
             list_zh(&payees_zh, 4)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Account,
-            account,
-            &rows,
-            &[],
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Account,
+                account,
+                &rows,
+                &[],
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
 

@@ -9,8 +9,8 @@ use crate::ledger::payees::PerPayee;
 use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
 use crate::reference::{name_key, Registry};
 use crate::rules::keyed::Keyed;
-use crate::rules::render::{payments, payments_zh};
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, Params, Reference, Rule, RuleEnv, RuleMeta,
 };
@@ -219,15 +219,17 @@ impl Rule for NotEnrolled {
             ),
         };
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                &META,
+                severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }

@@ -165,15 +165,17 @@ impl<M: Match> Rule for Insider<M> {
             Severity::Critical
         };
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            self.meta,
-            severity,
-            SubjectKind::Payee,
-            rows[0].payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
+        Some(
+            Finding::new(
+                self.meta,
+                severity,
+                SubjectKind::Payee,
+                rows[0].payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
         )
-        .with_zh(zh))
     }
 }
