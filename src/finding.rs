@@ -539,11 +539,11 @@ mod tests {
         assert_eq!(
             f.explanation_zh,
             "账户 A；证件号原样写法：P1 写作 p1；证据：共 8 笔，引用 5 笔（首笔、每名领取人的首笔及金额最大的），\
-             另有 3 笔（6.00 元）未引用，合计 36.00 元"
+             另有 3 笔（9.00 元）未引用，合计 36.00 元"
         );
         assert!(f
             .explanation
-            .ends_with("3 more payments (6.00 yuan) not cited, 36.00 yuan in all"));
+            .ends_with("3 more payments (9.00 yuan) not cited, 36.00 yuan in all"));
         let (mut g, ev) = finding(&rows[..1]);
         g = g.with_zh("王".repeat(2000));
         g.bound(10, &ev);
