@@ -51,6 +51,9 @@ pub struct Case {
     pub payments: usize,
     pub findings: usize,
     pub explanation: String,
+    /// The explanation in Chinese: the findings' Chinese explanations (English where a finding has none).
+    #[serde(skip)]
+    pub explanation_zh: String,
     #[serde(skip)]
     pub finding_indices: Vec<usize>,
 }
@@ -170,24 +173,15 @@ fn make_case(
             .then(a.cmp(&b))
     });
     // the findings' explanations, most serious first, within what a spreadsheet cell holds
-    let mut explanation = String::new();
-    let mut chars = 0usize;
-    for (k, &i) in order.iter().enumerate() {
-        let part = format!("{}: {}", findings[i].rule, findings[i].explanation);
-        let len = part.chars().count() + if k == 0 { 0 } else { 3 };
-        if k > 0 && chars + len > MAX_CELL_CHARS {
-            explanation.push_str(&format!(
-                " | and {} more findings (see findings.jsonl)",
-                order.len() - k
-            ));
-            break;
-        }
-        if k > 0 {
-            explanation.push_str(" | ");
-        }
-        explanation.push_str(&part);
-        chars += len;
-    }
+    let explanation = joined(
+        findings,
+        &order,
+        |f| &f.explanation,
+        |k| format!(" | and {k} more findings (see findings.jsonl)"),
+    );
+    let explanation_zh = joined(findings, &order, Finding::explanation_zh_or_en, |k| {
+        format!(" | 另有 {k} 项疑点（见 findings.jsonl）")
+    });
     // the subjects listed (every one counts in the case id), within what a spreadsheet cell holds
     let all_subjects = subjects.len();
     let mut chars = 0usize;
@@ -214,8 +208,35 @@ fn make_case(
         payments: rows.len(),
         findings: idx.len(),
         explanation,
+        explanation_zh,
         finding_indices: idx,
     }
+}
+
+/// The explanations (`text`) of `findings` in `order`, each after its rule, within what a spreadsheet cell
+/// holds (`more(k)` says how many were left out).
+fn joined(
+    findings: &[Finding],
+    order: &[usize],
+    text: impl Fn(&Finding) -> &str,
+    more: impl Fn(usize) -> String,
+) -> String {
+    let mut explanation = String::new();
+    let mut chars = 0usize;
+    for (k, &i) in order.iter().enumerate() {
+        let part = format!("{}: {}", findings[i].rule, text(&findings[i]));
+        let len = part.chars().count() + if k == 0 { 0 } else { 3 };
+        if k > 0 && chars + len > MAX_CELL_CHARS {
+            explanation.push_str(&more(order.len() - k));
+            break;
+        }
+        if k > 0 {
+            explanation.push_str(" | ");
+        }
+        explanation.push_str(&part);
+        chars += len;
+    }
+    explanation
 }
 
 /// The documented score, rounded to 2 decimals so reports are stable.

@@ -124,6 +124,22 @@ fn written_as(rows: &[&EvidenceRow]) -> String {
     format!("; ids as written: {}", crate::text::list(&items, 6))
 }
 
+/// The Chinese twin of [`written_as`]: `；证件号原样写法：110101196205035536 写作 110101620503553`.
+fn written_as_zh(rows: &[&EvidenceRow]) -> String {
+    let mut forms: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| !r.payee_raw.is_empty() && r.payee_raw != r.payee_id)
+        .map(|r| (r.payee_id.as_str(), r.payee_raw.as_str()))
+        .collect();
+    if forms.is_empty() {
+        return String::new();
+    }
+    forms.sort_unstable();
+    forms.dedup();
+    let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} 写作 {w}")).collect();
+    format!("；证件号原样写法：{}", crate::text::list_zh(&items, 6))
+}
+
 /// One red flag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -135,6 +151,12 @@ pub struct Finding {
     pub amount_fen: i64,
     pub txn_ids: Vec<String>,
     pub explanation: String,
+    /// The explanation in Chinese (empty: none; readers fall back to [`Finding::explanation`]).
+    #[serde(skip)]
+    pub explanation_zh: String,
+    /// What [`Finding::new`] appends to the Chinese explanation that [`Finding::with_zh`] gives.
+    #[serde(skip)]
+    zh_tail: String,
     pub case_id: String,
     #[serde(skip)]
     pub evidence: Vec<RowRef>,
@@ -173,6 +195,7 @@ impl Finding {
             links.push(format!("{}:{}", subject_kind.as_str(), subject));
         }
         let mut explanation = explanation;
+        let mut zh_tail = String::new();
         if subject_kind.links_evidence() {
             // distinct keys first: a finding of many rows formats each key once; an empty key links nothing
             for (k, f) in [
@@ -193,6 +216,7 @@ impl Finding {
                 }));
             }
             explanation.push_str(&written_as(rows));
+            zh_tail = written_as_zh(rows);
         }
         links.sort();
         links.dedup();
@@ -217,6 +241,8 @@ impl Finding {
                 rows.iter().map(|r| r.txn_id.as_str().to_owned()).collect()
             },
             explanation,
+            explanation_zh: String::new(),
+            zh_tail,
             case_id: String::new(),
             evidence: rows.iter().filter_map(|r| r.row).collect(),
             cited: if cite_later {
@@ -226,6 +252,24 @@ impl Finding {
             },
             risk,
             links,
+        }
+    }
+
+    /// The finding with its explanation in Chinese (`zh`, from the same numbers and rows as the English one;
+    /// the ids as written follow it as they follow the English one).
+    #[must_use]
+    pub fn with_zh(mut self, zh: String) -> Self {
+        self.explanation_zh = zh;
+        self.explanation_zh.push_str(&self.zh_tail);
+        self
+    }
+
+    /// The Chinese explanation, or the English one where the finding has none.
+    pub fn explanation_zh_or_en(&self) -> &str {
+        if self.explanation_zh.is_empty() {
+            &self.explanation
+        } else {
+            &self.explanation_zh
         }
     }
 
@@ -242,6 +286,14 @@ impl Finding {
             }
             self.explanation.truncate(at);
             self.explanation.push_str(" … (cut)");
+        }
+        if self.explanation_zh.len() > MAX_EXPLANATION_CHARS {
+            let mut at = MAX_EXPLANATION_CHARS;
+            while !self.explanation_zh.is_char_boundary(at) {
+                at -= 1;
+            }
+            self.explanation_zh.truncate(at);
+            self.explanation_zh.push_str(" …（已截断）");
         }
         let n = self.evidence.len();
         let max = max_rows.max(1);
@@ -312,6 +364,15 @@ impl Finding {
             fmt_yuan(left),
             fmt_yuan(total)
         ));
+        if !self.explanation_zh.is_empty() {
+            self.explanation_zh.push_str(&format!(
+                "；证据：共 {n} 笔，引用 {} 笔（首笔、每名领取人的首笔及金额最大的），另有 {} 笔（{} 元）未引用，合计 {} 元",
+                self.txn_ids.len(),
+                n - self.txn_ids.len(),
+                fmt_yuan(left),
+                fmt_yuan(total)
+            ));
+        }
     }
 
     /// Whether `txn_ids` is still to be filled from the evidence ([`CITE_LATER`]): a finding with evidence rows
@@ -444,6 +505,54 @@ mod tests {
             let ids: Vec<String> = a.cited.iter().map(|r| ev[r].txn_id.to_string()).collect();
             assert_eq!(ids, a.txn_ids);
         }
+    }
+
+    /// The Chinese explanation takes the ids as written and the evidence note in Chinese, and is cut as the
+    /// English one is.
+    #[test]
+    fn the_chinese_explanation_gets_its_suffixes_and_its_cut() {
+        let mut rows: Vec<EvidenceRow> =
+            (0..8).map(|i| row(i, "P1", 100 * (i as i64 + 1))).collect();
+        rows[0].payee_raw = "p1".into();
+        let refs: Vec<&EvidenceRow> = rows.iter().collect();
+        let f = Finding::new(
+            &META,
+            Severity::High,
+            SubjectKind::Account,
+            "A",
+            &refs,
+            &[],
+            "account A".into(),
+        );
+        assert!(f.explanation_zh.is_empty(), "none until given");
+        assert_eq!(
+            f.explanation_zh_or_en(),
+            "account A; ids as written: P1 as p1"
+        );
+        let mut f = f.with_zh("账户 A".into());
+        assert_eq!(f.explanation_zh, "账户 A；证件号原样写法：P1 写作 p1");
+        let ev: Evidence = rows
+            .iter()
+            .map(|r| (r.row.expect("row"), r.clone()))
+            .collect();
+        f.bound(5, &ev);
+        assert_eq!(
+            f.explanation_zh,
+            "账户 A；证件号原样写法：P1 写作 p1；证据：共 8 笔，引用 5 笔（首笔、每名领取人的首笔及金额最大的），\
+             另有 3 笔（9.00 元）未引用，合计 36.00 元"
+        );
+        assert!(f
+            .explanation
+            .ends_with("3 more payments (9.00 yuan) not cited, 36.00 yuan in all"));
+        let (mut g, ev) = finding(&rows[..1]);
+        g = g.with_zh("王".repeat(2000));
+        g.bound(10, &ev);
+        assert!(
+            g.explanation_zh.ends_with("王 …（已截断）"),
+            "{}",
+            g.explanation_zh
+        );
+        assert_eq!(g.explanation_zh.len(), 3999 + " …（已截断）".len());
     }
 
     #[test]

@@ -157,6 +157,21 @@ impl IdProblem {
     }
 }
 
+impl IdProblem {
+    /// The Chinese twin of [`IdProblem::describe`].
+    pub fn describe_zh(self) -> &'static str {
+        match self {
+            Self::Length => "不是 18 位（也不是 15 位旧号码）",
+            Self::Characters => "含有数字和末位 X 以外的字符",
+            Self::CheckCharacter => "校验码错误（GB 11643-1999）",
+            Self::BirthDate => "出生日期不存在",
+            Self::Region => "前两位不是有效的省级代码",
+            Self::BornAfterPayment => "出生日期晚于付款日期",
+            Self::TooOld => "付款时已超过 120 岁",
+        }
+    }
+}
+
 impl fmt::Display for IdProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.describe())

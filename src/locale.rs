@@ -46,6 +46,14 @@ impl Currency {
     pub fn is_default(&self) -> bool {
         &*self.0 == DEFAULT_CURRENCY
     }
+    /// The currency word in Chinese text: `元` for the default `yuan`, the code as configured otherwise.
+    pub fn zh(&self) -> &str {
+        if self.is_default() {
+            "元"
+        } else {
+            &self.0
+        }
+    }
     /// `1234.56 GBP` for 123456 hundredths.
     pub fn fmt(&self, fen: i64) -> String {
         let mut s = crate::money::fmt_yuan(fen);

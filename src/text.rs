@@ -56,6 +56,20 @@ pub(crate) fn list_of(items: &[String], n: usize, total: usize) -> String {
     }
 }
 
+/// The Chinese twin of [`list`]: up to `n` of `items` joined by `，`, with `等，另 K 项` after.
+pub(crate) fn list_zh(items: &[String], n: usize) -> String {
+    list_of_zh(items, n, items.len())
+}
+
+/// The Chinese twin of [`list_of`].
+pub(crate) fn list_of_zh(items: &[String], n: usize, total: usize) -> String {
+    if total <= n || items.len() < n {
+        items.join("，")
+    } else {
+        format!("{}等，另 {} 项", items[..n].join("，"), total - n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -346,6 +346,29 @@ fn scan_mask_leaves_no_id_name_or_card_of_the_ledger_in_any_output() {
     assert_eq!(finding_cases, case_ids);
 }
 
+/// The workbook in Chinese shows the Chinese explanations, masked as the English ones are.
+#[test]
+fn scan_mask_in_chinese_leaves_no_id_name_or_card_in_the_workbook() {
+    let s = sensitive();
+    let d = tempfile::tempdir().expect("tmp");
+    let (plain, masked) = (d.path().join("plain"), d.path().join("masked"));
+    scan(&plain, false).args(["--lang", "zh"]).assert().code(1);
+    scan(&masked, true).args(["--lang", "zh"]).assert().code(1);
+    let book = |d: &Path| zip_entries(&d.join("report.xlsx"));
+    // the check has teeth: the unmasked Chinese workbook names ids and names in its explanations
+    assert!(book(&plain).contains("获发") && book(&masked).contains("获发"));
+    let before = leaks(&plain, &s);
+    assert!(
+        before.iter().any(|l| l.starts_with("report.xlsx: name ")),
+        "{before:#?}"
+    );
+    let found = leaks(&masked, &s);
+    assert!(
+        found.is_empty(),
+        "unmasked in the masked outputs: {found:#?}"
+    );
+}
+
 #[test]
 fn mask_command_masks_an_unmasked_folder_as_scan_mask_does() {
     let s = sensitive();
@@ -693,6 +716,11 @@ fn the_library_masks_the_outcome_every_writer_gets() {
     for f in &o.findings {
         for v in s.ids.iter().chain(&s.names).chain(&s.accounts) {
             assert!(!f.explanation.contains(v.as_str()) && !f.subject.contains(v.as_str()));
+            assert!(
+                !f.explanation_zh.contains(v.as_str()),
+                "{}",
+                f.explanation_zh
+            );
         }
     }
 }

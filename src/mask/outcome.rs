@@ -50,6 +50,8 @@ fn learn(o: &Outcome, key: &MaskKey, names: &[&str]) -> Masker {
     let mut texts: Vec<&str> = Vec::new();
     texts.extend(o.findings.iter().map(|f| f.explanation.as_str()));
     texts.extend(o.cases.iter().map(|c| c.explanation.as_str()));
+    texts.extend(o.findings.iter().map(|f| f.explanation_zh.as_str()));
+    texts.extend(o.cases.iter().map(|c| c.explanation_zh.as_str()));
     for f in &s.floods {
         texts.push(&f.message);
         texts.extend(f.exclude.as_deref());
@@ -74,6 +76,7 @@ fn mask_with(o: &mut Outcome, m: &Masker) {
         f.subject = m.subject(f.subject_kind.as_str(), &f.subject);
         f.case_id = m.case_id(&f.case_id);
         f.explanation = m.text(&f.explanation);
+        f.explanation_zh = m.text(&f.explanation_zh);
         for l in &mut f.links {
             *l = m.subjects(l);
         }
@@ -84,6 +87,7 @@ fn mask_with(o: &mut Outcome, m: &Masker) {
         }
         c.case_id = m.case_id(&c.case_id);
         c.explanation = m.text(&c.explanation);
+        c.explanation_zh = m.text(&c.explanation_zh);
     });
     o.evidence.par_iter_mut().for_each(|e| {
         let region = |s: &Str| Str::from(m.region(s));

@@ -321,9 +321,28 @@ pub fn compare(a: &Person<'_>, b: &Person<'_>, min_score: f64) -> Option<Compari
 
 /// The agreeing fields of `agree`, with their points: `name sounds alike +9, same birth date +12, ...`.
 pub fn describe(agree: u32) -> Vec<String> {
+    fields(agree)
+        .map(|(en, _, w)| format!("{en} {w:+}"))
+        .collect()
+}
+
+/// The Chinese twin of [`describe`]: `姓名读音相同（拼音） +9, 出生日期相同 +12, ...`.
+pub fn describe_zh(agree: u32) -> Vec<String> {
+    fields(agree)
+        .map(|(_, zh, w)| format!("{zh} {w:+}"))
+        .collect()
+}
+
+/// The agreeing fields of `agree`: their words in English and Chinese and their points.
+fn fields(agree: u32) -> impl Iterator<Item = (&'static str, &'static str, f64)> {
     let latin = agree & field::LATIN != 0;
-    let items: [(u32, &str, f64); 16] = [
-        (field::NAME_EXACT, "same name", weight::NAME_EXACT),
+    let items: [(u32, &str, &str, f64); 16] = [
+        (
+            field::NAME_EXACT,
+            "same name",
+            "姓名相同",
+            weight::NAME_EXACT,
+        ),
         (
             field::NAME_SOUND,
             if latin {
@@ -332,39 +351,75 @@ pub fn describe(agree: u32) -> Vec<String> {
                 "name sounds alike (pinyin)"
             },
             if latin {
+                "姓名读音相近（Soundex）"
+            } else {
+                "姓名读音相同（拼音）"
+            },
+            if latin {
                 weight::NAME_SOUND_LATIN
             } else {
                 weight::NAME_SOUND_HAN
             },
         ),
-        (field::NAME_SIMILAR, "similar name", weight::NAME_SIMILAR),
-        (field::BIRTH, "same birth date", weight::BIRTH),
+        (
+            field::NAME_SIMILAR,
+            "similar name",
+            "姓名相似",
+            weight::NAME_SIMILAR,
+        ),
+        (
+            field::BIRTH,
+            "same birth date",
+            "出生日期相同",
+            weight::BIRTH,
+        ),
         (
             field::BIRTH_NEAR,
             "birth date one digit apart",
+            "出生日期仅差一位数字",
             weight::BIRTH_NEAR,
         ),
-        (field::ID_ONE, "ids one edit apart", weight::ID_ONE),
-        (field::VILLAGE, "same village", weight::VILLAGE),
-        (field::TOWNSHIP, "same township", weight::TOWNSHIP),
-        (field::COUNTY, "same county", weight::COUNTY),
-        (field::ACCOUNT, "same account", weight::ACCOUNT),
-        (field::HOUSEHOLD, "same household", weight::HOUSEHOLD),
-        (field::ADDRESS, "same address", weight::ADDRESS),
-        (field::PHONE, "same phone", weight::PHONE),
-        (field::NAME_DIFF, "different name", weight::NAME_DIFF),
+        (
+            field::ID_ONE,
+            "ids one edit apart",
+            "证件号仅差一处",
+            weight::ID_ONE,
+        ),
+        (field::VILLAGE, "same village", "同村", weight::VILLAGE),
+        (field::TOWNSHIP, "same township", "同乡镇", weight::TOWNSHIP),
+        (field::COUNTY, "same county", "同县", weight::COUNTY),
+        (field::ACCOUNT, "same account", "同一账户", weight::ACCOUNT),
+        (
+            field::HOUSEHOLD,
+            "same household",
+            "同一户",
+            weight::HOUSEHOLD,
+        ),
+        (field::ADDRESS, "same address", "地址相同", weight::ADDRESS),
+        (field::PHONE, "same phone", "电话相同", weight::PHONE),
+        (
+            field::NAME_DIFF,
+            "different name",
+            "姓名不同",
+            weight::NAME_DIFF,
+        ),
         (
             field::BIRTH_DIFF,
             "different birth date",
+            "出生日期不同",
             weight::BIRTH_DIFF,
         ),
-        (field::REGION_FAR, "another county", weight::REGION_FAR),
+        (
+            field::REGION_FAR,
+            "another county",
+            "不同县",
+            weight::REGION_FAR,
+        ),
     ];
     items
-        .iter()
-        .filter(|(bit, _, _)| agree & bit != 0)
-        .map(|(_, what, w)| format!("{what} {w:+}"))
-        .collect()
+        .into_iter()
+        .filter(move |(bit, _, _, _)| agree & bit != 0)
+        .map(|(_, en, zh, w)| (en, zh, w))
 }
 
 /// The record of a normalised id, a normalised name and a region, its birth date read off the id (the tests'

@@ -282,6 +282,16 @@ impl Officials {
     }
 
     /// `王五 (11010519491231002X, 村主任)`
+    /// The Chinese twin of [`Officials::describe`]: `邓丽（130101198405258593，村主任）`.
+    pub fn describe_zh(&self, idx: u32) -> String {
+        let role = self.role(idx);
+        if role.is_empty() {
+            format!("{}（{}）", self.name(idx), self.id(idx))
+        } else {
+            format!("{}（{}，{role}）", self.name(idx), self.id(idx))
+        }
+    }
+
     pub fn describe(&self, idx: u32) -> String {
         let role = self.role(idx);
         if role.is_empty() {

@@ -20,6 +20,7 @@
 use crate::error::{Error, Result};
 use crate::exhibit::{DigitCurve, RoundShare};
 use crate::finding::EvidenceRow;
+use crate::lang::Lang;
 use crate::ledger::batch::RowRef;
 use crate::rule_meta::ParamValue;
 use crate::Outcome;
@@ -500,7 +501,11 @@ fn cases(book: &mut Book, o: &Outcome) -> X<()> {
                 V::count(k.payments),
                 V::count(k.findings),
                 V::Owned(subjects),
-                V::Text(&k.explanation),
+                V::Text(if o.lang == Lang::Zh && !k.explanation_zh.is_empty() {
+                    &k.explanation_zh
+                } else {
+                    &k.explanation
+                }),
             ],
         )?;
     }
@@ -547,7 +552,11 @@ fn findings(book: &mut Book, o: &Outcome) -> X<()> {
                 V::count(f.evidence.len().max(f.txn_ids.len())),
                 V::count(f.txn_ids.len()),
                 V::Owned(f.txn_ids.join(" ")),
-                V::Text(&f.explanation),
+                V::Text(if o.lang == Lang::Zh {
+                    f.explanation_zh_or_en()
+                } else {
+                    &f.explanation
+                }),
             ],
         )?;
     }

@@ -36,6 +36,11 @@ pub(crate) fn who(r: &EvidenceRow) -> String {
     format!("{} ({})", r.payee_name, r.payee_id)
 }
 
+/// `张三（110105194912310021）`
+pub(crate) fn who_zh(r: &EvidenceRow) -> String {
+    format!("{}（{}）", r.payee_name, r.payee_id)
+}
+
 pub(crate) fn total(rows: &[&EvidenceRow]) -> String {
     fmt_yuan(rows.iter().map(|r| r.amount_fen).sum())
 }
@@ -44,6 +49,36 @@ pub(crate) fn total(rows: &[&EvidenceRow]) -> String {
 pub(crate) fn briefs(rows: &[&EvidenceRow], n: usize) -> String {
     let shown: Vec<String> = rows.iter().take(n).map(|r| r.brief()).collect();
     list_of(&shown, n, rows.len())
+}
+
+/// The Chinese twin of [`briefs`].
+pub(crate) fn briefs_zh(rows: &[&EvidenceRow], n: usize) -> String {
+    let shown: Vec<String> = rows.iter().take(n).map(|r| r.brief()).collect();
+    crate::text::list_of_zh(&shown, n, rows.len())
+}
+
+/// The Chinese twin of [`payments`]: `5 笔（1234.00 元），2024-01-05 至 2024-12-05`.
+pub(crate) fn payments_zh(rows: &[&EvidenceRow], cur: &crate::locale::Currency) -> String {
+    let n = rows.len();
+    let total = total(rows);
+    let cur = cur.zh();
+    let dated = rows.iter().filter(|r| r.pay_date.is_some()).count();
+    let undated = match n - dated {
+        0 => String::new(),
+        u if dated == 0 => format!("，{u} 笔日期不详"),
+        u => format!("，另 {u} 笔日期不详"),
+    };
+    match (rows.first(), rows.get(dated.saturating_sub(1))) {
+        _ if dated == 0 && n > 0 => format!("{n} 笔（{total} {cur}）{undated}"),
+        (Some(a), Some(b)) if dated > 1 => format!(
+            "{n} 笔（{total} {cur}），{} 至 {}{undated}",
+            a.date(),
+            b.date()
+        ),
+        (Some(a), _) if n == 1 => format!("1 笔（{total} {cur}），于 {}", a.date()),
+        (Some(a), _) => format!("{n} 笔（{total} {cur}）：1 笔于 {}{undated}", a.date()),
+        _ => "无付款".into(),
+    }
 }
 
 /// `5 payments (1234.00 yuan) from 2024-01-05 to 2024-12-05` of rows in pay-date order (undated rows last:

@@ -13,7 +13,7 @@ use crate::money::fmt_yuan;
 use crate::rules::render::all_same;
 use crate::rules::shared::{amount_of, rows_in_order, scheme_of, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
-use crate::text::list_of;
+use crate::text::{list_of, list_of_zh};
 
 pub static META: RuleMeta = RuleMeta {
     code: "AMT001",
@@ -177,15 +177,42 @@ impl Rule for Entitlement {
             list_of(&details, 6, rows.len()),
             fmt_yuan(total)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &only,
-            &risk,
-            explanation,
-        ))
+        let details_zh: Vec<String> = rows
+            .iter()
+            .take(6)
+            .map(|(r, due)| {
+                format!(
+                    "{} {} 实发 {} 应发 {}",
+                    r.scheme,
+                    r.period,
+                    fmt_yuan(r.amount_fen),
+                    fmt_yuan(*due)
+                )
+            })
+            .collect();
+        let zh = format!(
+            "领取人{}（{}）有 {} 笔付款{}应发金额：{}；{} {} {}",
+            first.payee_name,
+            first.payee_id,
+            rows.len(),
+            if kind == SKIM { "低于" } else { "高于" },
+            list_of_zh(&details_zh, 6, rows.len()),
+            if kind == SKIM { "被克扣" } else { "多发" },
+            fmt_yuan(total),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &only,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }
 
@@ -229,14 +256,31 @@ impl Entitlement {
             fmt_yuan(total - max),
             crate::rules::render::briefs(&rows, 6)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            r0.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let zh = format!(
+            "领取人{}（{}）在 {} {} 期分 {} 笔共领取 {} {}，该项目上限为 {}：超出 {} {}（{}）",
+            r0.payee_name,
+            r0.payee_id,
+            r0.scheme,
+            periods.join("、"),
+            rows.len(),
+            fmt_yuan(total),
+            cur.zh(),
+            fmt_yuan(max),
+            fmt_yuan(total - max),
+            cur.zh(),
+            crate::rules::render::briefs_zh(&rows, 6)
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                r0.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -9,7 +9,7 @@ use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 use std::collections::{BTreeMap, HashMap};
 
 pub static META: RuleMeta = RuleMeta {
@@ -305,7 +305,7 @@ impl Rule for OfficerConcentration {
             })
             .collect();
         shown.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let shown: Vec<String> = shown
+        let shown_en: Vec<String> = shown
             .iter()
             .map(|(n, a)| format!("{a} ({n} payees)"))
             .collect();
@@ -317,18 +317,36 @@ impl Rule for OfficerConcentration {
             f(z),
             self.z,
             self.account_payees,
-            list(&shown, 5),
+            list(&shown_en, 5),
             rows.len(),
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Officer,
-            officer,
-            &rows,
-            &[],
-            explanation,
-        ))
+        let shown_zh: Vec<String> = shown
+            .iter()
+            .map(|(n, a)| format!("{a}（{n} 名领取人）"))
+            .collect();
+        let zh = format!(
+            "经办人 {officer}：{payees} 个领取人—账户对中，资金集中于少数账户：集中度 {:.2}（赫芬达尔指数 x 领取人数 - 1：平均每名领取人与多少名他人共用账户），{}中位数 {:.2}，稳健 z 值 {:.1}（阈值 {}）；收到 {} 名及以上领取人资金的账户：{}；引用 {} 笔付款",
+            f(c),
+            if own == 1 { "本县经办人" } else { "全部经办人" },
+            f(median),
+            f(z),
+            self.z,
+            self.account_payees,
+            list_zh(&shown_zh, 5),
+            rows.len(),
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Officer,
+                officer,
+                &rows,
+                &[],
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }
 

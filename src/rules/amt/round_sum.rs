@@ -384,15 +384,32 @@ impl Rule for RoundSum {
             rows.len(),
             crate::rules::render::briefs(&rows, 6),
         );
+        let zh = format!(
+            "{} {subject} 向 {} 项目的 {n} 名不同领取人中的 {k} 名支付了非项目规则所致的整数金额（{} {}的整数倍）（{:.1}%，按其他地方同类项目预期为 {:.2}%）：二项检验 p = {:.2e}，Benjamini-Hochberg q = {:.2e}（阈值 {}）；整数金额付款 {} 笔：{}",
+            if kind == OFFICER { "经办人" } else { "地区" },
+            schemes.join("、"),
+            self.unit_fen / 100,
+            cur.zh(),
+            k as f64 * 100.0 / n.max(1) as f64,
+            f(p) * 100.0,
+            f(pv),
+            f(q),
+            self.max_q,
+            rows.len(),
+            crate::rules::render::briefs_zh(&rows, 6),
+        );
         let _ = fmt_yuan;
-        Some(Finding::new(
-            &META,
-            META.severity,
-            subject_kind,
-            subject,
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                subject_kind,
+                subject,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -15,7 +15,7 @@ use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -198,14 +198,35 @@ impl Rule for SplitPayment {
             list(&payees, 4),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Account,
-            account,
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let mut payees_zh: Vec<String> = rows
+            .iter()
+            .map(|r: &&EvidenceRow| format!("{}（{}）", r.payee_name, r.payee_id))
+            .collect();
+        payees_zh.dedup();
+        let zh = format!(
+            "账户 {account} 在 {} 天内收到 {} 笔 {} 付款（{}），每笔均低于审批限额 {}，合计 {} {}，领取人：{}；涉及风险金额 {} {}",
+            self.window,
+            rows.len(),
+            rows[0].scheme,
+            crate::rules::render::briefs_zh(&rows, 6),
+            fmt_yuan(th),
+            total(&rows),
+            cur.zh(),
+            list_zh(&payees_zh, 4),
+            fmt_yuan(risk.iter().sum()),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Account,
+                account,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -188,14 +188,16 @@ impl Rule for FirstTwoDigits {
             f(p),
             spikes.join(", ")
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        ))
+        let zh = format!(
+            "{} {subject}：{n} 笔金额的前两位数字偏离本福特定律：MAD {:.4}（此样本量下预期 {:.4}，超出不符合界限 {NONCONFORMITY} 以上 {:.4}），卡方 {:.1}，自由度 89（p {:.1e}）；偏多的数字组合：{}",
+            super::unit_word_zh(what),
+            f(mad),
+            f(emad),
+            f(mad) - f(emad),
+            f(chi2),
+            f(p),
+            spikes.join("，")
+        );
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

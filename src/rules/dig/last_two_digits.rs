@@ -194,14 +194,17 @@ impl Rule for LastTwoDigits {
             self.max_p,
             spikes.join(", ")
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        ))
+        let zh = format!(
+            "{} {subject}：{n} 笔非项目规则所致金额的末两位（{}）远非均匀分布：超额 MAD {:.4}（阈值 {}），卡方 {:.1}，自由度 99（p {:.1e}，阈值 {:.0e}）；偏多的尾数：{}",
+            super::unit_word_zh(what),
+            cur.zh(),
+            f(mad),
+            self.min_mad,
+            f(chi2),
+            f(p),
+            self.max_p,
+            spikes.join("，")
+        );
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

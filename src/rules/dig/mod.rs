@@ -107,6 +107,16 @@ pub fn unit_subject(
     })
 }
 
+/// The Chinese word of a level word of [`unit_subject`].
+pub(crate) fn unit_word_zh(what: &str) -> &'static str {
+    match what {
+        "county" => "县",
+        "township" => "乡镇",
+        "officer" => "经办人",
+        _ => "全台账",
+    }
+}
+
 /// Digit values in excess cited per unit finding.
 pub(crate) const SPIKES: usize = 5;
 

@@ -165,15 +165,31 @@ impl Rule for RelativeSize {
             factor,
             self.min_factor
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            r.payee_id.clone(),
-            &rows,
-            &[r.amount_fen - second],
-            explanation,
-        ))
+        let zh = format!(
+            "领取人 {} 于 {} 获发 {} {} {}（{}），而该项目第二大的付款为 {} {}：相对规模因子 {:.1}（阈值 {}）",
+            r.payee_id,
+            if r.pay_date.is_some() { r.date() } else { "日期不详".to_string() },
+            r.scheme,
+            fmt_yuan(r.amount_fen),
+            cur.zh(),
+            r.txn_id,
+            fmt_yuan(second),
+            cur.zh(),
+            factor,
+            self.min_factor
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                r.payee_id.clone(),
+                &rows,
+                &[r.amount_fen - second],
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }
 

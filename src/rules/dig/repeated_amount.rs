@@ -276,14 +276,20 @@ impl Rule for RepeatedAmount {
             self.min_ratio,
             crate::text::list_of(&rows.iter().take(8).map(|r| r.txn_id.to_string()).collect::<Vec<_>>(), 8, rows.len()),
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            kind,
-            subject,
-            &rows,
-            &[],
-            explanation,
-        ))
+        let shown_zh = if rows.len() < usize::try_from(payments).unwrap_or(0) {
+            format!("（引用前 {} 笔）", rows.len())
+        } else {
+            String::new()
+        };
+        let zh = format!(
+            "{} {subject}：金额 {} 以 {payments} 笔付款{shown_zh}发给 {c} 名不同领取人，而其他 {others} 个非项目规则所致金额平均每个只有 {:.1} 名领取人（共 {n} 个领取人—金额对；阈值：{} 名领取人、{} 倍）：{}",
+            super::unit_word_zh(what),
+            fmt_yuan(amount),
+            f64::from_bits(expected as u64),
+            self.min_payees,
+            self.min_ratio,
+            crate::text::list_of_zh(&rows.iter().take(8).map(|r| r.txn_id.to_string()).collect::<Vec<_>>(), 8, rows.len()),
+        );
+        Some(Finding::new(&META, META.severity, kind, subject, &rows, &[], explanation).with_zh(zh))
     }
 }

@@ -4,7 +4,7 @@ use super::{at_risk_unless_like_first, groups_in_order, LISTED};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::render::{all_same, briefs, by_pay_date, who};
+use crate::rules::render::{all_same, briefs, briefs_zh, by_pay_date, who, who_zh};
 use crate::rules::shared::{
     draft_if_distinct_by, finishes_from_payee_periods, region_of, PeriodEntry,
 };
@@ -89,14 +89,35 @@ impl Rule for CrossRegion {
             per_region.join("; "),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let mut per_region_zh: Vec<String> = regions
+            .iter()
+            .take(LISTED)
+            .map(|(g, in_g)| format!("地区 {g}：{}", briefs_zh(in_g, 3)))
+            .collect();
+        if regions.len() > LISTED {
+            per_region_zh.push(format!("另有 {} 个地区", regions.len() - LISTED));
+        }
+        let zh = format!(
+            "{}的 {} {} 期补贴由 {} 个地区发放：{}；首个地区以外的地区发放 {} {}",
+            who_zh(first),
+            first.scheme,
+            first.period,
+            regions.len(),
+            per_region_zh.join("；"),
+            fmt_yuan(risk.iter().sum()),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

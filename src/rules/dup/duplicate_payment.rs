@@ -4,11 +4,11 @@ use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::batch::BatchContext;
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::period::Period;
-use crate::rules::render::{all_same, by_pay_date, total, who};
+use crate::period::{Frequency, Period};
+use crate::rules::render::{all_same, by_pay_date, total, who, who_zh};
 use crate::rules::shared::{allowed_of, finishes_from_payee_periods, rows_in_order, PeriodEntry};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
-use crate::text::list_of;
+use crate::text::{list_of, list_of_zh};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP001",
@@ -106,14 +106,40 @@ impl Rule for DuplicatePayment {
             list_of(&items, 6, rows.len()),
             fmt_yuan(at_risk)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let items_zh: Vec<String> = rows
+            .iter()
+            .take(6)
+            .map(|r| format!("{}（{}）", r.brief(), r.period))
+            .collect();
+        let zh = format!(
+            "{}在 {} {} 获发 {} 次（共 {} {}），{}：{}；超发 {} {}",
+            who_zh(first),
+            first.scheme,
+            bucket,
+            rows.len(),
+            total(&rows),
+            cur.zh(),
+            match frequency {
+                Some(Frequency::Monthly) => format!("该项目每月只应发 {allowed} 次"),
+                Some(Frequency::Quarterly) => format!("该项目每季度只应发 {allowed} 次"),
+                Some(Frequency::Yearly) => format!("该项目每年只应发 {allowed} 次"),
+                None => format!("该项目每期只应发 {allowed} 次"),
+            },
+            list_of_zh(&items_zh, 6, rows.len()),
+            fmt_yuan(at_risk),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -4,13 +4,13 @@ use super::{at_risk_unless_like_first, groups_in_order, LISTED};
 use crate::finding::{Finding, Severity, SubjectKind};
 use crate::ledger::column::Col;
 use crate::money::fmt_yuan;
-use crate::rules::render::{all_same, by_pay_date, who};
+use crate::rules::render::{all_same, by_pay_date, who, who_zh};
 use crate::rules::shared::{draft_if_distinct_by, finishes_from_payee_periods, PeriodEntry};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list_of;
+use crate::text::{list_of, list_of_zh};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DUP002",
@@ -97,14 +97,35 @@ impl Rule for OnePayeeManyAccounts {
             list_of(&per_account, 5, accounts.len()),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let per_account_zh: Vec<String> = accounts
+            .iter()
+            .take(LISTED)
+            .map(|(a, g)| {
+                let sum: i64 = g.iter().map(|r| r.amount_fen).sum();
+                format!("{a}（{} 笔，{}）", g.len(), fmt_yuan(sum))
+            })
+            .collect();
+        let zh = format!(
+            "{}的 {} {} 期补贴打入 {} 个账户：{}；打入首个账户以外账户的共 {} {}",
+            who_zh(first),
+            first.scheme,
+            first.period,
+            accounts.len(),
+            list_of_zh(&per_account_zh, 5, accounts.len()),
+            fmt_yuan(risk.iter().sum()),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -10,17 +10,17 @@ use super::LISTED;
 use crate::finding::{EvidenceRow, Finding, Severity, SubjectKind};
 use crate::ledger::batch::{hash_text, Batch, RowRef, NO_HASH};
 use crate::ledger::column::Col;
-use crate::matching::compare::describe;
+use crate::matching::compare::{describe, describe_zh};
 use crate::matching::normalise::{id_birth_days, normalise_id, normalise_name};
 use crate::matching::{cluster, find_matches_with_placeholders, MatchConfig, Person};
 use crate::money::fmt_yuan;
 use crate::rules::keyed::Keyed;
-use crate::rules::render::{by_pay_date, who};
+use crate::rules::render::{by_pay_date, who, who_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list_of;
+use crate::text::{list_of, list_of_zh};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -558,6 +558,43 @@ impl Rule for SamePersonManyIdentities {
             paid.join("; ")
         );
         // a person of many identities is named by the first few (sorted), and their number
+        let edges_zh: Vec<String> = valid
+            .iter()
+            .take(4)
+            .map(|(a, b, e)| {
+                let fields = describe_zh(e[3] as u32).join("，");
+                let score = e[2] as f64 / 10.0;
+                format!(
+                    "{} ~ {}：得分 {score:.1} >= {:.1}（{fields}）",
+                    who_zh(a),
+                    who_zh(b),
+                    self.cfg.min_score
+                )
+            })
+            .collect();
+        let mut paid_zh: Vec<String> = ids[1..]
+            .iter()
+            .take(LISTED)
+            .map(|(id, v)| {
+                let (k, fen) = extra.get(id).copied().unwrap_or((0, 0));
+                format!(
+                    "{}在{}已获发的项目期次中另获 {k} 笔、{} {}",
+                    who_zh(v[0]),
+                    who_zh(first.1[0]),
+                    fmt_yuan(fen),
+                    cur.zh()
+                )
+            })
+            .collect();
+        if ids.len() - 1 > LISTED {
+            paid_zh.push(format!("另有 {} 个身份", ids.len() - 1 - LISTED));
+        }
+        let zh = format!(
+            "{} 个领取人证件号疑似同一人：{}；{}",
+            ids.len(),
+            list_of_zh(&edges_zh, 4, valid.len()),
+            paid_zh.join("；")
+        );
         let subject = if subject.len() > SUBJECT_IDS {
             format!(
                 "{}|… ({} ids)",
@@ -567,14 +604,17 @@ impl Rule for SamePersonManyIdentities {
         } else {
             subject.join("|")
         };
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Person,
-            subject,
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Person,
+                subject,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

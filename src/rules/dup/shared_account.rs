@@ -11,7 +11,7 @@ use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list_of;
+use crate::text::{list_of, list_of_zh};
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -144,6 +144,7 @@ impl Rule for SharedAccount {
         let mut seen: std::collections::HashSet<(&str, &str), crate::ledger::hash::KeyHash> =
             std::collections::HashSet::default();
         let mut payees: Vec<String> = Vec::new();
+        let mut payees_zh: Vec<String> = Vec::new();
         let mut n_payees = 0usize;
         let mut last: Option<(&str, &str)> = None;
         for r in &rows {
@@ -157,6 +158,7 @@ impl Rule for SharedAccount {
                 n_payees += 1;
                 if payees.len() < 6 {
                     payees.push(format!("{} ({})", r.payee_name, r.payee_id));
+                    payees_zh.push(format!("{}（{}）", r.payee_name, r.payee_id));
                 }
             }
         }
@@ -174,14 +176,30 @@ impl Rule for SharedAccount {
             list_of(&payees, 6, n_payees),
             fmt_yuan(risk.iter().sum())
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Account,
-            account,
-            &rows,
-            &risk,
-            explanation,
-        ))
+        let zh = format!(
+            "账户 {account} 收到 {} 笔付款（{} {}），涉及 {} 名不同领取人、{} 个人或户（阈值 {}），地区 {}：{}；付给账户表面持有人以外人员的共 {} {}",
+            rows.len(),
+            total(&rows),
+            cur.zh(),
+            n_payees,
+            persons.len(),
+            self.min_payees,
+            list_of_zh(&regions[..regions.len().min(4)], 4, regions.len()),
+            list_of_zh(&payees_zh, 6, n_payees),
+            fmt_yuan(risk.iter().sum()),
+            cur.zh()
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Account,
+                account,
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

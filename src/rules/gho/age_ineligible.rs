@@ -8,8 +8,8 @@ use crate::ledger::decode::fmt_date;
 use crate::ledger::decode::{date_from_days, days_from_date};
 use crate::ledger::payees::Facts;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::payments;
 use crate::rules::render::{all_same, by_pay_date, who};
+use crate::rules::render::{payments, payments_zh, who_zh};
 use crate::rules::{erase, rows_of, Draft, DynRule, Evidence, Params, Rule, RuleEnv, RuleMeta};
 use chrono::NaiveDate;
 
@@ -193,15 +193,39 @@ impl Rule for AgeIneligible {
             payments(&rows, &self.cur),
             first.scheme
         );
+        let ages_zh = match (age(first), age(last)) {
+            (Some(a), Some(b)) if rows.len() > 1 => {
+                format!("{} 时 {a} 岁……{} 时 {b} 岁", first.date(), last.date())
+            }
+            (Some(a), _) => format!("{} 时 {a} 岁", first.date()),
+            _ => "年龄不在规定范围内（依 birth_date 列）".to_string(),
+        };
+        let born_zh = id.map_or(String::new(), |n| {
+            format!("（出生于 {}）", fmt_date(days_from_date(n.birth)))
+        });
+        let rule_zh = match (min, max) {
+            (m, x) if m > 0 && x < i64::from(u32::MAX) => format!("年龄在 {m} 至 {x} 岁之间"),
+            (m, _) if m > 0 => format!("年满 {m} 岁"),
+            (_, x) => format!("年龄不超过 {x} 岁"),
+        };
+        let zh = format!(
+            "{}{born_zh}{ages_zh}：获发 {} {}，该项目要求{rule_zh}",
+            who_zh(first),
+            first.scheme,
+            payments_zh(&rows, &self.cur)
+        );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -7,13 +7,13 @@ use crate::ledger::column::Col;
 use crate::ledger::decode::days_from_date;
 use crate::ledger::payees::Facts;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::payments;
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 
 pub static META: RuleMeta = RuleMeta {
     code: "GHO001",
@@ -195,16 +195,43 @@ impl Rule for InvalidId {
             why.join("; "),
             payments(&rows, &self.cur)
         );
+        let mut why_zh: Vec<String> = d
+            .facts
+            .iter()
+            .filter_map(|c| IdProblem::from_code(u8::try_from(*c).ok()?))
+            .map(|p| match p {
+                IdProblem::CheckCharacter => {
+                    let b = first.payee_id.as_bytes();
+                    let want = b
+                        .get(..17)
+                        .and_then(id_check_char)
+                        .map_or(String::new(), |c| format!("，按前 17 位应为 {}", c as char));
+                    format!("{}{want}", p.describe_zh())
+                }
+                _ => p.describe_zh().to_string(),
+            })
+            .collect();
+        why_zh.dedup();
+        let zh = format!(
+            "领取人证件号 {}（{}）不是有效的居民身份证号：{}；获发 {}",
+            first.payee_id,
+            list_zh(&names, 3),
+            why_zh.join("；"),
+            payments_zh(&rows, &self.cur)
+        );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }
 

@@ -6,13 +6,13 @@ use crate::ledger::batch::{Batch, RowRef};
 use crate::ledger::column::Col;
 use crate::ledger::payees::Memo;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::payments;
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Rule, RuleEnv,
     RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 
 pub static META: RuleMeta = RuleMeta {
     code: "GHO005",
@@ -164,6 +164,26 @@ impl Rule for MalformedAccount {
             }
             _ => "characters other than digits".to_string(),
         };
+        let why_zh = match u8::try_from(*d.facts.first()?).unwrap_or(CHARS) {
+            LENGTH => format!(
+                "{} 位数字，账号应为 {} 至 {} 位",
+                digits.len(),
+                self.min,
+                self.max
+            ),
+            LUHN => {
+                let want = crate::ident::luhn_check_digit(&digits.as_bytes()[..digits.len() - 1])
+                    .map_or('?', char::from);
+                format!("Luhn 校验位应为 {want}")
+            }
+            _ => "含有数字以外的字符".to_string(),
+        };
+        let mut payees_zh: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}（{}）", r.payee_name, r.payee_id))
+            .collect();
+        payees_zh.sort();
+        payees_zh.dedup();
         let mut payees: Vec<String> = rows
             .iter()
             .map(|r| format!("{} ({})", r.payee_name, r.payee_id))
@@ -175,15 +195,23 @@ impl Rule for MalformedAccount {
             payments(&rows, &self.cur),
             list(&payees, 4)
         );
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Account,
-            account,
-            &rows,
-            &[],
-            explanation,
-        ))
+        let zh = format!(
+            "账户 {account}（{why_zh}）收到 {}，领取人：{}",
+            payments_zh(&rows, &self.cur),
+            list_zh(&payees_zh, 4)
+        );
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Account,
+                account,
+                &rows,
+                &[],
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }
 

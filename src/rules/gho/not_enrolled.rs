@@ -9,12 +9,12 @@ use crate::ledger::payees::PerPayee;
 use crate::reference::registry::{OTHER_NAME, OTHER_REGION};
 use crate::reference::{name_key, Registry};
 use crate::rules::keyed::Keyed;
-use crate::rules::render::payments;
 use crate::rules::render::{all_same, by_pay_date};
+use crate::rules::render::{payments, payments_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, Params, Reference, Rule, RuleEnv, RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 use std::sync::Arc;
 
 pub static META: RuleMeta = RuleMeta {
@@ -197,15 +197,39 @@ impl Rule for NotEnrolled {
                 ),
             ),
         };
+        let by_zh = format!("地区 {}", list_zh(&regions, 4));
+        let zh = match u8::try_from(kind).unwrap_or(ABSENT) {
+            REGION => format!(
+                "{}（{}）已登记在册，但登记地区并非发放的{by_zh}，{by_zh}发放 {}",
+                first.payee_id,
+                list_zh(&names, 3),
+                payments_zh(&rows, &self.cur)
+            ),
+            NAME => format!(
+                "{} 登记的姓名与台账上的 {} 不同（已统一全半角和空格）：由{by_zh}发放 {}",
+                first.payee_id,
+                list_zh(&names, 3),
+                payments_zh(&rows, &self.cur)
+            ),
+            _ => format!(
+                "{}（{}）不在登记名册中：由{by_zh}发放 {}",
+                first.payee_id,
+                list_zh(&names, 3),
+                payments_zh(&rows, &self.cur)
+            ),
+        };
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            severity,
-            SubjectKind::Payee,
-            first.payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                severity,
+                SubjectKind::Payee,
+                first.payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -8,13 +8,13 @@ use crate::ledger::decode::fmt_date;
 use crate::ledger::payees::Facts;
 use crate::reference::Deaths;
 use crate::rules::keyed::Flagged;
-use crate::rules::render::payments;
 use crate::rules::render::{all_same, by_pay_date, who};
+use crate::rules::render::{payments, payments_zh, who_zh};
 use crate::rules::{
     erase, rows_of, Draft, DynRule, Evidence, ParamSpec, ParamValue, Params, Reference, Rule,
     RuleEnv, RuleMeta,
 };
-use crate::text::list;
+use crate::text::{list, list_zh};
 use std::sync::Arc;
 
 pub static META: RuleMeta = RuleMeta {
@@ -124,15 +124,28 @@ impl Rule for PaidAfterDeath {
             list(&ps, 6),
             payments(&rows, &self.cur)
         );
+        let zh = format!(
+            "{}已于 {} 死亡（死亡登记），但在 {}（死亡日期加 {} 天宽限期）之后仍获发 {} 个期次的补贴：{}；{}",
+            who_zh(rows[0]),
+            fmt_date(death),
+            fmt_date(death.saturating_add(self.grace)),
+            self.grace,
+            ps.len(),
+            list_zh(&ps, 6),
+            payments_zh(&rows, &self.cur)
+        );
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            &META,
-            META.severity,
-            SubjectKind::Payee,
-            rows[0].payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                &META,
+                META.severity,
+                SubjectKind::Payee,
+                rows[0].payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

@@ -36,6 +36,8 @@ pub trait Match: Send + Sync + 'static {
     fn hit(&self, o: &Officials, k: &RowKeys) -> Option<(u32, bool)>;
     /// The explanation's first clause, about the matched person.
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String;
+    /// The Chinese twin of [`Matcher::explain`].
+    fn explain_zh(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String;
 }
 
 pub struct Insider<M> {
@@ -136,6 +138,11 @@ impl<M: Match> Rule for Insider<M> {
             self.m.explain(o, idx, &rows),
             crate::rules::render::payments(&rows, &self.cur)
         );
+        let mut zh = format!(
+            "{}；获发 {}",
+            self.m.explain_zh(o, idx, &rows),
+            crate::rules::render::payments_zh(&rows, &self.cur)
+        );
         let severity = if selfdeal.is_empty() {
             self.meta.severity
         } else {
@@ -150,17 +157,25 @@ impl<M: Match> Rule for Insider<M> {
                 selfdeal.len(),
                 officers.join(", ")
             ));
+            zh.push_str(&format!(
+                "；其中 {} 笔由经办人 {} 经办，该经办人即该官员或领取人的亲属（自我交易）",
+                selfdeal.len(),
+                officers.join("、")
+            ));
             Severity::Critical
         };
         let risk: Vec<i64> = rows.iter().map(|r| r.amount_fen).collect();
-        Some(Finding::new(
-            self.meta,
-            severity,
-            SubjectKind::Payee,
-            rows[0].payee_id.clone(),
-            &rows,
-            &risk,
-            explanation,
-        ))
+        Some(
+            Finding::new(
+                self.meta,
+                severity,
+                SubjectKind::Payee,
+                rows[0].payee_id.clone(),
+                &rows,
+                &risk,
+                explanation,
+            )
+            .with_zh(zh),
+        )
     }
 }

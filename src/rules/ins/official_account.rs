@@ -4,7 +4,7 @@ use super::{Insider, Match, RowKeys};
 use crate::finding::{EvidenceRow, Severity};
 use crate::ledger::column::Col;
 use crate::reference::Officials;
-use crate::rules::render::who;
+use crate::rules::render::{who, who_zh};
 use crate::rules::{erase, DynRule, Params, Reference, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -56,6 +56,26 @@ impl Match for OfficialAccount {
         let idx = o.by_account(k.account)?;
         let p = o.person(idx)?;
         (p.key != k.payee).then(|| (idx, o.officer_related(k.officer, p)))
+    }
+
+    fn explain_zh(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
+        let whose = if o
+            .person(idx)
+            .is_some_and(crate::reference::officials::Person::is_relative)
+        {
+            format!(
+                "公职人员 {} 的亲属 {}",
+                o.relative_of(idx),
+                o.describe_zh(idx)
+            )
+        } else {
+            format!("公职人员 {}", o.describe_zh(idx))
+        };
+        format!(
+            "{}的补贴打入{whose}的账户 {}",
+            who_zh(rows[0]),
+            rows[0].account
+        )
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {

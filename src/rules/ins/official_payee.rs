@@ -4,7 +4,7 @@ use super::{Insider, Match, RowKeys};
 use crate::finding::{EvidenceRow, Severity};
 use crate::ledger::column::Col;
 use crate::reference::Officials;
-use crate::rules::render::who;
+use crate::rules::render::{who, who_zh};
 use crate::rules::{erase, DynRule, Params, Reference, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -57,6 +57,10 @@ impl Match for OfficialPayee {
         let idx = o.by_id(k.payee)?;
         let p = o.person(idx)?;
         (!p.is_relative()).then(|| (idx, o.officer_related(k.officer, p)))
+    }
+
+    fn explain_zh(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
+        format!("{}是公职人员：{}", who_zh(rows[0]), o.describe_zh(idx))
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {

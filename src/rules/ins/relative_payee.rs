@@ -5,7 +5,7 @@ use crate::finding::{EvidenceRow, Severity};
 use crate::ledger::batch::NO_HASH;
 use crate::ledger::column::Col;
 use crate::reference::Officials;
-use crate::rules::render::who;
+use crate::rules::render::{who, who_zh};
 use crate::rules::{erase, DynRule, Params, Reference, RuleEnv, RuleMeta};
 
 pub static META: RuleMeta = RuleMeta {
@@ -70,6 +70,29 @@ impl Match for RelativePayee {
         let critical =
             k.officer != NO_HASH && (k.officer == p.key || o.officer_related(k.officer, p));
         Some((idx, critical))
+    }
+
+    fn explain_zh(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
+        let matched_is_payee = o.id(idx) == rows[0].payee_id
+            || o.person(idx)
+                .is_some_and(crate::reference::officials::Person::is_relative);
+        if matched_is_payee {
+            let official = o
+                .person(idx)
+                .and_then(|p| o.by_id(p.official))
+                .map_or_else(|| o.relative_of(idx).to_string(), |j| o.describe_zh(j));
+            format!(
+                "{}是公职人员 {official} 的亲属（公职人员表 relative_of）",
+                who_zh(rows[0])
+            )
+        } else {
+            format!(
+                "{}属于户 {}，即公职人员 {} 的家庭",
+                who_zh(rows[0]),
+                rows[0].household_id.as_deref().unwrap_or("?"),
+                o.describe_zh(idx)
+            )
+        }
     }
 
     fn explain(&self, o: &Officials, idx: u32, rows: &[&EvidenceRow]) -> String {
