@@ -727,6 +727,7 @@ mod tests {
             payments: 1,
             findings: 1,
             explanation: f.explanation.clone(),
+            explanation_zh: String::new(),
             finding_indices: vec![0],
         };
         let mut o = empty_outcome();
