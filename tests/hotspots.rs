@@ -163,6 +163,12 @@ fn digit_curves_and_round_shares_match_the_findings() {
     assert!(!x.digits.is_empty());
     for c in &x.digits {
         assert!(c.rule == "DIG001" || c.rule == "DIG004", "{}", c.rule);
+        let test = if c.rule == "DIG001" {
+            "first two digits"
+        } else {
+            "last two digits"
+        };
+        assert_eq!(c.test, test);
         let bins = if c.rule == "DIG001" { 90 } else { 100 };
         assert_eq!(c.observed.len(), bins);
         assert_eq!(c.expected.len(), bins);

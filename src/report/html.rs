@@ -591,14 +591,14 @@ pub fn charts(o: &Outcome) -> Charts {
             "First two digits: observed share against Benford's law, per unit tested",
             &of_test("first two digits"),
             "expected (Benford)",
-            "No unit tested: DIG001 did not run or no unit had enough amounts.",
+            "No unit tested: DIG001 did not run or met no unit (county, township, officer).",
         ),
         digits_last: svg::digits(
             "chart-digits-last",
             "Last two digits: observed share against a uniform share, per unit tested",
             &of_test("last two digits"),
             "expected (uniform, 1%)",
-            "No unit tested: DIG002 did not run or no unit had enough amounts.",
+            "No unit tested: DIG004 did not run or met no unit (county, township, officer).",
         ),
         round_sums: svg::round_sums(
             "chart-round-sums",

@@ -235,15 +235,16 @@ pub fn digits(
     }
     s.push_str("</svg>");
     let more = curves.len() - drawn.len();
+    let tested = curves.iter().filter(|d| d.not_testable.is_none()).count();
     let note = if more == 0 {
         format!(
-            "{} units tested, {} flagged; all drawn, flagged first.",
+            "{} units, {tested} tested, {} flagged; all drawn, flagged first.",
             curves.len(),
             flagged
         )
     } else {
         format!(
-            "{} units tested, {} flagged; {} drawn (flagged first), {} more not drawn.",
+            "{} units, {tested} tested, {} flagged; {} drawn (flagged first), {} more not drawn.",
             curves.len(),
             flagged,
             drawn.len(),
@@ -297,7 +298,10 @@ fn digit_panel(s: &mut String, d: &DigitCurve, x0: f64, y0: f64, pw: f64, ph: f6
         mad = d.mad + 0.0,
         emad = d.expected_mad + 0.0,
         chi2 = d.chi2 + 0.0,
-        p = esc(&p_value(d.p_value)),
+        p = esc(&d
+            .not_testable
+            .as_ref()
+            .map_or_else(|| p_value(d.p_value), |why| format!("not tested: {why}"))),
         flag = if d.flagged { ", flagged" } else { "" },
         fx = c(x0 + 4.0),
         fy = c(y0 + 4.0),
@@ -660,7 +664,7 @@ mod tests {
         assert!(ch.svg.contains("county U49") && !ch.svg.contains("county U50"));
         assert_eq!(
             ch.note.as_deref(),
-            Some("73 units tested, 3 flagged; 53 drawn (flagged first), 20 more not drawn.")
+            Some("73 units, 73 tested, 3 flagged; 53 drawn (flagged first), 20 more not drawn.")
         );
         // the flagged come first: F0 before U00
         assert!(ch.svg.find("county F2").expect("F2") < ch.svg.find("county U00").expect("U00"));
@@ -676,7 +680,7 @@ mod tests {
         assert!(ch.svg.contains(">00</text>") && ch.svg.contains(">90</text>"));
         assert_eq!(
             ch.note.as_deref(),
-            Some("1 units tested, 0 flagged; all drawn, flagged first.")
+            Some("1 units, 1 tested, 0 flagged; all drawn, flagged first.")
         );
     }
 

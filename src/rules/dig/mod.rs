@@ -498,7 +498,12 @@ pub(crate) fn curve(
 ) -> crate::exhibit::DigitCurve {
     crate::exhibit::DigitCurve {
         rule: code.to_string(),
-        test: test.as_str().to_string(),
+        test: match test {
+            crate::stats::digits::DigitTest::FirstTwo => "first two digits",
+            crate::stats::digits::DigitTest::LastTwo => "last two digits",
+            _ => test.as_str(),
+        }
+        .to_string(),
         level: u.level.as_str().to_string(),
         unit: u.name.clone(),
         n: r.n,
