@@ -107,37 +107,46 @@ impl EvidenceRow {
 /// The evidence rows read back after the scan.
 pub type Evidence = HashMap<RowRef, EvidenceRow, crate::ledger::hash::KeyHash>;
 
-/// `; ids as written: 110101196205035536 as 110101620503553`, for the payee ids of `rows` written in another
-/// form than their key (empty when every id is written as its key).
-fn written_as(rows: &[&EvidenceRow]) -> String {
+/// The payee ids of `rows` written in another form than their key, as (key, form) pairs, sorted and distinct.
+fn id_forms<'a>(rows: &[&'a EvidenceRow]) -> Vec<(&'a str, &'a str)> {
     let mut forms: Vec<(&str, &str)> = rows
         .iter()
         .filter(|r| !r.payee_raw.is_empty() && r.payee_raw != r.payee_id)
         .map(|r| (r.payee_id.as_str(), r.payee_raw.as_str()))
         .collect();
+    forms.sort_unstable();
+    forms.dedup();
+    forms
+}
+
+/// `; ids as written: 110101196205035536 as 110101620503553` of [`id_forms`] (empty when there is none).
+fn written_as(forms: &[(&str, &str)]) -> String {
     if forms.is_empty() {
         return String::new();
     }
-    forms.sort_unstable();
-    forms.dedup();
     let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} as {w}")).collect();
     format!("; ids as written: {}", crate::text::list(&items, 6))
 }
 
 /// The Chinese twin of [`written_as`]: `；证件号原样写法：110101196205035536 写作 110101620503553`.
-fn written_as_zh(rows: &[&EvidenceRow]) -> String {
-    let mut forms: Vec<(&str, &str)> = rows
-        .iter()
-        .filter(|r| !r.payee_raw.is_empty() && r.payee_raw != r.payee_id)
-        .map(|r| (r.payee_id.as_str(), r.payee_raw.as_str()))
-        .collect();
+fn written_as_zh(forms: &[(&str, &str)]) -> String {
     if forms.is_empty() {
         return String::new();
     }
-    forms.sort_unstable();
-    forms.dedup();
     let items: Vec<String> = forms.iter().map(|(k, w)| format!("{k} 写作 {w}")).collect();
     format!("；证件号原样写法：{}", crate::text::list_zh(&items, 6))
+}
+
+/// Cuts `text` longer than [`MAX_EXPLANATION_CHARS`] bytes at the character boundary below, then adds `mark`.
+fn cut(text: &mut String, mark: &str) {
+    if text.len() > MAX_EXPLANATION_CHARS {
+        let mut at = MAX_EXPLANATION_CHARS;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push_str(mark);
+    }
 }
 
 /// One red flag.
@@ -215,8 +224,10 @@ impl Finding {
                     l
                 }));
             }
-            explanation.push_str(&written_as(rows));
-            zh_tail = written_as_zh(rows);
+            // the forms once, for both languages (a finding of millions of rows scans them once)
+            let forms = id_forms(rows);
+            explanation.push_str(&written_as(&forms));
+            zh_tail = written_as_zh(&forms);
         }
         links.sort();
         links.dedup();
@@ -279,22 +290,8 @@ impl Finding {
     /// the explanation then says how many were left out and their money. The money at risk, the rows a case
     /// counts and the links stay those of every row. Nothing changes on a finding within both bounds.
     pub fn bound(&mut self, max_rows: usize, ev: &Evidence) {
-        if self.explanation.len() > MAX_EXPLANATION_CHARS {
-            let mut at = MAX_EXPLANATION_CHARS;
-            while !self.explanation.is_char_boundary(at) {
-                at -= 1;
-            }
-            self.explanation.truncate(at);
-            self.explanation.push_str(" … (cut)");
-        }
-        if self.explanation_zh.len() > MAX_EXPLANATION_CHARS {
-            let mut at = MAX_EXPLANATION_CHARS;
-            while !self.explanation_zh.is_char_boundary(at) {
-                at -= 1;
-            }
-            self.explanation_zh.truncate(at);
-            self.explanation_zh.push_str(" …（已截断）");
-        }
+        cut(&mut self.explanation, " … (cut)");
+        cut(&mut self.explanation_zh, " …（已截断）");
         let n = self.evidence.len();
         let max = max_rows.max(1);
         let txn = |r: &RowRef| {
